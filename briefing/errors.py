@@ -1,0 +1,26 @@
+"""Exceptions the CLI turns into one clear line; library code raises, never prints or exits."""
+
+
+class BriefingError(Exception):
+    """Base of every error a user can act on."""
+
+
+class ConfigError(BriefingError):
+    """The config file is missing, malformed, or a key holds a bad value (the message names it)."""
+
+
+class InputError(BriefingError):
+    """One input (file, feed, URL) could not be used; the run goes on without it."""
+
+    def __init__(self, origin: str, reason: str):
+        super().__init__(f"{origin}: {reason}")
+        self.origin = origin
+        self.reason = reason
+
+
+class FetchError(InputError):
+    """A network fetch failed (timeout, HTTP status, size or redirect limit, bad scheme)."""
+
+
+class LockError(BriefingError):
+    """Another daemon holds the state directory."""

@@ -1,0 +1,139 @@
+"""The records that pass from stage to stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a source yields: bytes plus everything known about where they came from."""
+
+    origin: str  # file path or URL, as the user would recognise it
+    content: bytes
+    media_type: str = "text/plain"  # text/plain, text/markdown, text/html, application/json
+    title: str | None = None
+    url: str | None = None
+    source_name: str | None = None
+    published: str | None = None  # ISO date or datetime
+    path: str | None = None  # path relative to the config folder, for files
+    source_key: str | None = None  # the configured source this came from (for `sources`)
+    entry_key: str | None = None  # stable id of a feed entry (guid), to update changed entries
+
+
+@dataclass
+class Article:
+    id: str  # content hash of the cleaned text: the same text is one article
+    title: str
+    source: str
+    text: str  # cleaned body: paragraphs separated by blank lines
+    url: str | None = None
+    path: str | None = None
+    published: str | None = None
+    title_generated: bool = False
+    origin: str = ""
+    entry_key: str | None = None
+    notes: list[str] = field(default_factory=list)  # what cleaning removed or repaired
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n\n") if p.strip()]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "path": self.path,
+            "published": self.published,
+        }
+
+
+@dataclass(frozen=True)
+class Sentence:
+    article_id: str
+    position: int  # index of the sentence in its article
+    paragraph: int
+    text: str
+    context: str = ""  # the sentence before it, for resolving "The next day, …"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    article: str
+    text: str
+
+
+@dataclass
+class Item:
+    text: str
+    sources: list[str]
+    evidence: list[Evidence]
+    theme: str
+    score: float = 0.0
+    method: str = "extractive"
+    fallback_reason: str | None = None
+    new: bool = False
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "text": self.text,
+            "sources": list(self.sources),
+            "evidence": [{"article": e.article, "text": e.text} for e in self.evidence],
+            "score": round(self.score, 4),
+            "method": self.method,
+        }
+        if self.fallback_reason:
+            data["fallback_reason"] = self.fallback_reason
+        return data
+
+
+@dataclass
+class Section:
+    theme: str
+    title: str
+    items: list[Item]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"theme": self.theme, "title": self.title,
+                "items": [i.to_json() for i in self.items]}
+
+
+@dataclass
+class Briefing:
+    title: str
+    date: str
+    generated_at: str
+    sections: list[Section]
+    articles: list[Article]  # the articles that items cite, in citation order
+    top_lines: list[Item] = field(default_factory=list)
+    key_figures: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for section in self.sections for item in section.items]
+
+    def article_number(self) -> dict[str, int]:
+        """1-based reference numbers, in the order the articles are listed."""
+        return {a.id: n for n, a in enumerate(self.articles, start=1)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "date": self.date,
+            "generated_at": self.generated_at,
+            "top_lines": [i.to_json() for i in self.top_lines],
+            "sections": [s.to_json() for s in self.sections],
+            "key_figures": self.key_figures,
+            "timeline": self.timeline,
+            "articles": [a.to_json() for a in self.articles],
+            "stats": self.stats,
+        }

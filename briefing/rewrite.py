@@ -1,0 +1,101 @@
+"""Make an extracted sentence stand alone: drop leading connectives, turn relative dates into
+absolute ones where the article gives the anchor, and flag references we cannot resolve.
+
+"The next day, Blinken traveled to Berlin" after "On January 19, Blinken met Kuleba" becomes
+"On January 20, Blinken traveled to Berlin". A sentence opening with an unresolved pronoun
+("He added …") is not self-contained and should not be an item on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"]
+_MONTH_ABBR = {m[:3]: i + 1 for i, m in enumerate(_MONTHS)} | {"sept": 9}
+_DATE = re.compile(
+    r"\b(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|"
+    r"June?|July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|"
+    r"Dec(?:ember|\.)?)\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!,?\s*\d{3})")
+_RELATIVE = {
+    "the next day": 1, "the following day": 1, "a day later": 1, "one day later": 1,
+    "two days later": 2, "three days later": 3, "the day before": -1, "a day earlier": -1,
+    "that same day": 0, "the same day": 0, "on the same day": 0, "that day": 0,
+}
+_RELATIVE_START = re.compile(r"^(" + "|".join(sorted(_RELATIVE, key=len, reverse=True)) +
+                             r"),?\s+", re.IGNORECASE)
+_CONNECTIVE = re.compile(
+    r"^(however|meanwhile|then|also|still|yet|instead|nevertheless|nonetheless|moreover|"
+    r"furthermore|in addition|additionally|besides|similarly|likewise|separately|"
+    r"at the same time|in turn|therefore|thus|as a result|and|but|so)\b,?\s+",
+    re.IGNORECASE)
+_PRONOUN_START = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|"
+                            r"there|such|both|the two|the 2)\b", re.IGNORECASE)
+
+
+def anchor_date(context: str) -> tuple[int, int] | None:
+    """The last explicit (month, day) in the context sentence."""
+    found = list(_DATE.finditer(context))
+    if not found:
+        return None
+    m = found[-1]
+    month = _MONTH_ABBR.get(m.group("month").lower()[:3])
+    day = int(m.group("day"))
+    if month is None or not 1 <= day <= 31:
+        return None
+    return month, day
+
+
+def _shift(month: int, day: int, days: int) -> str:
+    try:
+        # Any non-leap year serves: only month and day are shown.
+        moved = date(2001, month, day) + timedelta(days=days)
+    except ValueError:
+        return ""
+    return f"{_MONTHS[moved.month - 1].capitalize()} {moved.day}"
+
+
+def make_self_contained(text: str, context: str = "") -> str:
+    """Rewrite the start of a sentence so it reads on its own."""
+    out = text.strip()
+    for _ in range(3):  # "However, the next day, …": peel layers in turn
+        relative = _RELATIVE_START.match(out)
+        if relative:
+            anchor = anchor_date(context)
+            shifted = _shift(*anchor, _RELATIVE[relative.group(1).lower()]) if anchor else ""
+            rest = out[relative.end():]
+            out = f"On {shifted}, {rest}" if shifted else _capitalise(rest)
+            if shifted:
+                break
+            continue
+        connective = _CONNECTIVE.match(out)
+        if connective and len(out[connective.end():].split()) >= 5:
+            out = _capitalise(out[connective.end():])
+            continue
+        break
+    return out
+
+
+def dangling_penalty(text: str, context: str = "") -> float:
+    """0 when the sentence stands alone; up to 1 when it leans on what came before."""
+    stripped = text.strip()
+    relative = _RELATIVE_START.match(stripped)
+    if relative:
+        return 0.1 if anchor_date(context) else 0.5
+    if _CONNECTIVE.match(stripped):
+        stripped = make_self_contained(stripped)
+    if _PRONOUN_START.match(stripped):
+        return 1.0
+    return 0.0
+
+
+def is_dangling(text: str) -> bool:
+    """True when an item text still begins with a reference to something before it."""
+    stripped = text.strip()
+    return bool(_RELATIVE_START.match(stripped) or _CONNECTIVE.match(stripped)
+                or _PRONOUN_START.match(stripped))
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text

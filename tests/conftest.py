@@ -1,0 +1,76 @@
+"""Shared fixtures: a project folder with the seeds and a config, and one real render of it.
+
+Tests run the real model, real SQLite and real WeasyPrint. Under pytest-xdist each worker
+gets one torch thread (two workers on two cores would otherwise fight over them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("BRIEFING_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+JUNK = [
+    "โ€", "â€", "Leave a Reply", "Related posts", "Your email address will not be published",
+    "based mostly on web site supplies", "This December video explains", "Source: Al Jazeera",
+    "[Alex Brandon/Pool via AP]", "Alexander Ermochenko | Reuters", "live blog is now closed",
+    "Read more here", "images of Russian military vehicles are circulating",
+]
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    from briefing.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def write_config(folder: Path, **overrides) -> Path:
+    """A copy of the project's config.yaml in `folder`, with keys overridden."""
+    data = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    data.update(overrides)
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh project folder: seeds/ and config.yaml reading them."""
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    write_config(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def seed_render(tmp_path_factory) -> dict:
+    """One real render of the seeds with the default config, shared by many tests."""
+    root = tmp_path_factory.mktemp("seed_render")
+    shutil.copytree(SEEDS, root / "seeds")
+    config = write_config(root)
+    code, out, err = run_cli("--config", str(config), "render")
+    assert code == 0, err
+    day = next(p for p in (root / "output").iterdir() if p.is_dir())
+    return {
+        "root": root,
+        "config": config,
+        "dir": day,
+        "stdout": out,
+        "stderr": err,
+        "json": json.loads((day / "briefing.json").read_text(encoding="utf-8")),
+    }

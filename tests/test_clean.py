@@ -1,0 +1,89 @@
+"""Cleaning the seeds: mojibake repaired, good quotes kept, junk gone, titles found or made."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import JUNK, SEEDS
+
+from briefing.clean import clean_document, content_id, strip_boilerplate
+from briefing.errors import InputError
+from briefing.models import RawDocument
+from briefing.textrepair import has_mojibake, repair_text
+
+
+def clean_seed(prefix: str):
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    return clean_document(RawDocument(origin=path.name, content=path.read_bytes(),
+                                      path=f"seeds/{path.name}"))
+
+
+def test_seed_003_mixed_thai_cp1252_mojibake_is_repaired():
+    article = clean_seed("003")
+    assert not has_mojibake(article.text)
+    assert "stop the “speculations” about" in article.text
+    assert "“absolutely possible” that" in article.text
+    assert "“no option” is off the table" in article.text
+
+
+def test_good_curly_quotes_are_kept():
+    article = clean_seed("002")
+    assert "“relentless” diplomacy" in article.text
+    assert "Kyiv’s other Western allies" in article.text
+
+
+def test_classic_cp1252_mojibake_is_repaired_too():
+    text, repairs = repair_text("It’s a â€œtestâ€\x9d of the systemâ€™s repair.")
+    assert text == "It’s a “test” of the system’s repair." and repairs
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_no_junk_left_in_any_seed(prefix):
+    article = clean_seed(prefix)
+    for junk in JUNK:
+        assert junk not in article.text, junk
+
+
+def test_captions_and_their_alt_text_go_but_the_story_stays():
+    article = clean_seed("002")
+    assert "gives a press conference" not in article.text
+    assert "Vladislav Shvets\n" not in article.text
+    assert "Blinken pledged to pursue “relentless” diplomacy" in article.text
+
+
+def test_titles_found_where_present_and_made_where_absent():
+    assert clean_seed("003").title.startswith("Friday new consultations Russia and US")
+    assert not clean_seed("003").title_generated
+    made = clean_seed("000")
+    assert made.title_generated
+    assert "ceasefire violations" in made.title and len(made.title.split()) <= 13
+
+
+def test_id_is_a_content_hash_ignoring_whitespace():
+    assert content_id("A  b\nc") == content_id("a b c")
+    assert content_id("a b c") != content_id("a b d")
+
+
+def test_footer_cut_keeps_text_above_it():
+    paragraphs, notes = strip_boilerplate(
+        "First real paragraph of the story.\n\nSecond real paragraph here.\n\n"
+        "Third paragraph of the story.\n\nRelated posts\n\nSomething else entirely.")
+    assert paragraphs == ["First real paragraph of the story.", "Second real paragraph here.",
+                          "Third paragraph of the story."]
+    assert notes
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary"),
+    (b"Too short to be an article.", "too short"),
+    ("Die Bundesregierung hat am Montag in Berlin erklärt, dass sie die Ukraine weiter mit "
+     "Waffen unterstützen wird, und der Kanzler sagte, dass die Gespräche mit Russland "
+     "fortgesetzt werden sollen, auch wenn die Lage an der Grenze sehr angespannt ist und "
+     "die Soldaten dort bleiben.".encode(), "german"),
+])
+def test_unusable_documents_raise_input_error_naming_the_input(content, reason):
+    with pytest.raises(InputError) as info:
+        clean_document(RawDocument(origin="inbox/bad.txt", content=content, path="inbox/bad.txt"))
+    assert info.value.origin == "inbox/bad.txt"
+    assert reason.split()[0] in str(info.value).lower() or reason == "german" and \
+        "de" in str(info.value)
