@@ -89,6 +89,8 @@ class Item:
             "score": round(self.score, 4),
             "method": self.method,
         }
+        if self.new:
+            data["new"] = True
         if self.fallback_reason:
             data["fallback_reason"] = self.fallback_reason
         return data
@@ -124,6 +126,28 @@ class Briefing:
     def article_number(self) -> dict[str, int]:
         """1-based reference numbers, in the order the articles are listed."""
         return {a.id: n for n, a in enumerate(self.articles, start=1)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Briefing:
+        """Rebuild a briefing from its ``briefing.json`` (to re-render or email it later)."""
+
+        def item(d: dict[str, Any], theme: str) -> Item:
+            return Item(text=d["text"], sources=list(d["sources"]),
+                        evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]],
+                        theme=theme, score=d.get("score", 0.0),
+                        method=d.get("method", "extractive"),
+                        fallback_reason=d.get("fallback_reason"), new=d.get("new", False))
+
+        articles = [Article(id=a["id"], title=a["title"], source=a["source"], text="",
+                            url=a.get("url"), path=a.get("path"), published=a.get("published"))
+                    for a in data["articles"]]
+        sections = [Section(s["theme"], s["title"], [item(i, s["theme"]) for i in s["items"]])
+                    for s in data["sections"]]
+        return cls(title=data["title"], date=data["date"], generated_at=data["generated_at"],
+                   sections=sections, articles=articles,
+                   top_lines=[item(i, i.get("theme", "")) for i in data.get("top_lines", [])],
+                   key_figures=data.get("key_figures", []), timeline=data.get("timeline", []),
+                   stats=data.get("stats", {}))
 
     def to_json(self) -> dict[str, Any]:
         return {
