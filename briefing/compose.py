@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from briefing.config import CATCHALL_ID, Settings, Theme
+from briefing.config import CATCHALL_ID, Settings
 from briefing.models import Article, Evidence, Item, Section, Sentence
 from briefing.neighbours import neighbour_pairs
 from briefing.rewrite import dangling_penalty, make_self_contained
+from briefing.themes import ThemeIndex
 
 GENERIC_ID = "summary"
-REDUNDANCY = 0.62  # items closer than this to a chosen item say the same thing
+SAME_ARTICLE_MARGIN = 0.1  # two sentences of one article must be this much closer to merge
 TOP_LINES = 3
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\$\s?\d")
@@ -45,41 +46,23 @@ class Group:
     articles: list[str] = field(default_factory=list)
 
 
-@dataclass
-class ThemeIndex:
-    """Theme vectors: the description and each example phrase, embedded."""
-
-    themes: tuple[Theme, ...]
-    vectors: list[np.ndarray]  # one (k, d) matrix per theme
-
-    def scores(self, matrix: np.ndarray) -> np.ndarray:
-        """(n, themes) similarity: half the best example, half the mean of all phrases."""
-        cols = []
-        for vecs in self.vectors:
-            sims = matrix @ vecs.T
-            cols.append(0.5 * sims.max(axis=1) + 0.5 * sims.mean(axis=1))
-        return np.stack(cols, axis=1) if cols else np.zeros((len(matrix), 0))
-
-
-def theme_phrases(theme: Theme) -> list[str]:
-    phrases = [p for p in (theme.description, *theme.examples) if p.strip()]
-    return phrases or [theme.title]
-
-
 def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.ndarray,
-            settings: Settings, theme_index: ThemeIndex | None) -> tuple[list[Section], list[Item]]:
+            settings: Settings, theme_index: ThemeIndex | None,
+            weights: Weights | None = None) -> tuple[list[Section], list[Item]]:
     """Return the sections (in config order, catch-all last) and the top lines."""
     if not sentences:
         return [], []
     by_id = {a.id: a for a in articles}
+    weights = weights or WEIGHTS
     groups = group_sentences(sentences, embeddings, settings.group_threshold)
     assign_themes(groups, theme_index, settings.theme_threshold)
-    score_groups(groups, sentences, embeddings)
+    score_groups(groups, sentences, embeddings, weights)
     for group in groups:
         choose_wording(group, sentences, embeddings)
     groups = [g for g in groups if g.text]
     chosen = select(groups, embeddings, settings.budget_words,
-                    [t.id for t in settings.themes] if theme_index else [GENERIC_ID])
+                    [t.id for t in settings.themes] if theme_index else [GENERIC_ID],
+                    redundancy_cutoff=settings.group_threshold)
     sections = build_sections(chosen, sentences, settings, by_id, theme_index is not None)
     items = [i for s in sections for i in s.items]
     top = sorted(items, key=lambda i: -i.score)[:TOP_LINES]
@@ -96,7 +79,13 @@ def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
     loosely related sentences into one blob."""
     n = len(sentences)
     neighbours: list[list[int]] = [[] for _ in range(n)]
+    strict = threshold + SAME_ARTICLE_MARGIN
     for i, j in neighbour_pairs(embeddings, threshold):
+        # Neighbouring sentences of one article share names and topic without saying the
+        # same thing; a live blog repeating itself is much closer than that.
+        if sentences[i].article_id == sentences[j].article_id and \
+                float(embeddings[i] @ embeddings[j]) < strict:
+            continue
         neighbours[i].append(j)
         neighbours[j].append(i)
     # Degree counts distinct other articles first: a fact many sources report seeds first.
@@ -131,11 +120,9 @@ def assign_themes(groups: list[Group], index: ThemeIndex | None, threshold: floa
         return
     if not groups:
         return
-    scores = index.scores(np.stack([g.centroid for g in groups]))
-    for g, row in zip(groups, scores, strict=True):
-        best = int(row.argmax())
-        g.theme_score = float(row[best])
-        g.theme = index.themes[best].id if row[best] >= threshold else CATCHALL_ID
+    labels = index.classify(np.stack([g.centroid for g in groups]), threshold)
+    for g, (theme, score) in zip(groups, labels, strict=True):
+        g.theme, g.theme_score = theme, score
 
 
 # 3. importance ----------------------------------------------------------------------------
@@ -147,7 +134,22 @@ def informativeness(text: str) -> float:
     return min(hits, 6) / 6
 
 
-def score_groups(groups: list[Group], sentences: list[Sentence], embeddings: np.ndarray) -> None:
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts in an item's importance (see docs/quality.md)."""
+
+    corroboration: float = 1.5  # share of the day's articles that report the fact
+    centrality: float = 1.0  # closeness to the day's centre of gravity
+    information: float = 0.2  # numbers, dates, names
+    lead: float = 0.5  # reported early in its article
+    theme: float = 0.3  # fits its theme well
+
+
+WEIGHTS = Weights()
+
+
+def score_groups(groups: list[Group], sentences: list[Sentence], embeddings: np.ndarray,
+                 weights: Weights = WEIGHTS) -> None:
     day_centroid = embeddings.mean(axis=0)
     day_centroid /= max(float(np.linalg.norm(day_centroid)), 1e-9)
     n_articles = len({s.article_id for s in sentences})
@@ -157,8 +159,9 @@ def score_groups(groups: list[Group], sentences: list[Sentence], embeddings: np.
         info = max(informativeness(sentences[m].text) for m in g.members)
         lead = max(1.0 / (1 + sentences[m].position) for m in g.members)
         corroboration = math.log2(1 + sources) / math.log2(1 + max(n_articles, 1))
-        g.score = 1.2 * corroboration + 1.0 * centrality + 0.5 * info + 0.3 * lead \
-            + 0.3 * max(g.theme_score, 0.0)
+        g.score = (weights.corroboration * corroboration + weights.centrality * centrality
+                   + weights.information * info + weights.lead * lead
+                   + weights.theme * max(g.theme_score, 0.0))
 
 
 # 4. wording -------------------------------------------------------------------------------
@@ -174,9 +177,17 @@ def wording_quality(sentence: Sentence) -> float:
     elif words > 45:
         quality -= 0.02 * (words - 45)
     quality -= dangling_penalty(text, sentence.context)
-    if _QUOTE_ONLY.match(text) or _FIRST_PERSON.match(text):
-        quality -= 1.0  # a quote without its speaker, or "we"/"I" without who we are
+    if _QUOTE_ONLY.match(text) or _FIRST_PERSON.match(text) or unbalanced_quotes(text):
+        # A quote without its speaker, "we"/"I" without who we are, or half a quotation
+        # cut by the sentence splitter: none reads correctly on its own.
+        quality -= 1.0
     return quality
+
+
+def unbalanced_quotes(text: str) -> bool:
+    opening, closing = text.count("“"), text.count("”")
+    straight = text.count('"')
+    return opening != closing or straight % 2 == 1
 
 
 def choose_wording(group: Group, sentences: list[Sentence], embeddings: np.ndarray) -> None:
@@ -199,9 +210,11 @@ def choose_wording(group: Group, sentences: list[Sentence], embeddings: np.ndarr
 
 
 def select(groups: list[Group], embeddings: np.ndarray, budget_words: int,
-           theme_order: list[str], lam: float = 0.5) -> list[Group]:
+           theme_order: list[str], redundancy_cutoff: float, lam: float = 0.5) -> list[Group]:
     """Greedy MMR under the word budget. Each theme first gets its best item (so no section
-    is empty when it has material), then items go by score minus redundancy."""
+    is empty when it has material), then items go by score minus redundancy. An item as
+    close to a chosen one as two reports of the same fact (``redundancy_cutoff``) is left
+    out; closeness below that only lowers its rank."""
     ranked = sorted(groups, key=lambda g: -g.score)
     chosen: list[Group] = []
     chosen_vecs: list[np.ndarray] = []
@@ -210,14 +223,12 @@ def select(groups: list[Group], embeddings: np.ndarray, budget_words: int,
     def redundancy(g: Group) -> float:
         if not chosen_vecs:
             return 0.0
-        mat = np.stack(chosen_vecs)
-        own = embeddings[g.best]
-        return float(max((mat @ own).max(), (mat @ g.centroid).max()))
+        return float((np.stack(chosen_vecs) @ embeddings[g.best]).max())
 
     def take(g: Group) -> bool:
         nonlocal words
         w = len(g.text.split())
-        if words + w > budget_words or redundancy(g) >= REDUNDANCY:
+        if words + w > budget_words or redundancy(g) >= redundancy_cutoff:
             return False
         chosen.append(g)
         chosen_vecs.append(embeddings[g.best])

@@ -7,6 +7,7 @@ reading a traceback. Nothing here touches the network or the model.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,15 @@ from briefing.errors import ConfigError
 from briefing.resources import default_config_text
 
 CATCHALL_ID = "other"
+# News that fits no theme: the catch-all competes with the themes through these phrases.
+DEFAULT_CATCHALL_EXAMPLES = (
+    "Troops have massed near the border.",
+    "Analysts say the crisis could escalate into a wider war.",
+    "Residents said they were not panicking.",
+    "The government denies that it plans an attack.",
+    "Markets fell as investors worried about the conflict.",
+    "The news conference was held in the capital.",
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class EmailSettings:
     to: tuple[str, ...] = ()
     subject: str = "{title} — {date}"
     timeout_seconds: float = 30.0
+    retry_seconds: int = 60  # first retry of a failed send; doubles up to an hour
 
 
 @dataclass(frozen=True)
@@ -94,10 +105,12 @@ class Settings:
     budget_words: int = 600
     themes: tuple[Theme, ...] = ()
     catchall_title: str = "Other news"
-    group_threshold: float = 0.72
-    theme_threshold: float = 0.28
+    catchall_examples: tuple[str, ...] = DEFAULT_CATCHALL_EXAMPLES
+    group_threshold: float = 0.78
+    theme_threshold: float = 0.2
     language: str = "en"
     page_size: str = "A4"
+    public_url: str | None = None  # where output_dir is published; absolute links in the feed
     schedule: Schedule = field(default_factory=Schedule)
     email: EmailSettings = field(default_factory=EmailSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
@@ -124,14 +137,17 @@ KNOWN_KEYS: dict[str, str] = {
     "budget_words": "Total words of all items in one briefing.",
     "themes": "List of sections: id, title, description, examples. Empty: one generic section.",
     "catchall_title": "Heading of the section for important items that fit no theme.",
+    "catchall_examples": "Phrases of news that fits no theme; the catch-all competes with the "
+    "themes through them.",
     "group_threshold": "Cosine similarity at which sentences from different articles count as "
     "the same fact.",
     "theme_threshold": "Minimum similarity between a sentence and a theme to file it there.",
     "language": "Language of the briefing; articles in another language are reported, not used.",
     "page_size": "PDF page size: A4 or Letter.",
+    "public_url": "Web address where output_dir is published; makes the feed's links absolute.",
     "schedule": "Daemon crons: poll, briefing (5 fields, or 6 with seconds first), grace_seconds.",
     "email": "SMTP delivery: enabled, smtp_host, smtp_port, security, username, password_env, "
-    "from, to, subject, timeout_seconds.",
+    "from, to, subject, timeout_seconds, retry_seconds.",
     "fetch": "Network limits: timeout_seconds, max_bytes, max_redirects, user_agent.",
     "summarizer": "method (extractive|abstractive), model, num_beams, max_new_tokens, device, "
     "min_similarity, batch_size.",
@@ -183,6 +199,9 @@ def settings_from_mapping(
         raise ConfigError(f"timezone: unknown time zone '{timezone}'") from None
 
     templates = data.get("templates_dir")
+    public_url = data.get("public_url")
+    if public_url is not None and not re.match(r"^https?://\S+$", str(public_url)):
+        raise ConfigError(f"public_url: must be an http(s) address, not '{public_url}'")
     page_size = _str(data, "page_size", "A4")
     if page_size.lower() not in {"a4", "letter"}:
         raise ConfigError(f"page_size: must be A4 or Letter, not '{page_size}'")
@@ -199,10 +218,12 @@ def settings_from_mapping(
         budget_words=_int(data, "budget_words", 600, minimum=20),
         themes=_themes(data.get("themes", [])),
         catchall_title=_str(data, "catchall_title", "Other news"),
-        group_threshold=_float(data, "group_threshold", 0.72, 0.0, 1.0),
-        theme_threshold=_float(data, "theme_threshold", 0.28, -1.0, 1.0),
+        group_threshold=_float(data, "group_threshold", 0.78, 0.0, 1.0),
+        theme_threshold=_float(data, "theme_threshold", 0.2, -1.0, 1.0),
+        catchall_examples=_strings(data, "catchall_examples", DEFAULT_CATCHALL_EXAMPLES),
         language=_str(data, "language", "en"),
         page_size="Letter" if page_size.lower() == "letter" else "A4",
+        public_url=str(public_url).rstrip("/") + "/" if public_url is not None else None,
         schedule=_schedule(data.get("schedule") or {}),
         email=_email(data.get("email") or {}),
         fetch=_fetch(data.get("fetch") or {}),
@@ -238,6 +259,13 @@ def _float(data: dict, key: str, default: float, lo: float, hi: float, where: st
     if not lo <= float(value) <= hi:
         raise ConfigError(f"{where}{key}: must be between {lo} and {hi}, got {value}")
     return float(value)
+
+
+def _strings(data: dict, key: str, default: tuple[str, ...], where: str = "") -> tuple[str, ...]:
+    value = data.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}{key}: must be a list of non-empty strings")
+    return tuple(value)
 
 
 def _bool(data: dict, key: str, default: bool, where: str = "") -> bool:
@@ -339,7 +367,7 @@ def _schedule(value: Any) -> Schedule:
 def _email(value: Any) -> EmailSettings:
     data = _mapping(value, "email")
     allowed = {"enabled", "smtp_host", "smtp_port", "security", "username", "password_env",
-               "from", "to", "subject", "timeout_seconds", "password"}
+               "from", "to", "subject", "timeout_seconds", "retry_seconds", "password"}
     _check_keys(data, allowed, "email.")
     if "password" in data:
         raise ConfigError("email.password: never put a password in the config; name an "
@@ -377,6 +405,7 @@ def _email(value: Any) -> EmailSettings:
         to=tuple(to),
         subject=_str(data, "subject", d.subject, w),
         timeout_seconds=_float(data, "timeout_seconds", d.timeout_seconds, 0.1, 600, w),
+        retry_seconds=_int(data, "retry_seconds", d.retry_seconds, w, minimum=1),
     )
 
 

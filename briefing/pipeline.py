@@ -6,6 +6,8 @@
 2. choose the articles to cover: those no earlier briefing covered (or all, with ``--all``);
 3. analyse: split sentences, embed them (cached by content; the model loads only if needed);
 4. compose: themes, grouping, ranking and selection under the word budget;
+   then the summarizer: extractive by default, or a local seq2seq model whose every
+   item must pass the faithfulness guard (``briefing.summarizers``, ``briefing.guard``);
 5. extras: key figures and timeline;
 6. render: Markdown, HTML, PDF, JSON into ``OUT/<date>/`` (never over an earlier briefing);
 7. store: record which articles the briefing covered.
@@ -22,14 +24,19 @@ from datetime import datetime
 from pathlib import Path
 
 from briefing.analyse import Embedder, article_sentences, embed_texts, shared_embedder
+from briefing.archive import ArchiveError, write_archive
 from briefing.clean import clean_document
-from briefing.compose import ThemeIndex, compose, theme_phrases
+from briefing.compose import compose
 from briefing.config import Settings, Source
 from briefing.errors import InputError
+from briefing.extras import mark_new
 from briefing.models import Article, Briefing
 from briefing.render import FORMATS, write_briefing
-from briefing.sources import iter_source
+from briefing.rewrite import with_context
+from briefing.sources import SourceStatus, iter_source
 from briefing.store import Store
+from briefing.summarizers import apply_summarizer, check_model, summarizer_stats
+from briefing.themes import ThemeIndex, theme_phrases
 
 log = logging.getLogger("briefing")
 
@@ -71,6 +78,7 @@ class Pipeline:
                  progress: Progress | None = None):
         self.settings = settings
         self.progress = progress
+        self.check_summarizer()  # the daemon and the CLI hear of a broken model folder at start
         self.store = Store(settings.database_path)
         self._embedder = embedder
 
@@ -96,9 +104,12 @@ class Pipeline:
     def collect(self, sources: Iterable[Source] | None = None) -> CollectResult:
         """Read every source once; store new articles; report what could not be used."""
         result = CollectResult()
+        # Cleaning costs milliseconds a document; a known document is only read and hashed.
+        cleaned = self.store.known_documents()
         for source in (self.settings.sources if sources is None else sources):
             documents = problems = new = 0
             status = "ok"
+            validators: dict[str, str | None] = {}
             for doc in iter_source(source, self.settings, self.store):
                 if isinstance(doc, InputError):
                     problems += 1
@@ -106,17 +117,23 @@ class Pipeline:
                     if doc.origin == source.target:
                         status = f"error: {doc.reason}"
                     continue
-                if doc.content == b"" and doc.media_type == "not-modified":
-                    status = "not modified"
+                if isinstance(doc, SourceStatus):  # a feed or page's last word: 304 or validators
+                    validators = {"etag": doc.etag, "last_modified": doc.last_modified}
+                    if doc.not_modified:
+                        status = "not modified"
                     continue
                 documents += 1
+                digest = self.store.document_digest(doc, self.settings.language)
+                if digest in cleaned:  # cleaned before into a stored article: nothing new
+                    result.known += 1
+                    continue
                 try:
                     article = clean_document(doc, self.settings.language)
                 except InputError as exc:
                     problems += 1
                     self._problem(result, exc, source)
                     continue
-                outcome = self.store.add_article(article)
+                outcome = self.store.add_article(article, document=digest)
                 if outcome == "new":
                     result.new.append(article)
                     new += 1
@@ -125,9 +142,10 @@ class Pipeline:
                     new += 1
                 else:
                     result.known += 1
-            if source.kind == "path" or status.startswith("error") or status == "ok":
-                self.store.update_source(source.label, status=status, documents=documents,
-                                         new_articles=new, problems=problems)
+            # Validators are stored only with the status of a fetch whose documents were all
+            # stored; otherwise the previous ones are kept (update_source keeps them).
+            self.store.update_source(source.label, status=status, documents=documents,
+                                     new_articles=new, problems=problems, **validators)
         return result
 
     def _problem(self, result: CollectResult, error: InputError, source: Source) -> None:
@@ -140,6 +158,7 @@ class Pipeline:
     def render(self, *, all_articles: bool = False, formats: tuple[str, ...] = FORMATS,
                out_root: Path | None = None, sources: Iterable[Source] | None = None,
                now: datetime | None = None) -> RenderResult:
+        self.check_summarizer()  # a broken model folder stops here, before any work
         collected = self.collect(sources)
         articles = self.store.articles(uncovered_only=not all_articles)
         result = RenderResult(collected=collected)
@@ -155,26 +174,44 @@ class Pipeline:
                               "to summarise; nothing to render.")
             return result
         out_dir = self._new_out_dir(out_root or self.settings.output_dir, briefing.date)
+        previous = self.store.last_briefing()
+        if previous is not None:  # "new since the last briefing": before coverage is recorded
+            mark_new(briefing, self.store.covered_ids(), previous["date"])
         result.paths = write_briefing(briefing, self.settings, out_dir, formats)
         self.store.record_briefing(briefing.date, out_dir, [a.id for a in articles],
                                    len(briefing.items))
+        self._write_archive(out_dir.parent)
         result.briefing, result.out_dir = briefing, out_dir
         result.message = (f"Briefing of {len(articles)} article(s), {len(briefing.items)} "
                           f"items, written to {out_dir}")
         log.info(result.message)
         return result
 
+    def _write_archive(self, out_root: Path) -> None:
+        """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
+        try:
+            write_archive(out_root, self.settings)
+        except ArchiveError as exc:
+            log.warning("could not update the archive: %s", exc)
+
     def build(self, articles: list[Article], now: datetime) -> Briefing:
         """Analyse and compose a briefing of these articles (no files written)."""
         from briefing.extras import key_figures, timeline
 
         sentences = [s for a in articles for s in article_sentences(a)]
-        embeddings = embed_texts([s.text for s in sentences], self.embedder, self.store)
+        # A sentence that leans on the one before ("the two agreed to meet") is embedded with
+        # it, so it groups with the fact it reports; its evidence stays the exact sentence.
+        embeddings = embed_texts([with_context(s.text, s.context) for s in sentences],
+                                 self.embedder, self.store)
         index = self.theme_index()
         sections, top = compose(articles, sentences, embeddings, self.settings, index)
+        # Rewrites items in place (top lines are the same objects); the guard keeps the
+        # extractive text wherever a generated one is not faithful to its evidence.
+        sections = apply_summarizer(sections, self.settings, self.embedder, self.store,
+                                    progress=self._stage_progress("summarizing"))
         by_id = {a.id: a for a in articles}
         cited = [aid for s in sections for i in s.items for aid in i.sources]
-        figures = key_figures(sections)
+        figures = key_figures(sections, sentences)
         events = timeline(articles, sentences)
         cited += [aid for entry in figures + events for aid in entry["sources"]]
         cited_articles = [by_id[aid] for aid in dict.fromkeys(cited)]
@@ -190,8 +227,17 @@ class Pipeline:
             stats={"articles_considered": len(articles), "sentences": len(sentences),
                    "items": sum(len(s.items) for s in sections),
                    "words": sum(i.words for s in sections for i in s.items),
-                   "budget_words": self.settings.budget_words},
+                   "budget_words": self.settings.budget_words,
+                   "summarizer": summarizer_stats(self.settings, sections)},
         )
+
+    def check_summarizer(self) -> None:
+        """Raise ConfigError (naming summarizer.model) if the abstractive model cannot serve."""
+        if self.settings.summarizer.method == "abstractive":
+            check_model(self.settings.summarizer)
+
+    def _stage_progress(self, stage: str):
+        return (lambda d, t: self.progress(stage, d, t)) if self.progress else None
 
     def theme_index(self) -> ThemeIndex | None:
         themes = self.settings.themes
@@ -201,7 +247,8 @@ class Pipeline:
         for theme in themes:
             phrases = theme_phrases(theme)
             vectors.append(embed_texts(phrases, self.embedder, self.store))
-        return ThemeIndex(themes, vectors)
+        catchall = embed_texts(list(self.settings.catchall_examples), self.embedder, self.store)
+        return ThemeIndex(themes, vectors, catchall)
 
     @staticmethod
     def _new_out_dir(root: Path, date: str) -> Path:

@@ -90,6 +90,25 @@ def dangling_penalty(text: str, context: str = "") -> float:
     return 0.0
 
 
+_LEANS_BACK = re.compile(r"\b(the (two|2|three|3)\b|both (sides|men|leaders|ministers)|the pair|"
+                         r"(during|at|after) (the|this|that) (meeting|call|decision|talks|visit))",
+                         re.IGNORECASE)
+
+
+def needs_context(text: str) -> bool:
+    """True when a sentence's meaning depends on the one before it ("the two agreed …"), so
+    that its embedding should be taken together with that sentence."""
+    # Only pronoun openings and "the two …" lean on their context for *meaning*; a sentence
+    # opening with "However," or "The next day," still names its actors, and embedding it
+    # with its neighbour would merge two different facts.
+    return bool(_PRONOUN_START.match(make_self_contained(text)) or _LEANS_BACK.search(text))
+
+
+def with_context(text: str, context: str) -> str:
+    """The text to embed for a sentence: itself, preceded by its context where it leans on it."""
+    return f"{context} {text}" if context and needs_context(text) else text
+
+
 def is_dangling(text: str) -> bool:
     """True when an item text still begins with a reference to something before it."""
     stripped = text.strip()

@@ -1,0 +1,98 @@
+"""Compose on the seeds' real embeddings: grouping threshold, generic mode, budget, top
+lines, self-contained wording."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPO, SEEDS
+
+from briefing.analyse import article_sentences, embed_texts, shared_embedder
+from briefing.clean import clean_document
+from briefing.compose import compose, group_sentences
+from briefing.config import load_settings, settings_from_mapping
+from briefing.models import RawDocument
+from briefing.rewrite import dangling_penalty, is_dangling, make_self_contained, with_context
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    articles = [clean_document(RawDocument(origin=p.name, content=p.read_bytes(),
+                                           path=f"seeds/{p.name}"))
+                for p in sorted(SEEDS.glob("*.txt"))]
+    sentences = [s for a in articles for s in article_sentences(a)]
+    vectors = embed_texts([with_context(s.text, s.context) for s in sentences], shared_embedder())
+    return articles, sentences, vectors
+
+
+def _geneva_groups(sentences, vectors, threshold):
+    groups = group_sentences(sentences, vectors, threshold)
+    hits = [i for i, s in enumerate(sentences) if "Geneva" in s.text and
+            ("Lavrov" in s.text or "the 2 agreed" in s.text)]
+    return {next(n for n, g in enumerate(groups) if i in g.members) for i in hits}
+
+
+def test_group_threshold_decides_what_counts_as_the_same_fact(seeds):
+    _, sentences, vectors = seeds
+    assert len(_geneva_groups(sentences, vectors, 0.78)) == 1
+    assert len(_geneva_groups(sentences, vectors, 0.97)) == 4
+
+
+def test_generic_mode_is_one_summary_section_within_budget(seeds):
+    articles, sentences, vectors = seeds
+    settings = settings_from_mapping({"themes": [], "budget_words": 150})
+    sections, top = compose(articles, sentences, vectors, settings, None)
+    assert [s.theme for s in sections] == ["summary"]
+    assert sum(i.words for i in sections[0].items) <= 150
+    assert 1 <= len(top) <= 3
+
+
+def test_budget_is_the_only_cap(seeds):
+    articles, sentences, vectors = seeds
+    small = settings_from_mapping({"themes": [], "budget_words": 200})
+    large = settings_from_mapping({"themes": [], "budget_words": 100_000})
+    few = compose(articles, sentences, vectors, small, None)[0][0].items
+    many = compose(articles, sentences, vectors, large, None)[0][0].items
+    assert sum(i.words for i in few) <= 200
+    assert len(many) > 4 * len(few)
+    # Every fact with a self-contained wording appears, unless it repeats a chosen item.
+    from briefing.compose import choose_wording
+
+    index_of = {(s.article_id, s.text): n for n, s in enumerate(sentences)}
+    chosen = [index_of[(i.evidence[0].article, i.evidence[0].text)] for i in many]
+    chosen_vectors = vectors[chosen]
+    for group in group_sentences(sentences, vectors, large.group_threshold):
+        choose_wording(group, sentences, vectors)
+        if not group.text or group.best in chosen:
+            continue
+        assert float((chosen_vectors @ vectors[group.best]).max()) >= large.group_threshold, \
+            group.text
+
+
+def test_top_lines_are_the_three_highest_scoring_items(seeds):
+    articles, sentences, vectors = seeds
+    settings = load_settings(REPO / "config.yaml")
+    from briefing.themes import ThemeIndex, theme_phrases
+
+    index = ThemeIndex(settings.themes,
+                       [embed_texts(theme_phrases(t), shared_embedder()) for t in settings.themes],
+                       embed_texts(list(settings.catchall_examples), shared_embedder()))
+    sections, top = compose(articles, sentences, vectors, settings, index)
+    scores = sorted((i.score for s in sections for i in s.items), reverse=True)
+    assert [i.score for i in top] == scores[:3]
+
+
+def test_relative_dates_become_absolute_when_the_article_gives_the_anchor():
+    context = "On January 19, US Secretary of State Anthony Blinken met Dmytro Kuleba in Kyiv."
+    assert make_self_contained("The next day, Blinken traveled to Berlin.", context) == \
+        "On January 20, Blinken traveled to Berlin."
+    assert make_self_contained("Two days later, the council met.", "On Jan. 10, talks began.") \
+        == "On January 12, the council met."
+    assert make_self_contained("However, the ministers agreed to meet again in Geneva.") == \
+        "The ministers agreed to meet again in Geneva."
+
+
+def test_unresolvable_references_are_flagged():
+    assert dangling_penalty("He added that sanctions would follow.") == 1.0
+    assert dangling_penalty("The next day, Canada sent troops.", "") > 0
+    assert is_dangling("Then, they left.")
+    assert not is_dangling("Blinken met Lavrov in Geneva on January 21.")
