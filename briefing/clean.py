@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import PurePath
 
 from briefing.errors import InputError
-from briefing.language import detect_language
+from briefing.language import detect_language, language_name
 from briefing.models import Article, RawDocument
 from briefing.textrepair import UndecodableError, decode_bytes, repair_text
 
@@ -66,8 +67,11 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
     """
     if not raw.content.strip():
         raise InputError(raw.origin, "empty file" if raw.path else "empty document")
+    declared = raw.encoding
+    if declared is None and raw.media_type == "text/html":
+        declared = _meta_charset(raw.content)
     try:
-        text, _encoding = decode_bytes(raw.content)
+        text, _encoding = decode_bytes(raw.content, declared)
     except UndecodableError as exc:
         raise InputError(raw.origin, str(exc)) from None
 
@@ -107,8 +111,8 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
         raise InputError(raw.origin, f"too short to summarise ({words} words)")
     detected = detect_language(body)
     if detected and detected != language:
-        raise InputError(raw.origin, f"written in {detected}, not in the briefing's "
-                                     f"language ({language})")
+        raise InputError(raw.origin, f"written in {language_name(detected)}, not in the "
+                                     f"briefing's language ({language_name(language)})")
 
     generated = False
     if not title:
@@ -248,12 +252,17 @@ def _extract_json(text: str, origin: str) -> dict:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(origin, f"invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:  # nesting too deep, a 5000-digit number
+        raise InputError(origin, f"invalid JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise InputError(origin, "JSON article must be an object with a 'text' field")
     body = next((data[k] for k in ("text", "body", "content", "article") if
                  isinstance(data.get(k), str)), None)
     if not body:
         raise InputError(origin, "JSON article has no 'text' (or 'body', 'content') string")
+    if "<" in body and _looks_like_fragment(body):
+        body = html_fragment_text(body)  # CMS exports often hold the body as HTML
+
     def opt(*keys: str) -> str | None:
         return next((str(data[k]) for k in keys if isinstance(data.get(k), str | int | float)
                      and str(data[k]).strip()), None)
@@ -261,3 +270,84 @@ def _extract_json(text: str, origin: str) -> dict:
     return {"text": body, "title": opt("title", "headline"), "url": opt("url", "link"),
             "published": opt("published", "date", "published_at"),
             "source": opt("source", "site", "publisher")}
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""",
+                           re.IGNORECASE)
+
+
+def _meta_charset(content: bytes) -> str | None:
+    """The charset a page declares in a <meta> tag (looked for where browsers look)."""
+    match = _META_CHARSET.search(content[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
+def _looks_like_fragment(text: str) -> bool:
+    return bool(re.search(r"</?(p|div|br|span|a|em|strong|b|i|li|h[1-6])\b[^>]*>", text,
+                          re.IGNORECASE))
+
+
+# --- HTML fragments (feed entries, JSON bodies): markup to paragraphs --------------------------
+
+# Elements whose content is never article text: scripts, embeds, captions, furniture.
+_SKIPPED_ELEMENTS = {"script", "style", "noscript", "template", "iframe", "object", "embed",
+                     "svg", "math", "video", "audio", "picture", "figure", "figcaption",
+                     "aside", "nav", "form", "button", "select", "textarea", "head", "title"}
+_BLOCK_ELEMENTS = {"p", "div", "section", "article", "header", "footer", "main", "blockquote",
+                   "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "h1", "h2", "h3",
+                   "h4", "h5", "h6", "hr", "address", "details", "summary", "body", "html"}
+_VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                  "source", "track", "wbr"}
+
+
+class _FragmentText(HTMLParser):
+    """Collects the text of an HTML fragment: blocks become paragraphs, <br> a line break,
+    everything inside a skipped element is dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping: list[str] = []  # open skipped elements, innermost last
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _SKIPPED_ELEMENTS and tag not in _VOID_ELEMENTS:
+            self.skipping.append(tag)
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCK_ELEMENTS:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCK_ELEMENTS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.skipping:
+            while self.skipping and self.skipping.pop() != tag:
+                pass
+        elif tag in _BLOCK_ELEMENTS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
+
+
+def html_fragment_text(fragment: str) -> str:
+    """Plain text of an HTML fragment (a feed entry's content): one paragraph per block.
+
+    The fragment is already the article, so nothing is judged by content here (trafilatura,
+    built for whole pages, drops short fragments); junk lines go later, in strip_boilerplate.
+    """
+    parser = _FragmentText()
+    try:
+        parser.feed(fragment)
+        parser.close()
+    except Exception:  # html.parser is lenient, but keep whatever it read on a failure
+        pass
+    text = "".join(parser.parts)
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    paragraphs = re.split(r"\n{2,}", "\n".join(lines).strip())
+    return "\n\n".join(p.strip("\n") for p in paragraphs if p.strip())

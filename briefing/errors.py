@@ -24,3 +24,7 @@ class FetchError(InputError):
 
 class LockError(BriefingError):
     """Another daemon holds the state directory."""
+
+
+class DeliveryError(BriefingError):
+    """An email could not be built or handed to the SMTP server (the message names why)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing.models import Article
+from briefing.models import Article, RawDocument
 
 SCHEMA_VERSION = 1
 
@@ -55,6 +55,12 @@ CREATE TABLE IF NOT EXISTS embeddings (
     key TEXT PRIMARY KEY,
     vector BLOB NOT NULL
 );
+-- Raw documents already cleaned into a stored article (digest of bytes and metadata), so a
+-- folder of 10,000 known files is re-read but not re-cleaned on every run.
+CREATE TABLE IF NOT EXISTS documents (
+    digest TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS problems (
     origin TEXT NOT NULL,
     source_key TEXT,
@@ -86,12 +92,18 @@ CREATE TABLE IF NOT EXISTS outbox (
     recipients TEXT NOT NULL,
     subject TEXT NOT NULL,
     message BLOB NOT NULL,
-    status TEXT NOT NULL,          -- pending | sending | sent | failed
+    status TEXT NOT NULL,          -- pending | sending | sent | failed | unknown
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT NOT NULL,
     last_error TEXT,
     created_at TEXT NOT NULL,
     sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, next_attempt_at);
+-- Small facts the daemon keeps between runs (last scheduled briefing handled, first start).
+CREATE TABLE IF NOT EXISTS daemon_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 """
 
@@ -136,10 +148,15 @@ class Store:
 
     # --- articles ---------------------------------------------------------------------------
 
-    def add_article(self, article: Article) -> str:
+    def add_article(self, article: Article, document: str | None = None) -> str:
         """Store an article; return 'new', 'known' (same text seen before) or 'updated'
-        (a feed entry whose text changed: the old version is superseded, not duplicated)."""
+        (a feed entry whose text changed: the old version is superseded, not duplicated).
+        ``document`` is the digest of the raw document it was cleaned from (see
+        ``document_digest``), remembered so that document is not cleaned again."""
         with self.transaction() as db:
+            if document is not None:
+                db.execute("INSERT OR IGNORE INTO documents VALUES (?, ?)",
+                           (document, article.id))
             if db.execute("SELECT 1 FROM articles WHERE id=?", (article.id,)).fetchone():
                 return "known"
             status = "new"
@@ -173,6 +190,27 @@ class Store:
             args += ids
         rows = self.db.execute(sql + " ORDER BY first_seen, rowid", args).fetchall()
         return [_article_from_row(r) for r in rows]
+
+    @staticmethod
+    def document_digest(doc: RawDocument, language: str) -> str:
+        """What cleaning a raw document depends on: its bytes, type, metadata, language."""
+        digest = hashlib.sha256()
+        for part in (language, doc.media_type, doc.title, doc.url, doc.published,
+                     doc.source_name):
+            digest.update(f"{part}\x00".encode())
+        digest.update(doc.content)
+        return digest.hexdigest()
+
+    def known_documents(self) -> set[str]:
+        """Digests of raw documents already cleaned into a stored article."""
+        return {row[0] for row in self.db.execute(
+            "SELECT digest FROM documents JOIN articles ON articles.id = documents.article_id")}
+
+    def has_entry(self, entry_key: str) -> bool:
+        """Whether a current (not superseded) article came from this feed entry."""
+        row = self.db.execute("SELECT 1 FROM articles WHERE entry_key=? AND superseded_by IS "
+                              "NULL LIMIT 1", (entry_key,)).fetchone()
+        return row is not None
 
     def article_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
@@ -270,6 +308,103 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE runs SET finished_at=?, status=?, detail=? WHERE id=?",
                        (now_iso(), status, detail, run_id))
+
+    def close_unfinished_runs(self, status: str = "interrupted") -> int:
+        """Mark runs a killed process left 'running'; return how many there were."""
+        with self.transaction() as db:
+            cur = db.execute("UPDATE runs SET finished_at=?, status=? WHERE status='running'",
+                             (now_iso(), status))
+            return cur.rowcount
+
+    # --- daemon state -----------------------------------------------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM daemon_state WHERE key=?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_state(self, key: str, value: str | None) -> None:
+        """Set (or, with None, delete) one daemon fact."""
+        with self.transaction() as db:
+            if value is None:
+                db.execute("DELETE FROM daemon_state WHERE key=?", (key,))
+            else:
+                db.execute("INSERT OR REPLACE INTO daemon_state VALUES (?, ?)", (key, value))
+
+    # --- outbox -----------------------------------------------------------------------------
+    # Status moves pending -> sending -> sent; a send that fails goes back to pending (with a
+    # later next_attempt_at) or, when the server refused the message itself, to failed. A row
+    # still 'sending' after a crash is moved to 'unknown' (see briefing/deliver.py).
+
+    def enqueue_message(self, briefing_dir: Path, recipients: Iterable[str], subject: str,
+                        message: bytes) -> int:
+        now = now_iso()
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO outbox (briefing_dir, recipients, subject, message, status, "
+                "next_attempt_at, created_at) VALUES (?,?,?,?,'pending',?,?)",
+                (str(briefing_dir), "\n".join(recipients), subject, message, now, now))
+            return int(cur.lastrowid)
+
+    def outbox_message(self, message_id: int) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM outbox WHERE id=?", (message_id,)).fetchone()
+
+    def outbox(self, statuses: Iterable[str] | None = None) -> list[sqlite3.Row]:
+        """Outbox rows (without the message bytes), oldest first."""
+        sql = ("SELECT id, briefing_dir, recipients, subject, status, attempts, "
+               "next_attempt_at, last_error, created_at, sent_at FROM outbox")
+        args: list = []
+        if statuses is not None:
+            args = list(statuses)
+            sql += f" WHERE status IN ({','.join('?' * len(args))})"
+        return self.db.execute(sql + " ORDER BY id", args).fetchall()
+
+    def due_messages(self, now: str | None = None) -> list[int]:
+        """Ids of pending messages whose next attempt is due (all pending ones without now)."""
+        if now is None:
+            rows = self.db.execute("SELECT id FROM outbox WHERE status='pending' ORDER BY id")
+        else:
+            rows = self.db.execute("SELECT id FROM outbox WHERE status='pending' AND "
+                                   "next_attempt_at <= ? ORDER BY id", (now,))
+        return [r[0] for r in rows]
+
+    def start_attempt(self, message_id: int) -> bool:
+        """Count an attempt on a pending message; False if it is not pending (any more)."""
+        with self.transaction() as db:
+            cur = db.execute("UPDATE outbox SET attempts=attempts+1 "
+                             "WHERE id=? AND status='pending'", (message_id,))
+            return cur.rowcount == 1
+
+    def mark_sending(self, message_id: int) -> None:
+        """pending -> sending: the message body is about to go to the server."""
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET status='sending' WHERE id=?", (message_id,))
+
+    def release_message(self, message_id: int, error: str, next_attempt_at: str) -> None:
+        """back to pending: the server did not take the message; try again later."""
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET status='pending', last_error=?, next_attempt_at=? "
+                       "WHERE id=?", (error, next_attempt_at, message_id))
+
+    def finish_message(self, message_id: int, status: str, note: str | None = None) -> None:
+        """-> sent | failed."""
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET status=?, last_error=?, sent_at=? WHERE id=?",
+                       (status, note, now_iso() if status == "sent" else None, message_id))
+
+    def requeue_failed(self) -> int:
+        """failed -> pending, due now (an operator asked to retry)."""
+        with self.transaction() as db:
+            return db.execute("UPDATE outbox SET status='pending', next_attempt_at=? "
+                              "WHERE status='failed'", (now_iso(),)).rowcount
+
+    def mark_interrupted_sends(self) -> list[int]:
+        """sending -> unknown for sends a crash cut short; return their ids."""
+        with self.transaction() as db:
+            ids = [r[0] for r in db.execute("SELECT id FROM outbox WHERE status='sending'")]
+            db.execute("UPDATE outbox SET status='unknown', last_error=? WHERE status='sending'",
+                       ("interrupted while the server was receiving it; it may have been "
+                        "delivered, so it is not sent again automatically",))
+            return ids
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:

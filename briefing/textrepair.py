@@ -9,6 +9,7 @@ byte only where the lead bytes leave exactly one sensible reading.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
@@ -41,36 +42,129 @@ class UndecodableError(ValueError):
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Decode bytes to text; return (text, encoding used). Raise UndecodableError for binary."""
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UndecodableError("binary data (NUL bytes), not text")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    candidates = [c for c in (declared, "utf-8") if c]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates.insert(0, "utf-16")
-    for encoding in candidates:
+    """Decode bytes to text; return (text, encoding used).
+
+    Raise UndecodableError for binary data and for text in a broken encoding (valid UTF-8
+    mixed with bytes that are not), rather than guess. In order: a byte-order mark decides;
+    valid UTF-8 is UTF-8 (whatever a server or a meta tag claims: mislabelled UTF-8 is common,
+    legacy text that happens to be valid UTF-8 is not); then the declared charset; then a
+    legacy single-byte code page (cp1252, or the one charset-normalizer finds for
+    non-Latin scripts).
+    """
+    bom = _bom_encoding(data)
+    if bom:
         try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError):
-            continue
-    # Not UTF-8: a single-byte legacy page is the usual culprit. cp1252 is the common one on
-    # the web; a text that needs many undefined bytes is probably binary.
+            text = data.decode(bom)
+        except UnicodeDecodeError as exc:
+            raise UndecodableError(f"broken text encoding: it starts with a {bom} byte-order "
+                                   f"mark, but byte {exc.start} is not {bom}") from None
+        return _not_binary(text.removeprefix("\ufeff"), bom), bom
+    if b"\x00" in data[:8192]:
+        wide = _bomless_utf16(data)
+        if wide is None:
+            raise UndecodableError("binary data (NUL bytes), not text")
+        return wide
+    try:
+        return _not_binary(data.decode("utf-8"), "utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end == len(data):
+            # A download or copy cut inside the last character: drop that character only.
+            return _not_binary(data[:exc.start].decode("utf-8"), "utf-8"), "utf-8"
+        first_bad = exc.start
+    codec = _codec_name(declared)
+    if codec and codec != "utf-8":
+        try:
+            return _not_binary(data.decode(codec), codec), codec
+        except UnicodeDecodeError:
+            pass
+    if _UTF8_MULTIBYTE.search(data):
+        raise UndecodableError(f"broken text encoding: UTF-8 text mixed with bytes that are not "
+                               f"UTF-8 (the first at byte {first_bad}); save it as UTF-8")
+    return _legacy(data)
+
+
+# A well-formed UTF-8 sequence of two to four bytes: text that has one is meant as UTF-8.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _bom_encoding(data: bytes) -> str | None:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return None
+
+
+def _codec_name(declared: str | None) -> str | None:
+    if not declared:
+        return None
+    try:
+        name = codecs.lookup(declared.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return None  # an unknown charset name: ignore the claim, sniff instead
+    # Browsers read a page labelled ISO-8859-1 or ASCII as windows-1252; so do we.
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+
+
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 without a byte-order mark: mostly-ASCII text has a NUL in every other byte."""
+    sample = data[:8192]
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, codec in ((odd, "utf-16-le"), (even, "utf-16-be")):
+        if zeros and zeros.count(0) / len(zeros) > 0.7 and len(data) % 2 == 0:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            if _control_ratio(text) <= 0.05:
+                return text, codec
+    return None
+
+
+def _legacy(data: bytes) -> tuple[str, str]:
+    """Text in a single-byte code page. cp1252 is the usual one; when it turns most letters
+    into accented Latin ones ("Ïðåçèäåíò"), the text is in another script's code page."""
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
+    letters = [ch for ch in text if ch.isalpha()]
+    foreign = sum(1 for ch in letters if ord(ch) > 0x7F)
+    if letters and foreign / len(letters) > 0.25:
+        from charset_normalizer import from_bytes
+
+        try:
+            best = from_bytes(data).best()
+        except Exception:  # a detector failing on odd bytes means: we cannot tell
+            best = None
+        if best is None or best.encoding in ("utf_8", "ascii"):
+            raise UndecodableError("text in an unknown encoding (not UTF-8)")
+        return _not_binary(str(best), best.encoding), best.encoding
+    return _not_binary(text, "cp1252"), "cp1252"
+
+
+def _not_binary(text: str, encoding: str) -> str:
     if _control_ratio(text) > 0.05:
-        raise UndecodableError("binary data, or text in an unknown encoding")
-    return text, "cp1252"
+        raise UndecodableError(f"binary data, or text in an unknown encoding (read as "
+                               f"{encoding} it is mostly control characters)")
+    return text
 
 
 def _control_ratio(text: str) -> float:
     if not text:
         return 0.0
-    bad = sum(1 for ch in text if unicodedata.category(ch) in {"Cc", "Co", "Cn"}
-              and ch not in "\n\r\t\f")
+    # ASCII by regex; only the (usually few) other characters need a category lookup.
+    bad = len(_ASCII_CONTROL.findall(text))
+    bad += sum(1 for ch in _NON_ASCII.findall(text)
+               if unicodedata.category(ch) in {"Cc", "Co", "Cn"})
     return bad / len(text)
+
+
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def repair_text(text: str) -> tuple[str, int]:

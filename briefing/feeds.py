@@ -1,0 +1,337 @@
+"""RSS/Atom feeds and single web pages to raw documents.
+
+A feed is fetched with a conditional GET (the ETag / Last-Modified of the last fetch are kept
+per source in the store), so an unchanged feed costs one small request and yields only a
+"not modified" status. Each entry becomes one document carrying its title, link, date,
+source name and a stable entry key (its guid), so an entry whose text changes later updates
+the stored article instead of adding a second one. The entry's text is its full content if
+the feed carries it, else its summary when that is a whole article, else the linked page.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import logging
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from briefing.clean import html_fragment_text
+from briefing.config import Settings, Source
+from briefing.errors import FetchError, InputError
+from briefing.fetch import FetchResult, fetch
+from briefing.models import RawDocument
+from briefing.sources import SourceResult, SourceStatus, json_documents
+
+log = logging.getLogger("briefing.feeds")
+
+FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+               "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.8, */*;q=0.5"
+
+# A summary this long is the article itself (many blogs put whole posts in <description>);
+# a shorter one is a teaser, and the linked page is fetched for the full text.
+FULL_TEXT_WORDS = 150
+
+# feedparser's versions for the formats we accept: rss090, rss091n/u, rss092-094, rss10,
+# rss20, atom03, atom10 (and "rss"/"atom" when it can tell the family but not the version).
+_FEED_VERSION = re.compile(r"^(rss|atom)")
+_HTML_MEDIA = {"text/html", "application/xhtml+xml"}
+_TEXT_MEDIA = {"text/plain": "text/plain", "text/markdown": "text/markdown"}
+# expat's words for a document that stops before it is complete.
+_TRUNCATED = ("no element found", "unclosed token", "unclosed cdata section")
+
+
+# --- feeds ----------------------------------------------------------------------------------
+
+
+def iter_feed(source: Source, settings: Settings, store: Any = None) -> Iterator[SourceResult]:
+    """The entries of a ``feed:`` source, then its SourceStatus."""
+    etag, last_modified = _validators(store, source)
+    try:
+        result = fetch(source.target, settings.fetch, etag=etag, last_modified=last_modified,
+                       accept=FEED_ACCEPT)
+    except FetchError as exc:
+        yield exc
+        return
+    if result.not_modified:
+        yield SourceStatus(not_modified=True)
+        return
+    yield from _feed_then_status(result, source, settings, store)
+
+
+def _feed_then_status(result: FetchResult, source: Source, settings: Settings,
+                      store: Any) -> Iterator[SourceResult]:
+    retry = False
+    for item in feed_documents(result.content, source.target, source, settings, store=store,
+                               base_url=result.final_url, charset=result.charset):
+        # A feed that could not be read, or an entry whose page could not be fetched:
+        if isinstance(item, FetchError) or item.origin == source.target:
+            retry = True
+        yield item
+    if retry:
+        # Keep the old validators, so the next poll reads this feed again (and retries the
+        # pages that failed; entries already stored are not fetched twice).
+        yield SourceStatus()
+    else:
+        yield SourceStatus(etag=result.etag, last_modified=result.last_modified)
+
+
+def parse_feed(content: bytes, origin: str, *, base_url: str | None = None,
+               charset: str | None = None) -> Any:
+    """Parse RSS 0.9x/1.0/2.0 or Atom bytes; raise InputError for anything that is not a
+    complete, recognisable feed."""
+    import feedparser  # only when a feed arrives
+
+    if not content.strip():
+        raise InputError(origin, "empty feed (no content)")
+    headers = {}
+    if base_url:
+        headers["content-location"] = base_url
+    if charset:
+        headers["content-type"] = f"application/xml; charset={charset}"
+    try:
+        # A stream, never bytes or str: feedparser treats a string as a URL or a file name.
+        parsed = feedparser.parse(io.BytesIO(content), response_headers=headers,
+                                  resolve_relative_uris=True, sanitize_html=True)
+    except Exception as exc:  # feedparser is lenient, but arbitrary bytes can still upset it
+        raise InputError(origin, f"could not parse the feed ({type(exc).__name__})") from None
+    error = parsed.get("bozo_exception")
+    xml_problem = _xml_problem(error, content)
+    version = parsed.get("version") or ""
+    if not _FEED_VERSION.match(version):
+        if xml_problem:
+            raise InputError(origin, f"not an RSS or Atom feed ({xml_problem})")
+        head = content[:1000].lower()
+        if b"<html" in head or b"<!doctype html" in head:
+            raise InputError(origin, "not an RSS or Atom feed (it is an HTML page; use "
+                                     "`url:` for a single article)")
+        raise InputError(origin, "not an RSS or Atom feed")
+    if xml_problem and xml_problem.startswith("truncated"):
+        # The lenient parser would hand back the entries it saw, the last one cut short.
+        # Half an article is worse than none; the next poll fetches the whole feed again.
+        raise InputError(origin, f"feed XML is {xml_problem}; no entries were used")
+    if xml_problem:
+        log.warning("%s: feed XML has errors (%s); read it leniently", origin, xml_problem)
+    return parsed
+
+
+def _xml_problem(error: Exception | None, content: bytes) -> str | None:
+    """Describe an XML syntax error feedparser met, or None (encoding notes are not errors)."""
+    if error is None or not hasattr(error, "getLineNumber"):
+        return None
+    message = str(error.getMessage() if hasattr(error, "getMessage") else error)
+    line = error.getLineNumber()
+    last_line = content.rstrip().count(b"\n") + 1
+    if message.lower() in _TRUNCATED or line >= last_line and "well-formed" not in message:
+        return f"truncated (it ends before the document is complete, line {line}: {message})"
+    return f"malformed XML at line {line}: {message}"
+
+
+def feed_documents(content: bytes, origin: str, source: Source, settings: Settings, *,
+                   store: Any = None, base_url: str | None = None, charset: str | None = None,
+                   fetch_links: bool = True, source_key: str | None = None,
+                   path: str | None = None) -> Iterator[RawDocument | InputError]:
+    """One document per feed entry (or one InputError for a feed that cannot be read)."""
+    try:
+        parsed = parse_feed(content, origin, base_url=base_url, charset=charset)
+    except InputError as exc:
+        yield exc
+        return
+    feed_title = _plain(parsed.feed.get("title"))
+    seen: set[str] = set()
+    for n, entry in enumerate(parsed.entries):
+        key = _entry_key(entry, base_url or origin)
+        if key is not None:
+            if key in seen:
+                continue  # the same entry listed twice in one feed
+            seen.add(key)
+        link = _http_link(entry.get("link"))
+        meta = {
+            "title": _plain(entry.get("title")) or None,
+            "url": link,
+            "source_name": source.name or feed_title or _host(link or base_url),
+            "published": _iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+            "source_key": source_key or source.label,
+            "entry_key": key,
+            "path": path,
+        }
+        entry_origin = link or f"{origin}#{key or n + 1}"
+        yield from _entry_document(entry, entry_origin, meta, settings, store,
+                                   fetch_links and link is not None)
+
+
+def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Settings,
+                    store: Any, may_fetch: bool) -> Iterator[RawDocument | InputError]:
+    text, complete = _entry_text(entry)
+    if complete:
+        yield RawDocument(origin=origin, content=text.encode("utf-8"), **meta)
+        return
+    if may_fetch:
+        if meta["entry_key"] and _entry_stored(store, meta["entry_key"]):
+            return  # its page was read on an earlier poll
+        try:
+            page = page_document(fetch(meta["url"], settings.fetch, accept=PAGE_ACCEPT),
+                                 origin, **meta)
+        except InputError as exc:  # a failed fetch, or a link to an image, a PDF …
+            if not text:
+                yield exc
+                return
+            log.info("%s: %s; using the feed's summary instead", origin, exc.reason)
+        else:
+            yield page
+            return
+    if text:
+        yield RawDocument(origin=origin, content=text.encode("utf-8"), **meta)
+    else:
+        yield InputError(origin, "feed entry has no text and no link to an article")
+
+
+def _entry_text(entry: Any) -> tuple[str, bool]:
+    """(text, whether it is the whole article): full content, else summary."""
+    contents = [c for c in entry.get("content") or [] if (c.get("value") or "").strip()]
+    if contents:
+        best = max(contents, key=lambda c: len(c["value"]))
+        return _detail_text(best), True
+    summary = entry.get("summary_detail") or (
+        {"value": entry.get("summary"), "type": "text/html"} if entry.get("summary") else None)
+    if not summary or not (summary.get("value") or "").strip():
+        return "", False
+    text = _detail_text(summary)
+    return text, len(text.split()) >= FULL_TEXT_WORDS
+
+
+def _detail_text(detail: Any) -> str:
+    value = detail.get("value") or ""
+    if "html" in (detail.get("type") or "text/html"):
+        return html_fragment_text(value)
+    return value
+
+
+def _entry_key(entry: Any, feed_url: str) -> str | None:
+    """The entry's guid/id (else its link). An id that is not a URI ("42") is only unique
+    within its feed, so it is prefixed with the feed's URL."""
+    key = (entry.get("id") or entry.get("link") or "").strip()
+    if not key:
+        return None
+    if re.match(r"^[a-z][a-z0-9+.-]*:", key, re.IGNORECASE):
+        return key
+    return f"{feed_url}#{key}"
+
+
+def _entry_stored(store: Any, entry_key: str) -> bool:
+    """Whether the store holds a current article for this feed entry."""
+    return store is not None and store.has_entry(entry_key)
+
+
+# --- single pages ---------------------------------------------------------------------------
+
+
+def iter_page(source: Source, settings: Settings, store: Any = None) -> Iterator[SourceResult]:
+    """A ``url:`` source: one article page (or, if the URL serves a feed, its entries)."""
+    etag, last_modified = _validators(store, source)
+    try:
+        result = fetch(source.target, settings.fetch, etag=etag, last_modified=last_modified,
+                       accept=PAGE_ACCEPT)
+    except FetchError as exc:
+        yield exc
+        return
+    if result.not_modified:
+        yield SourceStatus(not_modified=True)
+        return
+    if _is_feed(result):
+        yield from _feed_then_status(result, source, settings, store)
+        return
+    if result.media_type == "application/json":
+        yield from json_documents(result.content, source.target, source.label, source.name,
+                                  url=result.final_url)
+    else:
+        try:
+            yield page_document(result, source.target, source_name=source.name,
+                                source_key=source.label)
+        except InputError as exc:
+            yield exc
+            return
+    yield SourceStatus(etag=result.etag, last_modified=result.last_modified)
+
+
+def page_document(result: FetchResult, origin: str, **meta: Any) -> RawDocument:
+    """A fetched page as a RawDocument; InputError if it is not text (an image, a PDF …)."""
+    media = result.media_type
+    if media in _HTML_MEDIA or media is None and _sniff_html(result.content):
+        media_type = "text/html"
+    elif media in _TEXT_MEDIA:
+        media_type = _TEXT_MEDIA[media]
+    else:
+        raise InputError(origin, f"not an article page (the server sent {media or 'no type'})")
+    meta = dict(meta)
+    meta["url"] = meta.get("url") or result.final_url
+    return RawDocument(origin=origin, content=result.content, media_type=media_type,
+                       encoding=result.charset, **meta)
+
+
+def _is_feed(result: FetchResult) -> bool:
+    """A response is a feed when its root element says so (rss, feed, rdf:RDF), or when the
+    server calls it RSS or Atom; generic XML types are also used for XHTML pages."""
+    if result.media_type in ("application/rss+xml", "application/atom+xml"):
+        return True
+    return _root_element(result.content) in ("rss", "feed", "rdf:rdf")
+
+
+def _root_element(content: bytes) -> str | None:
+    head = content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    # Skip the XML declaration, processing instructions, comments and a doctype.
+    head = re.sub(rb"^(\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>))*\s*", b"", head,
+                  flags=re.DOTALL | re.IGNORECASE)
+    match = re.match(rb"<([A-Za-z_][\w:.-]*)", head)
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+def _sniff_html(content: bytes) -> bool:
+    head = content[:2000].lower()
+    return b"<html" in head or b"<!doctype html" in head or b"<body" in head
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def _validators(store: Any, source: Source) -> tuple[str | None, str | None]:
+    row = store.source_state(source.label) if store is not None else None
+    if row is None:
+        return None, None
+    return row["etag"], row["last_modified"]
+
+
+def _plain(value: Any) -> str:
+    """Feed titles may carry markup or entities; keep plain, single-spaced text."""
+    if not isinstance(value, str):
+        return ""
+    if "<" in value or "&" in value:
+        value = html_fragment_text(value)
+    return " ".join(value.split())
+
+
+def _http_link(link: Any) -> str | None:
+    if isinstance(link, str) and urlsplit(link.strip()).scheme.lower() in ("http", "https"):
+        return link.strip()
+    return None
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname
+    return host.removeprefix("www.") if host else None
+
+
+def _iso(parsed_time: Any) -> str | None:
+    """feedparser's UTC struct_time as ISO 8601."""
+    if not parsed_time:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed_time), UTC).isoformat()
+    except (OverflowError, ValueError, TypeError, OSError):
+        return None
