@@ -1,0 +1,370 @@
+"""The daemon: poll sources and compose, render and email briefings on a cron schedule.
+
+APScheduler (3.x) keeps the clock: a cron job for polling (``schedule.poll``), one for the
+briefing (``schedule.briefing``) and an interval job that retries the outbox, all in the
+configured time zone. It does no work itself: a small executor hands each due job to one
+worker, the thread that called :func:`run_daemon`, so jobs never overlap and one Pipeline
+(one loaded model, one database connection) serves the daemon's whole life. While a job is
+waiting or running, further firings of the same job are skipped, not stacked.
+
+State that must survive a restart lives in the database, not in APScheduler's memory:
+
+* ``briefing_fire``: the last scheduled briefing time that was handled. At start-up the
+  latest firing within ``schedule.grace_seconds`` that is later than it (and later than
+  the daemon's first start) is made once: several missed firings give one briefing.
+* ``briefing_in_progress``: set while a briefing is made. If the process died before
+  mailing it, the next start queues the email of every briefing recorded since.
+* the outbox (see ``briefing.deliver``), which the daemon flushes at start-up and retries.
+
+SIGTERM and SIGINT let the job in hand finish, then the daemon exits 0. One daemon per
+``state_dir``: ``state_dir/daemon.lock`` is held with ``flock`` for the daemon's life (the
+kernel releases it if the process dies, so a stale file never blocks a restart).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import queue
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from briefing.config import Settings
+from briefing.cron import parse_cron
+from briefing.errors import BriefingError, ConfigError, LockError
+
+log = logging.getLogger("briefing.daemon")
+
+STATE_LAST_FIRE = "briefing_fire"
+STATE_IN_PROGRESS = "briefing_in_progress"
+STATE_FIRST_START = "daemon_first_start"
+MAX_OUTBOX_INTERVAL = 60  # seconds between outbox checks, at most
+
+
+@dataclass
+class Task:
+    kind: str  # outbox | poll | briefing | recover
+    fire: datetime | None = None  # the scheduled time of a briefing
+    catch_up: bool = False
+    done: Callable[[], None] | None = None  # tells the scheduler this job has finished
+
+
+def run_daemon(settings: Settings, once: bool = False,
+               stop: threading.Event | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or ``stop`` is set); with ``once``, poll, compose and
+    deliver one time and return. Returns the exit code."""
+    stop = stop or threading.Event()
+    with daemon_lock(settings.state_dir), _stop_on_signals(stop):
+        return Daemon(settings, stop).run(once=once)
+
+
+# --- one daemon per state_dir ---------------------------------------------------------------
+
+
+@contextmanager
+def daemon_lock(state_dir: Path) -> Iterator[None]:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "daemon.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+            raise LockError(
+                f"another briefing daemon{f' (pid {holder})' if holder else ''} is already "
+                f"running with state_dir {state_dir}; stop it first, or give this one its "
+                "own state_dir") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT set ``stop``; the worker finishes its job and returns."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach only the main thread; the caller stops us through the event
+        return
+
+    def handler(signum: int, frame) -> None:
+        stop.set()  # only this: the handler may interrupt the worker anywhere
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+# --- the scheduler hands jobs to the worker -------------------------------------------------
+
+
+def _worker_does_it() -> None:
+    """Placeholder job function: the hand-off executor never calls it."""
+
+
+def _handoff_executor(tasks: queue.Queue[Task]):
+    from apscheduler.executors.base import BaseExecutor
+
+    class HandOff(BaseExecutor):
+        """Queues a due job for the daemon's worker instead of running it in a thread.
+        The job counts as running until the worker is done, so with max_instances=1 a
+        firing that comes while the same job waits or runs is skipped."""
+
+        def _do_submit_job(self, job, run_times):
+            job_id = job.id
+            tasks.put(Task(kind=job_id, fire=run_times[-1],
+                           done=lambda: self._run_job_success(job_id, [])))
+
+    return HandOff()
+
+
+def missed_fire(trigger, now: datetime, grace_seconds: int,
+                after: datetime | None) -> datetime | None:
+    """The latest firing of ``trigger`` in [now - grace, now] that is later than ``after``."""
+    floor = now - timedelta(seconds=grace_seconds)
+    if after is not None and after >= floor:
+        floor = after + timedelta(microseconds=1)
+    fire = trigger.get_next_fire_time(None, floor)
+    if fire is None or fire > now:
+        return None
+    for _ in range(100_000):  # cron resolution is one second; the grace bounds the walk
+        following = trigger.get_next_fire_time(None, fire + timedelta(microseconds=1))
+        if following is None or following > now:
+            break
+        fire = following
+    return fire
+
+
+# --- the daemon -----------------------------------------------------------------------------
+
+
+class Daemon:
+    def __init__(self, settings: Settings, stop: threading.Event):
+        self.settings = settings
+        self.stop = stop
+        self.tasks: queue.Queue[Task] = queue.Queue()
+        self.failures = 0
+        schedule = settings.schedule
+        try:
+            self.poll_trigger = parse_cron(schedule.poll, settings.timezone)
+        except ValueError as exc:
+            raise ConfigError(f"schedule.poll: {exc}") from None
+        try:
+            self.briefing_trigger = parse_cron(schedule.briefing, settings.timezone)
+        except ValueError as exc:
+            raise ConfigError(f"schedule.briefing: {exc}") from None
+        if settings.email.enabled:
+            from briefing.deliver import smtp_password
+
+            try:  # a missing password is a setup mistake: say so now, not at 07:00
+                smtp_password(settings.email)
+            except BriefingError as exc:
+                raise ConfigError(str(exc)) from None
+
+    def run(self, once: bool = False) -> int:
+        from briefing.pipeline import Pipeline
+
+        with Pipeline(self.settings) as pipeline:
+            self.pipeline = pipeline
+            self.store = pipeline.store
+            interrupted = self.store.close_unfinished_runs()
+            if interrupted:
+                log.warning("%d job(s) of an earlier run were cut off; marked interrupted",
+                            interrupted)
+            if once:
+                return self._run_once()
+            return self._run_scheduled()
+
+    def _run_once(self) -> int:
+        for task in (Task("recover"), Task("outbox"), Task("poll"), Task("briefing")):
+            if self.stop.is_set():
+                break
+            self._run(task)
+        log.info("done (--once)")
+        return 1 if self.failures else 0
+
+    def _run_scheduled(self) -> int:
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        settings, store = self.settings, self.store
+        now = datetime.now(settings.tz)
+        if store.get_state(STATE_FIRST_START) is None:
+            store.set_state(STATE_FIRST_START, now.astimezone(UTC).isoformat())
+        for task in (Task("recover"), Task("outbox"), Task("poll")):
+            self.tasks.put(task)
+        fire = self._missed_briefing(now)
+        if fire is not None:
+            log.info("the briefing of %s was missed while the daemon was down; making it now",
+                     _local(fire))
+            self.tasks.put(Task("briefing", fire=fire, catch_up=True))
+
+        grace = max(settings.schedule.grace_seconds, 1)
+        scheduler = BackgroundScheduler(
+            timezone=settings.tz,
+            executors={"default": _handoff_executor(self.tasks)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+        )
+        scheduler.add_job(_worker_does_it, self.poll_trigger, id="poll", name="poll")
+        scheduler.add_job(_worker_does_it, self.briefing_trigger, id="briefing",
+                          name="briefing")
+        every = min(settings.email.retry_seconds, MAX_OUTBOX_INTERVAL)
+        scheduler.add_job(_worker_does_it, IntervalTrigger(seconds=every, timezone=settings.tz),
+                          id="outbox", name="outbox")
+        # APScheduler logs every skipped or missed firing at WARNING; ours say it better.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        scheduler.start()
+        next_briefing = scheduler.get_job("briefing").next_run_time
+        log.info("started (pid %d): polling on '%s', briefing on '%s' (%s); next briefing at "
+                 "%s; email %s", os.getpid(), settings.schedule.poll, settings.schedule.briefing,
+                 settings.timezone, _local(next_briefing),
+                 f"to {', '.join(settings.email.to)}" if settings.email.enabled else "off")
+        try:
+            while not self.stop.is_set():
+                try:
+                    task = self.tasks.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                self._run(task)
+        finally:
+            scheduler.shutdown(wait=False)
+        left = self.tasks.qsize()
+        log.info("stopping on request%s; stopped",
+                 f" ({left} queued job(s) dropped; the schedule brings them back)"
+                 if left else "")
+        return 0
+
+    def _missed_briefing(self, now: datetime) -> datetime | None:
+        bounds = [_parse(self.store.get_state(key)) for key in (STATE_LAST_FIRE,
+                                                                 STATE_FIRST_START)]
+        after = max((b for b in bounds if b is not None), default=None)
+        return missed_fire(self.briefing_trigger, now, self.settings.schedule.grace_seconds,
+                           after)
+
+    # --- the jobs ---------------------------------------------------------------------------
+
+    def _run(self, task: Task) -> None:
+        """Run one job; an error is logged and the daemon goes on."""
+        try:
+            getattr(self, f"_job_{task.kind}")(task)
+        except BriefingError as exc:
+            self.failures += 1
+            log.error("%s: %s", task.kind, exc)
+        except Exception:
+            self.failures += 1
+            log.exception("%s failed", task.kind)
+        finally:
+            if task.done is not None:
+                task.done()
+
+    def _job_poll(self, task: Task) -> None:
+        run_id = self.store.start_run("poll")
+        status = "error"
+        try:
+            result = self.pipeline.collect()
+            for problem in result.problems:
+                log.warning("poll: skipped %s", problem)
+            detail = (f"{len(result.new)} new, {len(result.updated)} updated, {result.known} "
+                      f"already known, {len(result.problems)} skipped")
+            log.info("poll: %s article(s) picked up (%s)",
+                     len(result.new) + len(result.updated), detail)
+            status = "ok"
+        finally:
+            self.store.finish_run(run_id, status, detail if status == "ok" else "")
+
+    def _job_briefing(self, task: Task) -> None:
+        store = self.store
+        fire = task.fire
+        if fire is not None:
+            last = _parse(store.get_state(STATE_LAST_FIRE))
+            if last is not None and fire <= last:
+                log.info("briefing of %s: already made", _local(fire))
+                return
+        label = f"briefing of {_local(fire)}" if fire else "briefing"
+        log.info("%s: composing", label)
+        store.set_state(STATE_IN_PROGRESS, json.dumps(
+            {"fire": fire.isoformat() if fire else None, "started": _utc_now()}))
+        run_id = store.start_run("briefing")
+        status, detail = "error", ""
+        try:
+            result = self.pipeline.render()  # fetches the sources once more first
+            detail = result.message
+            fresh = len(result.collected.new) + len(result.collected.updated)
+            if fresh:
+                log.info("%s: %d new article(s) picked up just before composing", label, fresh)
+            if result.rendered:
+                log.info("%s: %d article(s), %d item(s), written to %s", label,
+                         result.briefing.stats.get("articles_considered", 0),
+                         len(result.briefing.items), result.out_dir)
+                if self.settings.email.enabled:
+                    self._email(result.out_dir)
+            else:
+                log.info("%s: %s", label, result.message)
+            status = "ok"
+        finally:
+            store.finish_run(run_id, status, detail)
+            # Handled, even if it failed: the articles stay uncovered and go into the next
+            # briefing; retrying a failing render at every start would not help.
+            if fire is not None:
+                store.set_state(STATE_LAST_FIRE, fire.astimezone(UTC).isoformat())
+            store.set_state(STATE_IN_PROGRESS, None)
+
+    def _job_recover(self, task: Task) -> None:
+        """Mail the briefings of a briefing job that a crash cut short, if it got that far."""
+        raw = self.store.get_state(STATE_IN_PROGRESS)
+        if raw is None:
+            return
+        started = json.loads(raw)["started"]
+        log.warning("the last briefing job was cut short (started %s); finishing it", started)
+        if self.settings.email.enabled:
+            queued = {row["briefing_dir"] for row in self.store.outbox()}
+            for row in self.store.briefings():
+                if row["created_at"] >= started and row["out_dir"] not in queued:
+                    self._email(Path(row["out_dir"]))
+        self.store.set_state(STATE_IN_PROGRESS, None)
+
+    def _job_outbox(self, task: Task) -> None:
+        from briefing.deliver import send_queued
+
+        for attempt in send_queued(self.settings, self.store):
+            self._log_attempt(attempt)
+
+    def _email(self, out_dir: Path) -> None:
+        from briefing.deliver import queue_briefing, send_queued
+
+        message_id = queue_briefing(self.settings, self.store, out_dir)
+        for attempt in send_queued(self.settings, self.store, [message_id]):
+            self._log_attempt(attempt)
+
+    @staticmethod
+    def _log_attempt(attempt) -> None:
+        level = logging.INFO if attempt.status == "sent" else logging.WARNING
+        log.log(level, "email: %s [%s]", attempt.describe(), attempt.briefing_dir)
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.isoformat(sep=" ", timespec="seconds") if moment else "(never)"

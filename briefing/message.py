@@ -1,0 +1,132 @@
+"""The briefing email: one MIME message built from a rendered briefing folder.
+
+The message is ``multipart/mixed``: a ``multipart/alternative`` with a plain-text part and an
+HTML part (CSS inlined, because most mail clients drop ``<style>`` blocks), then the folder's
+``briefing.pdf``, attached byte for byte. The briefing itself is rebuilt from
+``briefing.json``, so a briefing rendered days ago can still be mailed as it was.
+
+The whole message is serialised once, with CRLF line ends and 7-bit safe transfer encodings,
+and that exact byte string is what the outbox stores and every retry sends, Message-ID
+included, so a receiving server or client can recognise a repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+
+from briefing.config import Settings
+from briefing.errors import ConfigError, DeliveryError
+from briefing.models import Briefing
+from briefing.render import context, render_html, template_environment
+
+log = logging.getLogger("briefing.deliver")
+
+SUBJECT_FIELDS = ("title", "date", "items", "articles")
+
+
+@dataclass(frozen=True)
+class BuiltMessage:
+    sender: str  # envelope sender (bare address)
+    recipients: tuple[str, ...]
+    subject: str
+    message_id: str
+    data: bytes  # the whole message, CRLF line ends, ready for SMTP DATA
+
+
+def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
+    """The email for the briefing rendered in ``out_dir`` (needs briefing.json and .pdf)."""
+    email = settings.email
+    if not email.to:
+        raise DeliveryError("email.to: no recipients configured; list addresses under email.to")
+    briefing = load_briefing(out_dir)
+    pdf_path = out_dir / "briefing.pdf"
+    try:
+        pdf = pdf_path.read_bytes()
+    except OSError as exc:
+        raise DeliveryError(f"cannot email {out_dir}: briefing.pdf is missing or unreadable "
+                            f"({exc.strerror or exc}); render with the pdf format") from None
+
+    display_name, sender = parseaddr(email.sender)
+    subject = format_subject(email.subject, briefing)
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = subject
+    msg["From"] = Address(display_name=display_name or briefing.title, addr_spec=sender)
+    msg["To"] = ", ".join(email.to)
+    msg["Date"] = format_datetime(datetime.now(settings.tz))
+    message_id = make_msgid(idstring="briefing", domain=sender.rpartition("@")[2] or None)
+    msg["Message-ID"] = message_id
+    # quoted-printable keeps every line short and 7-bit, whatever the server supports.
+    msg.set_content(render_text(briefing, settings), subtype="plain", charset="utf-8",
+                    cte="quoted-printable")
+    msg.add_alternative(email_html(briefing, settings), subtype="html", charset="utf-8",
+                        cte="quoted-printable")
+    msg.add_attachment(pdf, maintype="application", subtype="pdf",
+                       filename=f"briefing-{briefing.date}.pdf")
+    return BuiltMessage(sender=sender, recipients=tuple(email.to), subject=subject,
+                        message_id=message_id, data=msg.as_bytes(policy=policy.SMTP))
+
+
+def load_briefing(out_dir: Path) -> Briefing:
+    path = out_dir / "briefing.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeliveryError(f"cannot email {out_dir}: briefing.json is missing; render with "
+                            "the json and pdf formats") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DeliveryError(f"cannot email {out_dir}: briefing.json is unreadable: {exc}"
+                            ) from None
+    try:
+        return Briefing.from_json(data)
+    except (KeyError, TypeError) as exc:
+        raise DeliveryError(f"cannot email {out_dir}: briefing.json lacks {exc}") from None
+
+
+def format_subject(template: str, briefing: Briefing) -> str:
+    """Fill the subject template; only the named fields are allowed (no attribute access)."""
+    values = {"title": briefing.title, "date": briefing.date,
+              "items": len(briefing.items), "articles": len(briefing.articles)}
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        raise ConfigError(f"email.subject: {exc}") from None
+    for field in fields:
+        if field not in values:
+            allowed = ", ".join("{" + f + "}" for f in SUBJECT_FIELDS)
+            raise ConfigError(f"email.subject: unknown field {{{field}}} (use {allowed})")
+    try:
+        subject = template.format_map(values)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"email.subject: {exc}") from None
+    return " ".join(subject.split())  # a header is one line
+
+
+def render_text(briefing: Briefing, settings: Settings) -> str:
+    template = template_environment(settings).get_template("briefing.txt.j2")
+    return template.render(context(briefing, settings, "text"))
+
+
+def email_html(briefing: Briefing, settings: Settings) -> str:
+    """The email variant of the HTML, with its CSS moved into style attributes."""
+    import css_inline
+
+    html = render_html(briefing, settings, variant="email")
+    inliner = css_inline.CSSInliner(
+        load_remote_stylesheets=False,  # never fetch anything while building a message
+        keep_at_rules=True,  # @media rules cannot be inlined; keep them in <style>
+        resolve_css_variables=True,  # most mail clients do not understand var(--x)
+    )
+    try:
+        return inliner.inline(html)
+    except ValueError as exc:  # css_inline.InlineError: a template the inliner cannot parse
+        log.warning("could not inline the email CSS (%s); sending the HTML as rendered", exc)
+        return html

@@ -1,0 +1,325 @@
+"""The daemon, run for real: `python -m briefing run` in a subprocess with seconds-level crons,
+a real SMTP server (aiosmtpd) and a real HTTP feed server on 127.0.0.1. It picks up a new
+feed entry and mails it in the next briefing; a mail server that is down delays delivery
+but loses nothing and sends once; SIGTERM lets the job in hand finish; a second daemon on
+the same state is refused; a briefing missed while it was down is made once at start-up."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import SEEDS, run_cli, write_config
+from fixtures_http import http_server_fixture  # noqa: F401  (http_server)
+from fixtures_smtp import SMTPServer, free_port, smtp_server_fixture  # noqa: F401
+
+from briefing.cron import parse_cron
+from briefing.daemon import missed_fire
+from briefing.store import Store
+
+SEED = next(SEEDS.glob("004_*"))  # one article keeps each briefing quick
+SECOND_SEED = next(SEEDS.glob("000_*"))
+NEW_TITLE = "Lithuania opens an air defence training centre near Vilnius"
+NEW_BODY = " ".join([
+    "Lithuania opened a new air defence training centre near Vilnius on Tuesday, the defence",
+    "ministry said in a statement. The centre will train about four hundred soldiers a year",
+    "to operate short-range missile systems bought from Norway and the United States.",
+    "Defence minister Arvydas Anusauskas told reporters that the first course would begin in",
+    "March and that instructors from three allied countries would teach there. He said the",
+    "country wanted its own crews ready to protect airports, bridges and power stations. The",
+    "ministry said the training grounds cover forty hectares and include a simulator hall.",
+    "Officials said the centre was part of a plan to double spending on air defence over the",
+    "next four years. Neighbouring Latvia and Estonia have been invited to send their own",
+    "crews to the courses from next year, the statement added. Local residents were told that",
+    "live firing would take place only on weekdays and never after dark. The mayor of the",
+    "nearby town said the project would bring about sixty civilian jobs to the area. Critics",
+    "in parliament asked whether the budget for the centre had been checked by auditors",
+    "before the contracts were signed, and the ministry promised a report by the summer.",
+])
+
+
+def rss(entries: list[tuple[str, str, str]]) -> bytes:
+    items = "".join(
+        f"<item><title>{title}</title><link>https://news.example.org/{guid}</link>"
+        f"<guid>{guid}</guid><pubDate>Tue, 18 Jan 2022 09:00:00 GMT</pubDate>"
+        f"<description>{body}</description></item>" for guid, title, body in entries)
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Example News</title><link>https://news.example.org/</link>"
+            f"<description>Test feed</description>{items}</channel></rss>").encode()
+
+
+# --- running the daemon ---------------------------------------------------------------------
+
+
+class Daemon:
+    """``briefing --config CONFIG run`` in a subprocess, its log (stderr) in a file."""
+
+    def __init__(self, config: Path, name: str = "daemon"):
+        self.log_path = config.parent / f"{name}.log"
+        env = dict(os.environ, BRIEFING_THREADS="1", HF_HUB_OFFLINE="1")
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "briefing", "--config", str(config), "run"],
+                cwd=config.parent, stdout=subprocess.DEVNULL, stderr=log, env=env)
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, pattern: str, after: int = 0, timeout: float = 120) -> int:
+        """Wait until the log matches ``pattern`` after offset ``after``; return the offset
+        just past the match."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.compile(pattern).search(self.log, after)
+            if match:
+                return match.end()
+            if self.proc.poll() is not None:
+                pytest.fail(f"daemon exited ({self.proc.returncode}) before {pattern!r}:\n"
+                            f"{self.log}")
+            time.sleep(0.1)
+        pytest.fail(f"no {pattern!r} within {timeout} s:\n{self.log}")
+
+    def terminate(self, timeout: float = 120) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+
+@pytest.fixture
+def daemons():
+    """Start daemons with ``daemons(config)``; any still running at the end are killed."""
+    started: list[Daemon] = []
+
+    def start(config: Path, name: str = "daemon") -> Daemon:
+        started.append(Daemon(config, name))
+        return started[-1]
+
+    yield start
+    for daemon in started:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+            daemon.proc.wait(30)
+
+
+def wait_until(condition, timeout: float = 120, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def project(tmp_path: Path, *, port: int, email: bool = True, sources=None,
+            timezone: str = "Europe/Kyiv", schedule: dict | None = None,
+            **email_options) -> Path:
+    """A folder source with one seed, seconds-level crons, email to 127.0.0.1:port."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir(exist_ok=True)
+    shutil.copy(SEED, inbox / SEED.name)
+    crons = {"poll": "* * * * * *", "briefing": "*/5 * * * * *", "grace_seconds": 600}
+    return write_config(
+        tmp_path, title="Daemon Test", timezone=timezone,
+        sources=sources or [{"path": "inbox/"}], schedule={**crons, **(schedule or {})},
+        email={"enabled": email, "smtp_host": "127.0.0.1", "smtp_port": port,
+               "security": "none", "from": "briefing@example.org",
+               "to": ["reader@example.org"], "timeout_seconds": 5, "retry_seconds": 1,
+               **email_options})
+
+
+def outbox(config: Path) -> list:
+    with Store(config.parent / "state" / "briefing.sqlite3") as store:
+        return store.outbox()
+
+
+def pdf_of(received) -> bytes:
+    return next(received.message.iter_attachments()).get_content()
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+
+def test_a_new_feed_entry_is_polled_and_mailed_in_the_next_briefing(tmp_path, http_server,
+                                                                    smtp_server, daemons):
+    feed = http_server.url("/feed.xml")
+    http_server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss([]))
+    config = project(tmp_path, port=smtp_server.port,
+                     sources=[{"path": "inbox/"}, {"feed": feed, "name": "Example News"}],
+                     schedule={"briefing": "*/6 * * * * *"})
+    daemon = daemons(config)
+    daemon.wait_for(r"started \(pid \d+\)")
+    wait_until(lambda: len(smtp_server.messages) >= 1, what="the first briefing's email")
+
+    offset = len(daemon.log)
+    http_server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"},
+                                       rss([("air-defence-1", NEW_TITLE, NEW_BODY)]))
+    # Picked up by a poll, or by the fetch the briefing job makes just before composing.
+    daemon.wait_for(r"poll: 1 article\(s\) picked up|1 new article\(s\) picked up just "
+                    r"before composing", after=offset)
+    wait_until(lambda: len(smtp_server.messages) >= 2, what="the second briefing's email")
+    assert daemon.terminate() == 0
+
+    first, second = (Path(row["briefing_dir"]) for row in outbox(config))
+    assert [row["status"] for row in outbox(config)] == ["sent", "sent"]
+    assert first != second and second.name.startswith(first.name[:10])  # <date>, <date>-2
+    assert len(smtp_server.messages) == 2  # no repeats
+    for received, folder in zip(smtp_server.messages, (first, second), strict=True):
+        assert pdf_of(received) == (folder / "briefing.pdf").read_bytes()
+        types = [p.get_content_type() for p in received.message.walk()]
+        assert "text/plain" in types and "text/html" in types
+    new_mail = smtp_server.messages[1].message
+    assert NEW_TITLE in " ".join(new_mail.get_body(("plain",)).get_content().split())
+    assert NEW_TITLE in new_mail.get_body(("html",)).get_content()
+    assert NEW_TITLE not in smtp_server.messages[0].data.decode("ascii")
+    log = daemon.log
+    assert f"written to {second}" in log and "email: message 2 sent" in log
+
+
+def test_mail_server_down_sigterm_mid_job_second_daemon_and_restart(tmp_path, daemons):
+    port = free_port()  # the mail server is down to begin with
+    config = project(tmp_path, port=port)
+    first = daemons(config, "first")
+    first.wait_for(r"started \(pid \d+\)")
+
+    # Only one daemon per state_dir: the second says why and exits non-zero.
+    second = subprocess.run([sys.executable, "-m", "briefing", "--config", str(config), "run"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert second.returncode == 1
+    assert (f"another briefing daemon (pid {first.proc.pid}) is already running with "
+            f"state_dir {tmp_path / 'state'}") in second.stderr
+
+    # The briefing is rendered even so, and its email waits in the outbox.
+    first.wait_for(r"email: message 1 not sent: 127\.0\.0\.1:\d+: Connection refused")
+    [row] = outbox(config)
+    assert row["status"] == "pending"
+    assert (Path(row["briefing_dir"]) / "briefing.pdf").is_file()
+
+    # The server comes back: the daemon's retry delivers it, once.
+    with SMTPServer(port) as server:
+        first.wait_for(r"email: message 1 sent")
+        time.sleep(2.5)  # several more outbox passes
+        assert len(server.messages) == 1
+        assert pdf_of(server.messages[0]) == \
+            (Path(row["briefing_dir"]) / "briefing.pdf").read_bytes()
+
+    # Down again; a new article arrives; SIGTERM while the briefing job is in hand.
+    offset = len(first.log)
+    shutil.copy(SECOND_SEED, tmp_path / "inbox" / SECOND_SEED.name)
+    first.wait_for(r"composing", after=offset)
+    signalled = len(first.log)
+    assert first.terminate() == 0
+    after_signal = first.log[signalled:]
+    assert re.search(r"written to \S+", after_signal), first.log  # the job was finished
+    assert "email: message 2 not sent" in after_signal
+    assert "stopping on request" in after_signal
+
+    # Consistent state: nothing half-done, the new briefing complete and its email queued.
+    with Store(tmp_path / "state" / "briefing.sqlite3") as store:
+        assert not [r for r in store.db.execute("SELECT * FROM runs WHERE status='running'")]
+        rows = store.outbox()
+        assert [r["status"] for r in rows] == ["sent", "pending"]
+        assert store.get_state("briefing_in_progress") is None
+    new_dir = Path(rows[1]["briefing_dir"])
+    assert sorted(p.name for p in new_dir.iterdir()) == [
+        "briefing.html", "briefing.json", "briefing.md", "briefing.pdf"]
+
+    # A restart with the server up continues where the first daemon stopped.
+    with SMTPServer(port) as server:
+        third = daemons(config, "third")
+        third.wait_for(r"email: message 2 sent")
+        time.sleep(2.5)
+        assert third.terminate() == 0
+        assert len(server.messages) == 1
+        assert pdf_of(server.messages[0]) == (new_dir / "briefing.pdf").read_bytes()
+    assert [r["status"] for r in outbox(config)] == ["sent", "sent"]
+
+
+def test_a_briefing_missed_while_down_is_made_once_at_start_up(tmp_path, daemons):
+    tz = ZoneInfo("Asia/Tokyo")  # the schedule is read in the configured time zone
+    first_fire = (datetime.now(tz) + timedelta(seconds=12)).replace(microsecond=0)
+    if first_fire.second > 55:
+        first_fire += timedelta(seconds=60 - first_fire.second)
+    last_fire = first_fire + timedelta(seconds=3)  # two firings, both missed
+    cron = f"{first_fire.second},{last_fire.second} {first_fire.minute} {first_fire.hour} * * *"
+    config = project(tmp_path, port=free_port(), email=False, timezone="Asia/Tokyo",
+                     schedule={"poll": "0 0 1 1 *", "briefing": cron})
+
+    first = daemons(config, "first")
+    first.wait_for(r"started \(pid \d+\)")
+    assert f"next briefing at {first_fire.isoformat(sep=' ')}" in first.log
+    assert first.terminate() == 0
+    assert "composing" not in first.log
+
+    wait_until(lambda: datetime.now(tz) > last_fire + timedelta(seconds=1), timeout=60,
+               what="both firings to pass")
+    second = daemons(config, "second")
+    second.wait_for(r"written to ")
+    assert second.terminate() == 0
+    log = second.log
+    assert log.count("was missed while the daemon was down") == 1
+    assert f"the briefing of {last_fire.isoformat(sep=' ')} was missed" in log
+    assert log.count("composing") == 1
+    assert f"next briefing at {(first_fire + timedelta(days=1)).isoformat(sep=' ')}" in log
+
+    # Handled now: a further restart makes nothing. With polls every second (and the
+    # briefing not due until tomorrow), a new file is picked up by a poll alone.
+    config = project(tmp_path, port=free_port(), email=False, timezone="Asia/Tokyo",
+                     schedule={"poll": "* * * * * *", "briefing": cron})
+    third = daemons(config, "third")
+    offset = third.wait_for(r"started \(pid \d+\)")
+    shutil.copy(SECOND_SEED, tmp_path / "inbox" / SECOND_SEED.name)
+    third.wait_for(r"poll: 1 article\(s\) picked up \(1 new", after=offset)
+    assert third.terminate() == 0
+    assert "missed" not in third.log and "composing" not in third.log
+    with Store(tmp_path / "state" / "briefing.sqlite3") as store:
+        assert len(store.briefings()) == 1
+
+
+def test_run_once_polls_composes_and_delivers(tmp_path, smtp_server, caplog):
+    config = project(tmp_path, port=smtp_server.port)
+    code, _, err = run_cli("--config", str(config), "run", "--once")
+    assert code == 0, err
+    [row] = outbox(config)
+    assert row["status"] == "sent"
+    assert pdf_of(smtp_server.messages[0]) == \
+        (Path(row["briefing_dir"]) / "briefing.pdf").read_bytes()
+    assert "poll: 1 article(s) picked up" in caplog.text
+    assert "email: message 1 sent" in caplog.text
+
+
+def test_the_daemon_refuses_to_start_without_the_smtp_password(tmp_path, monkeypatch):
+    monkeypatch.delenv("BRIEFING_TEST_NO_SUCH_PASSWORD", raising=False)
+    config = project(tmp_path, port=free_port(), username="briefing",
+                     password_env="BRIEFING_TEST_NO_SUCH_PASSWORD")
+    code, _, err = run_cli("--config", str(config), "run")
+    assert code == 2
+    assert "BRIEFING_TEST_NO_SUCH_PASSWORD is not set" in err
+
+
+# --- the schedule arithmetic ----------------------------------------------------------------
+
+
+def test_missed_fire_is_the_latest_one_within_the_grace_period():
+    kyiv = ZoneInfo("Europe/Kyiv")
+    daily = parse_cron("0 7 * * *", "Europe/Kyiv")
+    now = datetime(2024, 3, 5, 7, 30, tzinfo=kyiv)
+    seven = datetime(2024, 3, 5, 7, 0, tzinfo=kyiv)
+    assert missed_fire(daily, now, 3600, None) == seven
+    assert missed_fire(daily, now, 3600, seven - timedelta(days=1)) == seven
+    assert missed_fire(daily, now, 600, None) is None  # too late: wait for tomorrow
+    assert missed_fire(daily, now, 3600, seven) is None  # already made
+    assert missed_fire(daily, now, 3600, now - timedelta(minutes=5)) is None  # not running then
+
+    often = parse_cron("*/10 * * * * *", "UTC")
+    now = datetime(2024, 1, 1, 12, 0, 35, tzinfo=UTC)
+    since = datetime(2024, 1, 1, 11, 58, 0, tzinfo=UTC)
+    assert missed_fire(often, now, 3600, since) == datetime(2024, 1, 1, 12, 0, 30, tzinfo=UTC)

@@ -1,0 +1,381 @@
+"""Email delivery against a real SMTP server (aiosmtpd on 127.0.0.1): the message a reader
+gets (text, HTML, the PDF byte for byte), the outbox that keeps it through failures, retries
+that deliver exactly once, the password that only ever comes from the environment, TLS."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from email import message_from_bytes, policy
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS, run_cli, write_config
+from fixtures_smtp import SMTPServer, free_port, smtp_server_fixture  # noqa: F401
+
+from briefing.config import Settings, load_settings
+from briefing.deliver import (
+    queue_briefing,
+    retry_delay,
+    send_briefing_dir,
+    send_command,
+    send_queued,
+)
+from briefing.errors import ConfigError, DeliveryError
+from briefing.message import build_message
+from briefing.store import Store
+
+RECIPIENTS = ["reader@example.org", "desk@example.org"]
+
+
+def email_config(port: int, **extra) -> dict:
+    return {"enabled": True, "smtp_host": "127.0.0.1", "smtp_port": port, "security": "none",
+            "from": "briefing@example.org", "to": RECIPIENTS, "timeout_seconds": 5,
+            "retry_seconds": 1, **extra}
+
+
+def make_settings(folder: Path, port: int, **extra) -> Settings:
+    return load_settings(write_config(folder, email=email_config(port, **extra)))
+
+
+@pytest.fixture
+def rendered(seed_render, tmp_path: Path) -> Path:
+    """A copy of the seed briefing's folder, recorded in this test's own state database."""
+    day = tmp_path / "output" / seed_render["dir"].name
+    shutil.copytree(seed_render["dir"], day)
+    return day
+
+
+def record(settings: Settings, day: Path) -> str:
+    date = json.loads((day / "briefing.json").read_text(encoding="utf-8"))["date"]
+    with Store(settings.database_path) as store:
+        store.record_briefing(date, day, [], 1)
+    return date
+
+
+def outbox(settings: Settings) -> list:
+    with Store(settings.database_path) as store:
+        return store.outbox()
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Elements(HTMLParser):
+    """Every element (tag, attributes) and all text of an HTML document, as a browser reads
+    them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs))
+
+    def handle_data(self, data):
+        self.text += data
+
+
+# --- the message ----------------------------------------------------------------------------
+
+
+def test_message_has_text_html_and_the_pdf_byte_for_byte(rendered, tmp_path):
+    settings = make_settings(tmp_path, 25)
+    data = json.loads((rendered / "briefing.json").read_text(encoding="utf-8"))
+    built = build_message(settings, rendered)
+    msg = message_from_bytes(built.data, policy=policy.default)
+
+    assert msg["Subject"] == f"{data['title']} — {data['date']}" == built.subject
+    assert msg["From"].addresses[0].addr_spec == "briefing@example.org"
+    assert [a.addr_spec for a in msg["To"].addresses] == RECIPIENTS
+    assert msg["Message-ID"] == built.message_id
+    assert [p.get_content_type() for p in msg.walk()] == [
+        "multipart/mixed", "multipart/alternative", "text/plain", "text/html",
+        "application/pdf"]
+    pdf = next(msg.iter_attachments())
+    assert pdf.get_filename() == f"briefing-{data['date']}.pdf"
+    assert pdf.get_content() == (rendered / "briefing.pdf").read_bytes()
+
+    # Safe for any SMTP server: 7-bit, CRLF, no line over the RFC 5322 limit.
+    assert built.data.isascii()
+    assert all(len(line) <= 998 for line in built.data.split(b"\r\n"))
+    assert b"\n" not in built.data.replace(b"\r\n", b"")
+
+    items = [i["text"] for s in data["sections"] for i in s["items"]]
+    text = flat(msg.get_body(("plain",)).get_content())
+    html = msg.get_body(("html",)).get_content()
+    for section in data["sections"]:
+        assert section["title"].upper() in text
+        assert section["title"] in html
+    for item in items:
+        assert flat(item) in text
+    for n, article in enumerate(data["articles"], start=1):
+        assert f"[{n}] {flat(article['title'])}" in text
+    # CSS is inlined for mail clients, and custom properties are resolved (clients ignore them).
+    assert re.search(r"<body[^>]*\sstyle=\"[^\"]+\"", html)
+    assert not re.search(r"style=\"[^\"]*var\(--", html)
+
+
+def test_untrusted_text_is_escaped_in_html_and_verbatim_in_text(rendered, tmp_path):
+    settings = make_settings(tmp_path, 25)
+    path = rendered / "briefing.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    evil = 'Evil <script>alert("x")</script> & <img src=x onerror=alert(1)> here.'
+    data["sections"][0]["items"][0]["text"] = evil
+    data["articles"][0]["title"] = "<b onmouseover=alert(2)>Headline</b>"
+    data["articles"][0]["url"] = "javascript:alert(3)"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    msg = message_from_bytes(build_message(settings, rendered).data, policy=policy.default)
+    html = msg.get_body(("html",)).get_content()
+    dom = Elements()
+    dom.feed(html)
+    # Shown as text, never turned into elements, handlers or links.
+    assert not {"script", "img", "b"} & {tag for tag, _ in dom.elements}
+    assert not [name for _, attrs in dom.elements for name, _ in attrs if name.startswith("on")]
+    assert not [v for _, attrs in dom.elements for _, v in attrs if "javascript:" in (v or "")]
+    assert evil in flat(dom.text)
+    text = msg.get_body(("plain",)).get_content()
+    assert evil in flat(text)
+    assert "javascript:" not in text
+
+
+def test_subject_template_takes_only_the_named_fields(rendered, tmp_path):
+    data = json.loads((rendered / "briefing.json").read_text(encoding="utf-8"))
+    n_items = sum(len(s["items"]) for s in data["sections"])
+    settings = make_settings(tmp_path, 25, subject="{date}: {items} items, {articles} sources")
+    assert build_message(settings, rendered).subject == \
+        f"{data['date']}: {n_items} items, {len(data['articles'])} sources"
+    for bad in ("{title.__class__}", "{nope}", "{}", "{title"):
+        settings = make_settings(tmp_path, 25, subject=bad)
+        with pytest.raises(ConfigError, match="email.subject"):
+            build_message(settings, rendered)
+
+
+def test_missing_files_or_recipients_are_named(rendered, tmp_path):
+    settings = make_settings(tmp_path, 25, to=[], enabled=False)
+    with pytest.raises(DeliveryError, match="email.to"):
+        build_message(settings, rendered)
+    settings = make_settings(tmp_path, 25)
+    (rendered / "briefing.pdf").unlink()
+    with pytest.raises(DeliveryError, match=r"briefing\.pdf is missing"):
+        build_message(settings, rendered)
+    (rendered / "briefing.json").unlink()
+    with pytest.raises(DeliveryError, match=r"briefing\.json is missing"):
+        build_message(settings, rendered)
+
+
+# --- sending and the outbox -----------------------------------------------------------------
+
+
+def test_send_delivers_once_and_records_it(rendered, tmp_path, smtp_server):
+    settings = make_settings(tmp_path, smtp_server.port)
+    with Store(settings.database_path) as store:
+        outcome = send_briefing_dir(settings, store, rendered)
+        assert "message 1 sent" in outcome and RECIPIENTS[0] in outcome
+        # Nothing is left to send, so neither the daemon's pass nor a retry sends it again.
+        assert send_queued(settings, store, due_only=False) == []
+    assert send_command(settings, retry=True) == ("Outbox: nothing waiting.", True)
+
+    [got] = smtp_server.messages
+    assert got.sender == "briefing@example.org" and got.recipients == RECIPIENTS
+    pdf = next(got.message.iter_attachments()).get_content()
+    assert pdf == (rendered / "briefing.pdf").read_bytes()
+    [row] = outbox(settings)
+    assert row["status"] == "sent" and row["attempts"] == 1 and row["sent_at"]
+
+
+def test_server_down_keeps_the_message_and_a_retry_delivers_it_exactly_once(rendered,
+                                                                             tmp_path):
+    port = free_port()  # nothing listens here yet
+    settings = make_settings(tmp_path, port)
+    date = record(settings, rendered)
+
+    message, ok = send_command(settings, date=date)
+    assert not ok
+    assert "Connection refused" in message and "waits in the outbox" in message
+    [row] = outbox(settings)
+    assert row["status"] == "pending" and row["attempts"] == 1
+    assert f"127.0.0.1:{port}" in row["last_error"]
+
+    message, ok = send_command(settings, retry=True)  # still down: kept, later next try
+    assert not ok and "waits in the outbox" in message
+    [again] = outbox(settings)
+    assert again["status"] == "pending" and again["attempts"] == 2
+    assert again["next_attempt_at"] >= row["next_attempt_at"]
+
+    with SMTPServer(port) as server:
+        message, ok = send_command(settings, retry=True)
+        assert ok and "message 1 sent" in message
+        assert send_command(settings, retry=True) == ("Outbox: nothing waiting.", True)
+        assert len(server.messages) == 1
+        pdf = next(server.messages[0].message.iter_attachments()).get_content()
+        assert pdf == (rendered / "briefing.pdf").read_bytes()
+    [done] = outbox(settings)
+    assert done["status"] == "sent" and done["attempts"] == 3
+
+
+def test_retry_delay_doubles_up_to_an_hour():
+    assert [retry_delay(60, n) for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+    assert retry_delay(60, 30) == 3600
+    assert retry_delay(7200, 3) == 7200  # a first delay above the cap stays as given
+
+
+def test_refused_recipients_fail_for_good_until_retried_by_hand(rendered, tmp_path,
+                                                                 smtp_server):
+    settings = make_settings(tmp_path, smtp_server.port)
+    smtp_server.handler.rcpt_reply = "550 5.1.1 no such user"
+    with Store(settings.database_path) as store:
+        outcome = send_briefing_dir(settings, store, rendered)
+        assert "refused by the server" in outcome and "550" in outcome
+        assert store.outbox()[0]["status"] == "failed"
+        assert send_queued(settings, store) == []  # the daemon does not hammer a refusal
+    smtp_server.handler.rcpt_reply = None  # the address was fixed on the server side
+    message, ok = send_command(settings, retry=True)
+    assert ok and "sent" in message
+    assert len(smtp_server.messages) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_password_comes_from_the_environment_and_is_never_stored(rendered, tmp_path,
+                                                                  monkeypatch):
+    from aiosmtpd.smtp import AuthResult
+
+    secret, wrong = "s3cret-Pa55-91823", "not-the-password-55120"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) == (b"briefing", secret.encode())
+        return AuthResult(success=ok, handled=False)  # handled=False: the server replies 535
+
+    variable = "BRIEFING_TEST_SMTP_PASSWORD"
+    monkeypatch.delenv(variable, raising=False)
+    with SMTPServer(authenticator=authenticator, auth_required=True,
+                    auth_require_tls=False) as server:
+        settings = make_settings(tmp_path, server.port, username="briefing",
+                                 password_env=variable)
+        with Store(settings.database_path) as store:
+            outcome = send_briefing_dir(settings, store, rendered)
+        assert f"environment variable {variable} is not set" in outcome
+
+        monkeypatch.setenv(variable, wrong)
+        message, ok = send_command(settings, retry=True)
+        assert not ok and "refused the login for briefing" in message and variable in message
+        assert wrong not in message
+
+        monkeypatch.setenv(variable, secret)
+        message, ok = send_command(settings, retry=True)
+        assert ok and "sent" in message
+        assert len(server.messages) == 1
+    for row in outbox(settings):
+        assert secret not in str(dict(row)) and wrong not in str(dict(row))
+    for file in settings.state_dir.iterdir():
+        assert secret.encode() not in file.read_bytes(), file
+        assert wrong.encode() not in file.read_bytes(), file
+
+
+def test_a_send_cut_off_mid_transfer_is_never_repeated_automatically(rendered, tmp_path,
+                                                                     smtp_server):
+    settings = make_settings(tmp_path, smtp_server.port, timeout_seconds=1)
+    date = record(settings, rendered)
+    # 1. The process died after marking the message 'sending' (its body was going out).
+    with Store(settings.database_path) as store:
+        message_id = queue_briefing(settings, store, rendered)
+        assert store.start_attempt(message_id)
+        store.mark_sending(message_id)
+    message, ok = send_command(settings, retry=True)
+    assert "may already have been delivered" in message and f"message {message_id}" in message
+    assert [r["status"] for r in outbox(settings)] == ["unknown"]
+
+    # 2. The server took the body but its answer never came (the client timed out).
+    smtp_server.handler.data_delay = 3
+    with Store(settings.database_path) as store:
+        outcome = send_briefing_dir(settings, store, rendered)
+    assert "in doubt" in outcome and "did not answer within 1 s" in outcome
+    assert [r["status"] for r in outbox(settings)] == ["unknown", "unknown"]
+    smtp_server.handler.data_delay = 0
+    send_command(settings, retry=True)
+    assert smtp_server.messages == []  # neither was sent again behind the reader's back
+
+    # A person who checked the inbox sends it again on purpose.
+    message, ok = send_command(settings, date=date)
+    assert ok and len(smtp_server.messages) == 1
+
+
+def test_send_command_names_bad_dates_and_missing_briefings(tmp_path):
+    settings = make_settings(tmp_path, free_port())
+    assert send_command(settings, date="yesterday") == (
+        "briefing: error: DATE: expected YYYY-MM-DD, got 'yesterday'", False)
+    message, ok = send_command(settings, date="2001-01-01")
+    assert not ok and "no briefing for 2001-01-01" in message
+    message, ok = send_command(settings)
+    assert not ok and "no briefing yet" in message
+
+
+# --- TLS ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed (apt-get install openssl)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def test_starttls_and_ssl_verify_the_server_certificate(rendered, tmp_path, certificate,
+                                                        monkeypatch):
+    import ssl
+
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+
+    with SMTPServer(tls_context=server_tls, require_starttls=True) as server:
+        settings = make_settings(tmp_path, server.port, security="starttls")
+        with Store(settings.database_path) as store:
+            outcome = send_briefing_dir(settings, store, rendered)
+        assert "TLS failed" in outcome and "certificate verify failed" in outcome
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now the client trusts it
+        message, ok = send_command(settings, retry=True)
+        assert ok, message
+        assert len(server.messages) == 1
+
+    with SMTPServer(ssl_context=server_tls) as server:
+        folder = tmp_path / "ssl"
+        folder.mkdir()
+        settings = make_settings(folder, server.port, security="ssl")
+        with Store(settings.database_path) as store:
+            outcome = send_briefing_dir(settings, store, rendered)
+        assert "message 1 sent" in outcome, outcome
+        assert len(server.messages) == 1
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
+def test_render_email_then_send_and_send_retry_from_the_command_line(project, smtp_server):
+    config = write_config(project, email=email_config(smtp_server.port))
+    seed = str(project / "seeds" / next(p.name for p in sorted(SEEDS.glob("004_*"))))
+    code, out, err = run_cli("--config", str(config), "render", "--email", "--input", seed)
+    assert code == 0, err
+    assert "Email: message 1 sent" in out
+    day = next(p for p in (project / "output").iterdir() if p.is_dir())
+    assert next(smtp_server.messages[0].message.iter_attachments()).get_content() == \
+        (day / "briefing.pdf").read_bytes()
+
+    code, out, _ = run_cli("--config", str(config), "send", day.name)
+    assert code == 0 and "message 2 sent" in out and str(day) in out
+    code, out, _ = run_cli("--config", str(config), "send", "--retry")
+    assert code == 0 and "nothing waiting" in out
+    code, out, _ = run_cli("--config", str(config), "send", "1999-12-31")
+    assert code == 1 and "no briefing for 1999-12-31" in out
+    assert len(smtp_server.messages) == 2
