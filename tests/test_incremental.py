@@ -1,0 +1,143 @@
+"""Incremental work: an article is cleaned and embedded once in its life, and a render with
+nothing new to embed never loads the model (nor, in a fresh process, imports torch)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+import briefing.pipeline as pipeline_module
+from briefing.analyse import Embedder, article_sentences
+from briefing.config import load_settings
+from briefing.pipeline import Pipeline
+from briefing.rewrite import with_context
+
+HEAVY = {"torch", "transformers", "weasyprint"}
+# Runs `python -m briefing ARGS` and writes the top-level modules it imported to a file.
+WRAPPER = """\
+import atexit, json, runpy, sys
+record = sys.argv.pop(1)
+atexit.register(lambda: open(record, "w").write(
+    json.dumps(sorted({name.split(".")[0] for name in sys.modules}))))
+runpy.run_module("briefing", run_name="__main__", alter_sys=True)
+"""
+
+NEW_ARTICLE = """\
+Estonia opens a new border crossing for freight
+
+Estonia opened a new freight crossing on its southern border on Monday, the interior ministry
+said in a statement. The crossing will handle up to four hundred lorries a day once the second
+lane is finished next spring. Officials said the project cost about twelve million euros and
+was paid for largely by European Union funds.
+
+Local hauliers welcomed the opening, saying queues at the old checkpoint had stretched for
+several kilometres during the winter months.
+"""
+
+
+def embedding_rows(settings) -> int:
+    with sqlite3.connect(settings.database_path) as db:
+        return db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+
+
+class CountingClean:
+    """The real clean_document, counting its calls."""
+
+    def __init__(self):
+        self.calls = 0
+        self.real = pipeline_module.clean_document
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.real(*args, **kwargs)
+
+
+@pytest.fixture
+def rendered(project: Path):
+    settings = load_settings(project / "config.yaml")
+    with Pipeline(settings) as pipeline:
+        result = pipeline.render(formats=("json",))
+    assert result.rendered
+    return project, settings, result
+
+
+def test_a_warm_render_of_every_article_loads_no_model(rendered):
+    _, settings, first = rendered
+    rows = embedding_rows(settings)
+    embedder = Embedder()
+    with Pipeline(settings, embedder=embedder) as pipeline:
+        result = pipeline.render(all_articles=True, formats=("json", "md"))
+    assert result.rendered
+    assert not embedder.loaded
+    assert embedding_rows(settings) == rows
+    # The cached vectors are the ones the model gave: the same articles, the same briefing.
+    assert [i.text for i in result.briefing.items] == [i.text for i in first.briefing.items]
+
+
+def test_nothing_new_is_neither_cleaned_again_nor_embedded(rendered, monkeypatch):
+    _, settings, _ = rendered
+    clean = CountingClean()
+    monkeypatch.setattr(pipeline_module, "clean_document", clean)
+    embedder = Embedder()
+    with Pipeline(settings, embedder=embedder) as pipeline:
+        result = pipeline.render()
+    assert not result.rendered
+    assert "No new articles" in result.message
+    assert result.collected.known == 5 and not result.collected.new
+    assert clean.calls == 0  # the five files were recognised by the hash of their bytes
+    assert not embedder.loaded
+
+
+def test_a_new_article_is_the_only_one_cleaned_and_embedded(rendered, monkeypatch):
+    project, settings, _ = rendered
+    (project / "seeds" / "900_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    clean = CountingClean()
+    monkeypatch.setattr(pipeline_module, "clean_document", clean)
+    embedder = Embedder()
+    encoded: list[str] = []
+    real_encode = embedder.encode
+
+    def recording_encode(texts):
+        encoded.extend(texts)
+        return real_encode(texts)
+
+    embedder.encode = recording_encode
+    with Pipeline(settings, embedder=embedder) as pipeline:
+        result = pipeline.render(formats=("json",))
+        new = pipeline.store.articles(uncovered_only=False, ids=[a.id for a in
+                                                                  result.collected.new])
+    assert result.rendered
+    assert clean.calls == 1
+    assert [a.path for a in result.collected.new] == ["seeds/900_new.txt"]
+    expected = {with_context(s.text, s.context) for s in article_sentences(new[0])}
+    assert encoded and set(encoded) <= expected
+
+
+def run_wrapped(project: Path, tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess,
+                                                                     set[str]]:
+    record = tmp_path / f"modules-{len(list(tmp_path.glob('modules-*')))}.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", WRAPPER, str(record), *args], cwd=project,
+                          capture_output=True, text=True, env=env, timeout=300)
+    return done, set(json.loads(record.read_text()))
+
+
+def test_a_warm_render_in_a_fresh_process_never_imports_torch(rendered, tmp_path):
+    project, _, _ = rendered
+    config = str(project / "config.yaml")
+    done, modules = run_wrapped(project, tmp_path, "--config", config, "render", "--all",
+                                "--format", "json,md")
+    assert done.returncode == 0, done.stderr
+    assert "Briefing of 5 article(s)" in done.stdout
+    assert not modules & HEAVY
+    done, modules = run_wrapped(project, tmp_path, "--config", config, "render")
+    assert done.returncode == 0, done.stderr
+    assert "No new articles" in done.stdout
+    assert not modules & HEAVY
