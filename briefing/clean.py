@@ -141,7 +141,7 @@ def content_id(text: str) -> str:
 
 def strip_boilerplate(text: str) -> tuple[list[str], list[str]]:
     """Return the article's paragraphs without site junk, and notes on what was removed."""
-    lines = [line.strip() for line in text.split("\n")]
+    lines = _unwrap([line.strip() for line in text.split("\n")])
     notes: list[str] = []
 
     # Footer: everything from the first footer marker on, then headline-like stragglers
@@ -183,6 +183,34 @@ def strip_boilerplate(text: str) -> tuple[list[str], list[str]]:
             keep.append(cleaned)
         block_start = False
     return keep, notes
+
+
+WRAP_WIDTH = 80  # plain-text mail and .txt exports wrap at 72–80 columns
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines back into paragraphs.
+
+    A file wrapped at a fixed width (most lines short, many ending mid-sentence) marks its
+    paragraphs with blank lines; read line by line, each line would be a fragment
+    ("transferred from the main hospital later this week."). Files with one paragraph per
+    line, like the seeds, are left as they are.
+    """
+    text_lines = [ln for ln in lines if ln]
+    if len(text_lines) < 4:
+        return lines
+    short = sum(len(ln) <= WRAP_WIDTH for ln in text_lines)
+    follows = [a for a, b in zip(lines, lines[1:], strict=False) if a and b]
+    mid_sentence = sum(not _SENTENCE_END.search(a) for a in follows)
+    if short < 0.8 * len(text_lines) or mid_sentence < max(2, 0.3 * len(follows)):
+        return lines
+    joined: list[str] = []
+    for line in lines:
+        if line and joined and joined[-1]:
+            joined[-1] = f"{joined[-1]} {line}"
+        else:
+            joined.append(line)
+    return joined
 
 
 def make_title(paragraphs: list[str], max_words: int = 12) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from briefing.config import Settings
 from briefing.errors import ConfigError, DeliveryError
 from briefing.models import Briefing
-from briefing.render import context, render_html, template_environment
+from briefing.render import context, render_html, render_template
 
 log = logging.getLogger("briefing.deliver")
 
@@ -111,8 +111,7 @@ def format_subject(template: str, briefing: Briefing) -> str:
 
 
 def render_text(briefing: Briefing, settings: Settings) -> str:
-    template = template_environment(settings).get_template("briefing.txt.j2")
-    return template.render(context(briefing, settings, "text"))
+    return render_template(settings, "briefing.txt.j2", context(briefing, settings, "text"))
 
 
 def email_html(briefing: Briefing, settings: Settings) -> str:

@@ -87,3 +87,36 @@ def test_unusable_documents_raise_input_error_naming_the_input(content, reason):
     assert info.value.origin == "inbox/bad.txt"
     assert reason.split()[0] in str(info.value).lower() or reason == "german" and \
         "de" in str(info.value)
+
+
+HARD_WRAPPED = """Hospital move planned
+
+Patients from the regional clinic in Kharkiv will be
+transferred from the city's main hospital later this week,
+the health ministry said on Monday. About 120 beds are
+affected by the move.
+
+Officials said the transfer would take three days and that
+no operations would be cancelled during that time.
+
+Related posts
+"""
+
+
+def test_hard_wrapped_text_is_joined_into_paragraphs():
+    article = clean_document(RawDocument(origin="wrapped.txt", content=HARD_WRAPPED.encode()))
+    assert article.title == "Hospital move planned"
+    assert article.paragraphs == [
+        "Patients from the regional clinic in Kharkiv will be transferred from the city's main "
+        "hospital later this week, the health ministry said on Monday. About 120 beds are "
+        "affected by the move.",
+        "Officials said the transfer would take three days and that no operations would be "
+        "cancelled during that time.",
+    ]
+
+
+def test_one_paragraph_per_line_is_not_joined():
+    lines = ["Short line one ends here.", "Another sentence on its own line.",
+             "A third one follows it.", "And a fourth closes the text."]
+    paragraphs, _ = strip_boilerplate("\n".join(lines))
+    assert paragraphs == lines

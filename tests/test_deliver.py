@@ -26,6 +26,7 @@ from briefing.deliver import (
 )
 from briefing.errors import ConfigError, DeliveryError
 from briefing.message import build_message
+from briefing.render import TemplateRenderError
 from briefing.store import Store
 
 RECIPIENTS = ["reader@example.org", "desk@example.org"]
@@ -379,3 +380,12 @@ def test_render_email_then_send_and_send_retry_from_the_command_line(project, sm
     code, out, _ = run_cli("--config", str(config), "send", "1999-12-31")
     assert code == 1 and "no briefing for 1999-12-31" in out
     assert len(smtp_server.messages) == 2
+
+
+def test_a_broken_text_template_override_is_named_not_a_traceback(rendered, tmp_path):
+    (tmp_path / "mytemplates").mkdir()
+    (tmp_path / "mytemplates" / "briefing.txt.j2").write_text("{{ title }\n", encoding="utf-8")
+    settings = load_settings(write_config(tmp_path, email=email_config(25),
+                                          templates_dir="mytemplates"))
+    with pytest.raises(TemplateRenderError, match=r"briefing\.txt\.j2, line 1"):
+        build_message(settings, rendered)
