@@ -21,7 +21,17 @@ from typing import Any
 
 from briefing.analyse import is_candidate, is_heading, split_sentences
 from briefing.models import Article, Briefing, Section, Sentence
-from briefing.rewrite import _DATE, _MONTH_ABBR, _MONTHS, _RELATIVE, _RELATIVE_START, is_dangling
+from briefing.rewrite import (
+    _DATE,
+    _MONTH_ABBR,
+    _MONTHS,
+    _RELATIVE,
+    _RELATIVE_START,
+    capitalise,
+    day_label,
+    is_dangling,
+    shift_day,
+)
 from briefing.rewrite import make_self_contained as _self_contained
 
 MAX_FIGURES = 8
@@ -168,11 +178,13 @@ def _plural(word: str) -> bool:
     return lower.endswith("s") and not lower.endswith(("ss", "us", "is", "'s", "’s"))
 
 
+_DATE_OR_TIME = re.compile(_DATE.pattern + r"(?:\s*(?:and|to|through|-|–)\s*\d{1,2}\b)?"
+                          r"|\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
+
+
 def _mask_dates(text: str) -> str:
     """Blank out dates and date ranges so their numbers are not read as counts."""
-    pattern = re.compile(_DATE.pattern + r"(?:\s*(?:and|to|through|-|–)\s*\d{1,2}\b)?"
-                         r"|\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
-    return pattern.sub(lambda m: "#" * len(m.group(0)), text)
+    return _DATE_OR_TIME.sub(lambda m: "#" * len(m.group(0)), text)
 
 
 def _figure_entry(found: list[_Figure], in_items: set[str]) -> tuple[float, dict[str, Any]]:
@@ -278,7 +290,7 @@ def timeline(articles: list[Article], sentences: list[Sentence] | None = None
                 sources.append(other.article_id)
                 evidence.append({"article": other.article_id, "text": other.sentence})
         month, day = when
-        entries.append({"date_label": f"{_MONTHS[month - 1].capitalize()} {day}",
+        entries.append({"date_label": day_label(month, day),
                         "month": month, "day": day, "event": best.event, "text": best.text,
                         "sources": sources, "evidence": evidence,
                         "_score": best.score + len(sources)})
@@ -314,13 +326,13 @@ def _dated_event(sentence: str, anchor: tuple[int, int] | None) -> _Event | None
     if relative:
         if anchor is None:
             return None
-        when = _shift(anchor, _RELATIVE[relative.group(1).lower()])
+        when = shift_day(*anchor, _RELATIVE[relative.group(1).lower()])
         if when is None:
             return None
         rest = sentence[relative.end():].strip()
-        label = f"{_MONTHS[when[0] - 1].capitalize()} {when[1]}"
+        label = day_label(*when)
         # The anchor is already shifted: write the date in, do not shift it again.
-        return _Event(when, f"On {label}, {rest}", _capitalise(rest), sentence, "",
+        return _Event(when, f"On {label}, {rest}", capitalise(rest), sentence, "",
                       _names(rest), score=1.0)
     text = _self_contained(sentence)
     for match in _DATE.finditer(text):
@@ -336,7 +348,7 @@ def _dated_event(sentence: str, anchor: tuple[int, int] | None) -> _Event | None
             # runs to the comma.
             comma = re.match(r"(?:\s+(?:into|to|and)\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?)?,",
                              after)
-            event = _capitalise(after[comma.end():].strip()) if comma else text
+            event = capitalise(after[comma.end():].strip()) if comma else text
             return _Event(when, text, event, sentence, "", _names(text), score=1.0)
         if re.search(r"\bon\s+$", before, re.IGNORECASE):
             # "… met in Geneva on January 21." → "… met in Geneva."
@@ -344,7 +356,7 @@ def _dated_event(sentence: str, anchor: tuple[int, int] | None) -> _Event | None
             event = re.sub(r"\s+on\s+$", "", before) + after
             # A date deep inside a long sentence is seldom what the sentence is about.
             buried = len(before) > 60 and not re.match(r"^[\"'”’)]*[.!?]", after)
-            return _Event(when, text, _capitalise(event.strip()), sentence, "", _names(text),
+            return _Event(when, text, capitalise(event.strip()), sentence, "", _names(text),
                           score=0.0 if buried else 0.5)
     return None
 
@@ -358,14 +370,6 @@ def _month_day(match: re.Match[str]) -> tuple[int, int] | None:
     except ValueError:
         return None
     return month, day
-
-
-def _shift(when: tuple[int, int], days: int) -> tuple[int, int] | None:
-    try:
-        moved = date.fromordinal(date(2001, *when).toordinal() + days)
-    except ValueError:
-        return None
-    return moved.month, moved.day
 
 
 def _ordinal(by_date: dict[tuple[int, int], Any]):
@@ -414,10 +418,6 @@ def _salience(names: set[str], spread: dict[str, int], total: int) -> float:
     if not useful:
         return 0.0
     return 3.0 * sum(useful) / (len(useful) * total)
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
 
 
 # --- new since the last briefing -----------------------------------------------------------

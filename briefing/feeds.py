@@ -50,17 +50,24 @@ _TRUNCATED = ("no element found", "unclosed token", "unclosed cdata section")
 
 def iter_feed(source: Source, settings: Settings, store: Any = None) -> Iterator[SourceResult]:
     """The entries of a ``feed:`` source, then its SourceStatus."""
+    result = _fetch_changed(source, settings, store, FEED_ACCEPT)
+    if not isinstance(result, FetchResult):
+        yield result
+        return
+    yield from _feed_then_status(result, source, settings, store)
+
+
+def _fetch_changed(source: Source, settings: Settings, store: Any,
+                   accept: str) -> FetchResult | FetchError | SourceStatus:
+    """A conditional GET of the source with the validators of its last fetch: the response,
+    or why there is nothing to read (the error, or a 304's status)."""
     etag, last_modified = _validators(store, source)
     try:
         result = fetch(source.target, settings.fetch, etag=etag, last_modified=last_modified,
-                       accept=FEED_ACCEPT)
+                       accept=accept)
     except FetchError as exc:
-        yield exc
-        return
-    if result.not_modified:
-        yield SourceStatus(not_modified=True)
-        return
-    yield from _feed_then_status(result, source, settings, store)
+        return exc
+    return SourceStatus(not_modified=True) if result.not_modified else result
 
 
 def _feed_then_status(result: FetchResult, source: Source, settings: Settings,
@@ -232,15 +239,9 @@ def _entry_stored(store: Any, entry_key: str) -> bool:
 
 def iter_page(source: Source, settings: Settings, store: Any = None) -> Iterator[SourceResult]:
     """A ``url:`` source: one article page (or, if the URL serves a feed, its entries)."""
-    etag, last_modified = _validators(store, source)
-    try:
-        result = fetch(source.target, settings.fetch, etag=etag, last_modified=last_modified,
-                       accept=PAGE_ACCEPT)
-    except FetchError as exc:
-        yield exc
-        return
-    if result.not_modified:
-        yield SourceStatus(not_modified=True)
+    result = _fetch_changed(source, settings, store, PAGE_ACCEPT)
+    if not isinstance(result, FetchResult):
+        yield result
         return
     if _is_feed(result):
         yield from _feed_then_status(result, source, settings, store)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -94,10 +95,17 @@ def date_mentions(text: str) -> list[tuple[str, tuple]]:
 
 def check_dates(candidate: str, evidence: Sequence[str]) -> str | None:
     """Every date the candidate names is named by the evidence."""
-    known = {key for text in evidence for _, key in date_mentions(text)}
-    for surface, key in date_mentions(candidate):
+    return _first_unsupported("date", date_mentions, candidate, evidence)
+
+
+def _first_unsupported(kind: str, mentions: Callable[[str], list[tuple[str, Any]]],
+                       candidate: str, evidence: Sequence[str]) -> str | None:
+    """The reason for the candidate's first mention (by canonical form) that no evidence
+    sentence makes, or None when the evidence makes them all."""
+    known = {key for text in evidence for _, key in mentions(text)}
+    for surface, key in mentions(candidate):
         if key not in known:
-            return f"date '{surface}' is not in the evidence"
+            return f"{kind} '{surface}' is not in the evidence"
     return None
 
 
@@ -153,11 +161,7 @@ def number_mentions(text: str) -> list[tuple[str, str]]:
 
 def check_numbers(candidate: str, evidence: Sequence[str]) -> str | None:
     """Every number the candidate states is stated by the evidence (in digits or words)."""
-    known = {value for text in evidence for _, value in number_mentions(text)}
-    for surface, value in number_mentions(candidate):
-        if value not in known:
-            return f"number '{surface}' is not in the evidence"
-    return None
+    return _first_unsupported("number", number_mentions, candidate, evidence)
 
 
 # --- named entities ---------------------------------------------------------------------------

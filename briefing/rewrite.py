@@ -47,13 +47,24 @@ def anchor_date(context: str) -> tuple[int, int] | None:
     return month, day
 
 
-def _shift(month: int, day: int, days: int) -> str:
+def shift_day(month: int, day: int, days: int) -> tuple[int, int] | None:
+    """(month, day) moved by ``days``; None for a day no year has."""
     try:
-        # Any non-leap year serves: only month and day are shown.
+        # Any non-leap year serves: only month and day are kept.
         moved = date(2001, month, day) + timedelta(days=days)
     except ValueError:
-        return ""
-    return f"{_MONTHS[moved.month - 1].capitalize()} {moved.day}"
+        return None
+    return moved.month, moved.day
+
+
+def day_label(month: int, day: int) -> str:
+    """"January 20"."""
+    return f"{_MONTHS[month - 1].capitalize()} {day}"
+
+
+def _shift(month: int, day: int, days: int) -> str:
+    moved = shift_day(month, day, days)
+    return day_label(*moved) if moved else ""
 
 
 def make_self_contained(text: str, context: str = "") -> str:
@@ -65,13 +76,13 @@ def make_self_contained(text: str, context: str = "") -> str:
             anchor = anchor_date(context)
             shifted = _shift(*anchor, _RELATIVE[relative.group(1).lower()]) if anchor else ""
             rest = out[relative.end():]
-            out = f"On {shifted}, {rest}" if shifted else _capitalise(rest)
+            out = f"On {shifted}, {rest}" if shifted else capitalise(rest)
             if shifted:
                 break
             continue
         connective = _CONNECTIVE.match(out)
         if connective and len(out[connective.end():].split()) >= 5:
-            out = _capitalise(out[connective.end():])
+            out = capitalise(out[connective.end():])
             continue
         break
     return out
@@ -116,5 +127,5 @@ def is_dangling(text: str) -> bool:
                 or _PRONOUN_START.match(stripped))
 
 
-def _capitalise(text: str) -> str:
+def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
