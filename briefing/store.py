@@ -14,10 +14,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from briefing.models import Article, RawDocument
+
+if TYPE_CHECKING:  # numpy is imported by the calls that need it: a warm run may not
+    import numpy as np
 
 SCHEMA_VERSION = 1
 
@@ -60,6 +62,13 @@ CREATE TABLE IF NOT EXISTS embeddings (
 CREATE TABLE IF NOT EXISTS documents (
     digest TEXT PRIMARY KEY,
     article_id TEXT NOT NULL
+);
+-- Files whose every document is stored, by absolute path, with a stat signature (see
+-- sources.FileDone): a run skips reading an unchanged one at all.
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    signature TEXT NOT NULL,
+    documents INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS problems (
     origin TEXT NOT NULL,
@@ -206,6 +215,20 @@ class Store:
         return {row[0] for row in self.db.execute(
             "SELECT digest FROM documents JOIN articles ON articles.id = documents.article_id")}
 
+    def known_files(self) -> dict[str, tuple[str, int]]:
+        """Files read before whose every document is stored: path -> (signature, documents)."""
+        return {row[0]: (row[1], row[2]) for row in
+                self.db.execute("SELECT path, signature, documents FROM files")}
+
+    def remember_files(self, files: Iterable[tuple[str, str, int]]) -> None:
+        """Record (path, signature, documents) of files whose documents are all stored."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", files)
+
+    def forget_files(self, paths: Iterable[str]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in paths))
+
     def has_entry(self, entry_key: str) -> bool:
         """Whether a current (not superseded) article came from this feed entry."""
         row = self.db.execute("SELECT 1 FROM articles WHERE entry_key=? AND superseded_by IS "
@@ -245,6 +268,8 @@ class Store:
         return hashlib.sha1(f"{model_id}\x00{text}".encode()).hexdigest()
 
     def get_embeddings(self, keys: list[str]) -> dict[str, np.ndarray]:
+        import numpy as np
+
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), 500):  # SQLite caps bound variables
             chunk = keys[start:start + 500]
@@ -256,6 +281,8 @@ class Store:
         return found
 
     def put_embeddings(self, pairs: Iterable[tuple[str, np.ndarray]]) -> None:
+        import numpy as np
+
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
                            [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in pairs])

@@ -208,7 +208,7 @@ def test_hostile_json_is_one_input_error(tmp_path, content):
                 clean_document(item)
             except InputError as exc:
                 errors.append(exc)
-        else:
+        elif isinstance(item, InputError):
             errors.append(item)
     assert len(errors) == 1 and errors[0].origin == "a.json", errors
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-import briefing.pipeline as pipeline_module
+import briefing.clean as clean_module
 from briefing.analyse import Embedder, article_sentences
 from briefing.config import load_settings
 from briefing.pipeline import Pipeline
@@ -52,7 +52,7 @@ class CountingClean:
 
     def __init__(self):
         self.calls = 0
-        self.real = pipeline_module.clean_document
+        self.real = clean_module.clean_document
 
     def __call__(self, *args, **kwargs):
         self.calls += 1
@@ -84,7 +84,7 @@ def test_a_warm_render_of_every_article_loads_no_model(rendered):
 def test_nothing_new_is_neither_cleaned_again_nor_embedded(rendered, monkeypatch):
     _, settings, _ = rendered
     clean = CountingClean()
-    monkeypatch.setattr(pipeline_module, "clean_document", clean)
+    monkeypatch.setattr(clean_module, "clean_document", clean)
     embedder = Embedder()
     with Pipeline(settings, embedder=embedder) as pipeline:
         result = pipeline.render()
@@ -99,7 +99,7 @@ def test_a_new_article_is_the_only_one_cleaned_and_embedded(rendered, monkeypatc
     project, settings, _ = rendered
     (project / "seeds" / "900_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     clean = CountingClean()
-    monkeypatch.setattr(pipeline_module, "clean_document", clean)
+    monkeypatch.setattr(clean_module, "clean_document", clean)
     embedder = Embedder()
     encoded: list[str] = []
     real_encode = embedder.encode
@@ -141,3 +141,60 @@ def test_a_warm_render_in_a_fresh_process_never_imports_torch(rendered, tmp_path
     assert done.returncode == 0, done.stderr
     assert "No new articles" in done.stdout
     assert not modules & HEAVY
+
+
+# Files the process opens, recorded by a real audit hook (hooks cannot be removed, so one is
+# installed for the module and switched on around the code under test).
+_OPENED: list[str] | None = None
+
+
+def _record_open(event: str, args: tuple) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], str | Path):
+        _OPENED.append(os.path.abspath(args[0]))
+
+
+sys.addaudithook(_record_open)
+
+
+def render_recording_opens(settings) -> tuple[object, list[str]]:
+    global _OPENED
+    _OPENED = []
+    try:
+        with Pipeline(settings, embedder=Embedder()) as pipeline:
+            result = pipeline.render(formats=("json",))
+        return result, _OPENED
+    finally:
+        _OPENED = None
+
+
+def test_an_unchanged_file_is_not_even_opened_again(rendered):
+    project, settings, _ = rendered
+    result, opened = render_recording_opens(settings)
+    assert "No new articles" in result.message and result.collected.known == 5
+    seeds = str(project / "seeds")
+    assert not [p for p in opened if p.startswith(seeds)]
+
+
+def test_a_file_rewritten_with_the_same_size_and_times_is_read_again(rendered):
+    project, settings, first = rendered
+    path = sorted((project / "seeds").glob("*.txt"))[0]
+    before = path.stat()
+    content = path.read_bytes()
+    assert b"Ukraine" in content
+    # Same length, new words; the modification time is set back as `cp -p` or rsync would.
+    path.write_bytes(content.replace(b"Ukraine", b"Moldova"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    result, opened = render_recording_opens(settings)
+    assert str(path) in opened
+    assert [a.path for a in result.collected.new] == [f"seeds/{path.name}"]
+
+
+def test_a_file_with_a_problem_is_read_and_reported_on_every_run(rendered):
+    project, settings, _ = rendered
+    bad = project / "seeds" / "broken.json"
+    bad.write_text('{"text": "unterminated', encoding="utf-8")
+    for _ in range(2):
+        result, opened = render_recording_opens(settings)
+        assert [p.origin for p in result.collected.problems] == ["seeds/broken.json"]
+        assert str(bad) in opened
