@@ -141,8 +141,8 @@ articles = store.articles(uncovered_only=False)
 # those it stored an embedding for: the very sentences it encoded.
 texts = list(dict.fromkeys(with_context(s.text, s.context)
                            for a in articles for s in article_sentences(a)))
-stored = {row[0] for row in store.db.execute("SELECT key FROM embeddings")}
 if sys.argv[2] == "after":
+    stored = {row[0] for row in store.db.execute("SELECT key FROM embeddings")}
     texts = [t for t in texts if Store.embedding_key(MODEL_ID, t) in stored]
 embedder = Embedder()
 start = time.perf_counter()

@@ -139,6 +139,7 @@ class Embedder:
                     self.progress(done, len(texts))
         return out
 
+
 _SHARED: Embedder | None = None
 
 

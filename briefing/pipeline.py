@@ -116,7 +116,6 @@ class Pipeline:
             documents = problems = new = 0
             file_problems = 0  # problems at the start of the current file
             stored_files: list[tuple[str, str, int]] = []
-            changed_files: list[str] = []
             status = "ok"
             validators: dict[str, str | None] = {}
             for doc in iter_source(source, self.settings, self.store, known_files):
@@ -125,9 +124,10 @@ class Pipeline:
                         documents += doc.documents
                         result.known += doc.documents
                     elif doc.signature and problems == file_problems:
+                        # A file with a problem is not remembered: it is read, and its problem
+                        # told, again on every run (a remembered signature that no longer
+                        # matches is harmless: it only ever makes a file be read).
                         stored_files.append((doc.path, doc.signature, doc.documents))
-                    elif doc.path in known_files:
-                        changed_files.append(doc.path)  # read again next time, and told again
                     file_problems = problems
                     continue
                 if isinstance(doc, InputError):
@@ -165,7 +165,6 @@ class Pipeline:
                 else:
                     result.known += 1
             self.store.remember_files(stored_files)
-            self.store.forget_files(changed_files)
             # Validators are stored only with the status of a fetch whose documents were all
             # stored; otherwise the previous ones are kept (update_source keeps them).
             self.store.update_source(source.label, status=status, documents=documents,

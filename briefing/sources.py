@@ -133,20 +133,16 @@ def _display_path(path: Path, settings: Settings) -> str:
 def _read_file(path: Path, settings: Settings, source: Source | None,
                shown: str | None = None, known: KnownFiles | None = None
                ) -> Iterator[SourceResult]:
-    """A file's documents or its errors, then a FileDone; only the FileDone if the file is
+    """A file's documents or its error, then a FileDone; only the FileDone if the file is
     unchanged since it was last read."""
     shown = shown or _display_path(path, settings)
-    key = str(path if path.is_absolute() else path.absolute())
-    media_type = MEDIA_TYPES.get(path.suffix.lower())
-    if media_type is None:
-        yield InputError(shown, f"unsupported file type '{path.suffix or '(none)'}' "
-                                f"(use {', '.join(sorted(set(MEDIA_TYPES)))})")
-        yield FileDone(key, None, 0)
-        return
+    absolute = str(path.absolute())
     limit = settings.fetch.max_bytes
-    name = source.name if source else None
-    signature = None
     try:
+        media_type = MEDIA_TYPES.get(path.suffix.lower())
+        if media_type is None:
+            raise _Unusable(f"unsupported file type '{path.suffix or '(none)'}' "
+                            f"(use {', '.join(sorted(set(MEDIA_TYPES)))})")
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device named *.txt would block or never end
             raise _Unusable("not a regular file")
@@ -155,25 +151,27 @@ def _read_file(path: Path, settings: Settings, source: Source | None,
                             "(fetch.max_bytes)")
         # Any write changes ctime (which no tool can set back), a replacement the inode.
         signature = (f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
-                     f"|{settings.language}|{name}")
-        if known is not None and key in known and known[key][0] == signature:
-            yield FileDone(key, signature, known[key][1], unchanged=True)
+                     f"|{settings.language}|{source.name if source else None}")
+        if known is not None and known.get(absolute, ("",))[0] == signature:
+            yield FileDone(absolute, signature, known[absolute][1], unchanged=True)
             return
         with path.open("rb") as handle:  # read only: inputs are never changed
             content = handle.read(limit + 1)  # the file may have grown since stat()
         if len(content) > limit:
             raise _Unusable(f"file is over the limit of {limit:,} bytes (fetch.max_bytes)")
-    except (OSError, _Unusable) as exc:
-        reason = str(exc) if isinstance(exc, _Unusable) else \
-            f"cannot read file: {exc.strerror or exc}"
-        yield InputError(shown, reason)
-        yield FileDone(key, None, 0)
+    except _Unusable as exc:
+        reason = str(exc)
+    except OSError as exc:
+        reason = f"cannot read file: {exc.strerror or exc}"
+    else:
+        documents = 0
+        for result in _parse_file(content, media_type, path, shown, settings, source):
+            documents += isinstance(result, RawDocument)
+            yield result
+        yield FileDone(absolute, signature, documents)
         return
-    documents = 0
-    for result in _parse_file(content, media_type, path, shown, settings, source):
-        documents += isinstance(result, RawDocument)
-        yield result
-    yield FileDone(key, signature, documents)
+    yield InputError(shown, reason)
+    yield FileDone(absolute, None, 0)
 
 
 class _Unusable(Exception):

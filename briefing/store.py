@@ -225,10 +225,6 @@ class Store:
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", files)
 
-    def forget_files(self, paths: Iterable[str]) -> None:
-        with self.transaction() as db:
-            db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in paths))
-
     def has_entry(self, entry_key: str) -> bool:
         """Whether a current (not superseded) article came from this feed entry."""
         row = self.db.execute("SELECT 1 FROM articles WHERE entry_key=? AND superseded_by IS "
