@@ -39,6 +39,7 @@ from pathlib import Path
 from briefing.config import Settings
 from briefing.cron import parse_cron
 from briefing.errors import BriefingError, ConfigError, LockError
+from briefing.store import now_iso
 
 log = logging.getLogger("briefing.daemon")
 
@@ -299,7 +300,7 @@ class Daemon:
         label = f"briefing of {_local(fire)}" if fire else "briefing"
         log.info("%s: composing", label)
         store.set_state(STATE_IN_PROGRESS, json.dumps(
-            {"fire": fire.isoformat() if fire else None, "started": _utc_now()}))
+            {"fire": fire.isoformat() if fire else None, "started": now_iso()}))
         run_id = store.start_run("briefing")
         status, detail = "error", ""
         try:
@@ -360,10 +361,6 @@ class Daemon:
 
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _local(moment: datetime | None) -> str:
