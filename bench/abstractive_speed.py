@@ -126,9 +126,9 @@ def bench_seeds(threads: int) -> None:
 
 
 def bench_guard(items, threads: int) -> None:
-    from briefing.analyse import embed_texts, shared_embedder
-    from briefing.guard import check_text, review
-    from briefing.summarizers import SummaryRequest
+    from briefing.analyse.embedder import embed_texts, shared_embedder
+    from briefing.summarize.guard import check_text, review
+    from briefing.summarize.summarizers import SummaryRequest
 
     supports = [SummaryRequest(i.text, tuple(e.text for e in i.evidence)).support for i in items]
     candidates = [f"In short, {i.text}" for i in items]

@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from briefing.analyse import is_candidate, split_sentences  # noqa: E402
+from briefing.text.sentences import is_candidate, split_sentences  # noqa: E402
 
 EVAL = Path("/work/shared/eval")
 MULTILING = EVAL / "multiling2011" / "documents.jsonl"
@@ -80,8 +80,8 @@ def _multiling_units() -> Iterator[str]:
 
 
 def _seed_units() -> Iterator[str]:
-    from briefing.clean import clean_document
-    from briefing.models import RawDocument
+    from briefing.records import RawDocument
+    from briefing.text.clean import clean_document
 
     for path in sorted(SEEDS.glob("*.txt")):
         article = clean_document(RawDocument(origin=path.name, content=path.read_bytes(),

@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.corpus import EVAL, sentence_pool, write_corpus  # noqa: E402
-from briefing.neighbours import EXACT_MAX, PROBES, find_pairs  # noqa: E402
+from briefing.analyse.neighbours import EXACT_MAX, PROBES, find_pairs  # noqa: E402
 
 PYTHON = sys.executable
 DOC = REPO / "docs" / "benchmarks.md"

@@ -43,8 +43,8 @@ def truncate(sentences: list[str], words: int = WORDS) -> str:
 
 
 def cluster_articles(cluster: dict):
-    from briefing.clean import clean_document
-    from briefing.models import RawDocument
+    from briefing.records import RawDocument
+    from briefing.text.clean import clean_document
 
     articles = []
     for doc in cluster["documents"]:
@@ -56,10 +56,11 @@ def cluster_articles(cluster: dict):
 
 def briefing_summary(cluster: dict, embedder, store=None, weights=None) -> list[str]:
     """Briefing's own generic summary: compose with no themes under the word budget."""
-    from briefing.analyse import article_sentences, embed_texts
-    from briefing.compose import compose
+    from briefing.analyse.embedder import embed_texts
+    from briefing.compose.core import compose
+    from briefing.compose.wording import with_context
     from briefing.config import settings_from_mapping
-    from briefing.rewrite import with_context
+    from briefing.text.sentences import article_sentences
 
     settings = settings_from_mapping({"themes": [], "budget_words": WORDS})
     articles = cluster_articles(cluster)
@@ -71,7 +72,7 @@ def briefing_summary(cluster: dict, embedder, store=None, weights=None) -> list[
 
 def lead_summary(cluster: dict) -> list[str]:
     """Lead baseline, round robin: each article's first sentence, then each one's second…"""
-    from briefing.analyse import article_sentences
+    from briefing.text.sentences import article_sentences
 
     per_article = [[s.text for s in article_sentences(a)] for a in cluster_articles(cluster)]
     out = []
@@ -105,7 +106,7 @@ def rouge(summary: str, references: list[str]) -> dict[str, float]:
 
 def evaluate(systems: tuple[str, ...] = ("briefing", "lead", "lexrank", "textrank"),
              embedder=None, store=None, weights=None) -> dict[str, dict[str, float]]:
-    from briefing.analyse import shared_embedder
+    from briefing.analyse.embedder import shared_embedder
 
     clusters = load_clusters()
     results: dict[str, dict[str, float]] = {}

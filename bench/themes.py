@@ -45,8 +45,8 @@ def load_labelled(ruwa_path: Path = RUWA) -> list[tuple[str, str, str]]:
 
 
 def evaluate(settings, embedder=None, threshold: float | None = None) -> dict:
-    from briefing.analyse import embed_texts, shared_embedder
-    from briefing.themes import ThemeIndex, theme_phrases
+    from briefing.analyse.embedder import embed_texts, shared_embedder
+    from briefing.compose.themes import ThemeIndex, theme_phrases
 
     embedder = embedder or shared_embedder()
     rows = load_labelled()

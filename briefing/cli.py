@@ -100,8 +100,8 @@ def _progress():
 
 def cmd_render(settings, args) -> int:
     from briefing.pipeline import Pipeline
-    from briefing.render import FORMATS
-    from briefing.sources import source_from_cli
+    from briefing.render.writer import FORMATS
+    from briefing.sources.kinds import source_from_cli
 
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     bad = [f for f in formats if f not in FORMATS]
@@ -120,7 +120,7 @@ def cmd_render(settings, args) -> int:
         for fmt, path in result.paths.items():
             print(f"  {fmt:<5} {path}")
         if result.rendered and args.email:
-            from briefing.deliver import send_briefing_dir
+            from briefing.deliver.commands import send_briefing_dir
 
             outcome = send_briefing_dir(settings, pipeline.store, result.out_dir)
             print(outcome)
@@ -130,7 +130,7 @@ def cmd_render(settings, args) -> int:
 
 
 def cmd_sources(settings, args) -> int:
-    from briefing.sources import source_report
+    from briefing.sources.report import source_report
     from briefing.store import Store
 
     with Store(settings.database_path) as store:
@@ -140,7 +140,7 @@ def cmd_sources(settings, args) -> int:
 
 def cmd_check(settings, args) -> int:
     if settings.summarizer.method == "abstractive":
-        from briefing.summarizers import check_model
+        from briefing.summarize.summarizers import check_model
 
         check_model(settings.summarizer)
     where = settings.config_path or "packaged default config"
@@ -153,7 +153,7 @@ def cmd_check(settings, args) -> int:
 
 
 def cmd_run(settings, args) -> int:
-    from briefing.daemon import run_daemon
+    from briefing.daemon.scheduler import run_daemon
 
     # A daemon's log is its only output: say what each job did even without --verbose.
     for name in ("briefing.daemon", "briefing.deliver"):
@@ -163,7 +163,7 @@ def cmd_run(settings, args) -> int:
 
 
 def cmd_send(settings, args) -> int:
-    from briefing.deliver import send_command
+    from briefing.deliver.commands import send_command
 
     message, ok = send_command(settings, date=args.date, retry=args.retry)
     print(message)

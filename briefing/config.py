@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from briefing.errors import ConfigError
-from briefing.resources import default_config_text
+from briefing.packaged import default_config_text
 
 CATCHALL_ID = "other"
 # News that fits no theme: the catch-all competes with the themes through these phrases.
@@ -348,7 +348,7 @@ def _themes(value: Any) -> tuple[Theme, ...]:
 def _schedule(value: Any) -> Schedule:
     data = _mapping(value, "schedule")
     _check_keys(data, {"poll", "briefing", "grace_seconds"}, "schedule.")
-    from briefing.cron import parse_cron  # local: the daemon module pulls in APScheduler
+    from briefing.daemon.cron import parse_cron
 
     for key in ("poll", "briefing"):
         if key in data:

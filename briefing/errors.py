@@ -28,3 +28,7 @@ class LockError(BriefingError):
 
 class DeliveryError(BriefingError):
     """An email could not be built or handed to the SMTP server (the message names why)."""
+
+
+class StoreError(BriefingError):
+    """The state database cannot be used (damaged, locked, read-only, or from a newer version)."""

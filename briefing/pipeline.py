@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING
 
 from briefing.config import Settings, Source
 from briefing.errors import InputError
-from briefing.models import Article, Briefing
-from briefing.sources import FileDone, SourceStatus, iter_source
+from briefing.records import Article, Briefing
+from briefing.sources.kinds import iter_source
+from briefing.sources.records import FileDone, SourceStatus
 from briefing.store import Store
 
 if TYPE_CHECKING:
-    from briefing.analyse import Embedder
-    from briefing.themes import ThemeIndex
+    from briefing.analyse.embedder import Embedder
+    from briefing.compose.themes import ThemeIndex
 
 # The stages after collecting (numpy, Jinja, the summarizers …) are imported by the steps that
 # use them: a run that finds nothing new starts in a third of the time.
@@ -93,7 +94,7 @@ class Pipeline:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from briefing.analyse import shared_embedder
+            from briefing.analyse.embedder import shared_embedder
 
             self._embedder = shared_embedder()
         self._embedder.progress = (
@@ -146,7 +147,7 @@ class Pipeline:
                 if digest in cleaned:  # cleaned before into a stored article: nothing new
                     result.known += 1
                     continue
-                from briefing import clean  # first new document: ftfy and the cleaner
+                from briefing.text import clean  # first new document: ftfy and the cleaner
 
                 try:
                     article = clean.clean_document(doc, self.settings.language)
@@ -201,8 +202,8 @@ class Pipeline:
                               "to summarise; nothing to render.")
             return result
         out_dir = self._new_out_dir(out_root or self.settings.output_dir, briefing.date)
-        from briefing.extras import mark_new
-        from briefing.render import FORMATS, write_briefing
+        from briefing.compose.novelty import mark_new
+        from briefing.render.writer import FORMATS, write_briefing
 
         previous = self.store.last_briefing()
         if previous is not None:  # "new since the last briefing": before coverage is recorded
@@ -219,7 +220,7 @@ class Pipeline:
 
     def _write_archive(self, out_root: Path) -> None:
         """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
-        from briefing.archive import ArchiveError, write_archive
+        from briefing.render.archive import ArchiveError, write_archive
 
         try:
             write_archive(out_root, self.settings)
@@ -228,11 +229,13 @@ class Pipeline:
 
     def build(self, articles: list[Article], now: datetime) -> Briefing:
         """Analyse and compose a briefing of these articles (no files written)."""
-        from briefing.analyse import article_sentences, embed_texts
-        from briefing.compose import compose
-        from briefing.extras import key_figures, timeline
-        from briefing.rewrite import with_context
-        from briefing.summarizers import apply_summarizer, summarizer_stats
+        from briefing.analyse.embedder import embed_texts
+        from briefing.compose.core import compose
+        from briefing.compose.figures import key_figures
+        from briefing.compose.timeline import timeline
+        from briefing.compose.wording import with_context
+        from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
+        from briefing.text.sentences import article_sentences
 
         sentences = [s for a in articles for s in article_sentences(a)]
         # A sentence that leans on the one before ("the two agreed to meet") is embedded with
@@ -270,7 +273,7 @@ class Pipeline:
     def check_summarizer(self) -> None:
         """Raise ConfigError (naming summarizer.model) if the abstractive model cannot serve."""
         if self.settings.summarizer.method == "abstractive":
-            from briefing.summarizers import check_model
+            from briefing.summarize.summarizers import check_model
 
             check_model(self.settings.summarizer)
 
@@ -278,8 +281,8 @@ class Pipeline:
         return (lambda d, t: self.progress(stage, d, t)) if self.progress else None
 
     def theme_index(self) -> ThemeIndex | None:
-        from briefing.analyse import embed_texts
-        from briefing.themes import ThemeIndex, theme_phrases
+        from briefing.analyse.embedder import embed_texts
+        from briefing.compose.themes import ThemeIndex, theme_phrases
 
         themes = self.settings.themes
         if not themes:

@@ -18,11 +18,11 @@ import pytest
 import torch
 from conftest import SEEDS, run_cli, write_config
 
-from briefing.analyse import shared_embedder
+from briefing.analyse.embedder import shared_embedder
 from briefing.config import Settings, SummarizerSettings, settings_from_mapping
 from briefing.errors import ConfigError
-from briefing.models import Evidence, Item, Section
-from briefing.summarizers import (
+from briefing.records import Evidence, Item, Section
+from briefing.summarize.summarizers import (
     SUMMARIZERS,
     Seq2SeqSummarizer,
     Summarizer,

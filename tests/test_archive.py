@@ -17,8 +17,8 @@ import feedparser
 import pytest
 from conftest import run_cli, write_config
 
-from briefing.archive import write_archive
 from briefing.config import load_settings
+from briefing.render.archive import write_archive
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, run_cli, write_config
 
-from briefing.clean import clean_document
 from briefing.errors import InputError
-from briefing.models import RawDocument
-from briefing.textrepair import UndecodableError, decode_bytes
+from briefing.records import RawDocument
+from briefing.text.clean import clean_document
+from briefing.text.repair import UndecodableError, decode_bytes
 
 GERMAN = ("Die Bundesregierung hat am Montag in Berlin erklärt, dass sie die Ukraine weiter mit "
           "Geld und Ausrüstung unterstützen wird, und der Kanzler sagte, dass die Gespräche "
@@ -196,7 +196,7 @@ def test_html_page_charset_from_meta_tag_or_server():
 ])
 def test_hostile_json_is_one_input_error(tmp_path, content):
     from briefing.config import settings_from_mapping
-    from briefing.sources import iter_path
+    from briefing.sources.files import iter_path
 
     (tmp_path / "a.json").write_bytes(content)
     settings = settings_from_mapping({}, base_dir=tmp_path)
@@ -214,7 +214,7 @@ def test_hostile_json_is_one_input_error(tmp_path, content):
 
 
 def test_json_article_list_and_html_body():
-    from briefing.sources import json_documents
+    from briefing.sources.files import json_documents
 
     body = "".join(f"<p>{s}.</p>" for s in ENGLISH.split(". "))
     data = json.dumps({"articles": [{"title": "Talks", "body": body, "url":

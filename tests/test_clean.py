@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import JUNK, SEEDS
 
-from briefing.clean import clean_document, content_id, strip_boilerplate
 from briefing.errors import InputError
-from briefing.models import RawDocument
-from briefing.textrepair import has_mojibake, repair_text
+from briefing.records import RawDocument
+from briefing.text.boilerplate import strip_boilerplate
+from briefing.text.clean import clean_document, content_id
+from briefing.text.repair import has_mojibake, repair_text
 
 
 def clean_seed(prefix: str):

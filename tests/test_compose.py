@@ -6,12 +6,19 @@ from __future__ import annotations
 import pytest
 from conftest import REPO, SEEDS
 
-from briefing.analyse import article_sentences, embed_texts, shared_embedder
-from briefing.clean import clean_document
-from briefing.compose import compose, group_sentences
+from briefing.analyse.embedder import embed_texts, shared_embedder
+from briefing.compose.core import compose
+from briefing.compose.grouping import group_sentences
+from briefing.compose.wording import (
+    dangling_penalty,
+    is_dangling,
+    make_self_contained,
+    with_context,
+)
 from briefing.config import load_settings, settings_from_mapping
-from briefing.models import RawDocument
-from briefing.rewrite import dangling_penalty, is_dangling, make_self_contained, with_context
+from briefing.records import RawDocument
+from briefing.text.clean import clean_document
+from briefing.text.sentences import article_sentences
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +62,7 @@ def test_budget_is_the_only_cap(seeds):
     assert sum(i.words for i in few) <= 200
     assert len(many) > 4 * len(few)
     # Every fact with a self-contained wording appears, unless it repeats a chosen item.
-    from briefing.compose import choose_wording
+    from briefing.compose.wording import choose_wording
 
     index_of = {(s.article_id, s.text): n for n, s in enumerate(sentences)}
     chosen = [index_of[(i.evidence[0].article, i.evidence[0].text)] for i in many]
@@ -71,7 +78,7 @@ def test_budget_is_the_only_cap(seeds):
 def test_top_lines_are_the_three_highest_scoring_items(seeds):
     articles, sentences, vectors = seeds
     settings = load_settings(REPO / "config.yaml")
-    from briefing.themes import ThemeIndex, theme_phrases
+    from briefing.compose.themes import ThemeIndex, theme_phrases
 
     index = ThemeIndex(settings.themes,
                        [embed_texts(theme_phrases(t), shared_embedder()) for t in settings.themes],

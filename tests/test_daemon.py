@@ -22,8 +22,8 @@ from conftest import SEEDS, run_cli, write_config
 from fixtures_http import http_server_fixture  # noqa: F401  (http_server)
 from fixtures_smtp import SMTPServer, free_port, smtp_server_fixture  # noqa: F401
 
-from briefing.cron import parse_cron
-from briefing.daemon import missed_fire
+from briefing.daemon.cron import parse_cron
+from briefing.daemon.scheduler import missed_fire
 from briefing.store import Store
 
 SEED = next(SEEDS.glob("004_*"))  # one article keeps each briefing quick

@@ -17,16 +17,11 @@ from conftest import SEEDS, run_cli, write_config
 from fixtures_smtp import SMTPServer, free_port, smtp_server_fixture  # noqa: F401
 
 from briefing.config import Settings, load_settings
-from briefing.deliver import (
-    queue_briefing,
-    retry_delay,
-    send_briefing_dir,
-    send_command,
-    send_queued,
-)
+from briefing.deliver.commands import send_briefing_dir, send_command
+from briefing.deliver.message import build_message
+from briefing.deliver.outbox import queue_briefing, retry_delay, send_queued
 from briefing.errors import ConfigError, DeliveryError
-from briefing.message import build_message
-from briefing.render import TemplateRenderError
+from briefing.render.templates import TemplateRenderError
 from briefing.store import Store
 
 RECIPIENTS = ["reader@example.org", "desk@example.org"]

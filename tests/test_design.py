@@ -27,8 +27,10 @@ import pytest
 from PIL import Image
 
 from briefing.config import load_settings
-from briefing.models import Briefing
-from briefing.render import render_email_html, render_html, render_pdf
+from briefing.records import Briefing
+from briefing.render.email_html import render_email_html
+from briefing.render.html import render_html
+from briefing.render.pdf import render_pdf
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -400,14 +402,15 @@ def test_a_partial_in_templates_dir_overrides_the_packaged_one(seed, tmp_path):
     pdf = tmp_path / "custom.pdf"
     pdf.write_bytes(render_pdf(seed["briefing"], settings))
     assert "Edited by the Kyiv desk" in " ".join(pdf_pages(pdf))
-    from briefing.render import render_markdown
+    from briefing.render.markdown import render_markdown
 
     assert render_markdown(seed["briefing"], settings) == \
         "# Ukraine Crisis Briefing for the desk\n"
 
 
 def test_a_broken_override_is_named_with_its_line_and_writes_nothing(seed, tmp_path):
-    from briefing.render import TemplateRenderError, write_briefing
+    from briefing.render.templates import TemplateRenderError
+    from briefing.render.writer import write_briefing
 
     (tmp_path / "mine" / "partials").mkdir(parents=True)
     partial = tmp_path / "mine" / "partials" / "footer.html.j2"

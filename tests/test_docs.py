@@ -47,8 +47,8 @@ def test_the_override_example_in_the_template_docs_renders(tmp_path):
     import re
 
     from briefing.config import settings_from_mapping
-    from briefing.models import Article, Briefing, Evidence, Item, Section
-    from briefing.render import render_html
+    from briefing.records import Article, Briefing, Evidence, Item, Section
+    from briefing.render.html import render_html
 
     example = re.search(r"`my-templates/(partials/[\w.]+)`.*?```jinja\n(.*?)```", TEMPLATES_DOC,
                         re.S)

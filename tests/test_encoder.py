@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from briefing.analyse import Embedder
-from briefing.encoder import BertEncoder
+from briefing.analyse.embedder import Embedder
+from briefing.analyse.encoder import BertEncoder
 
 TEXTS = [
     "The foreign ministers met in Geneva for talks on Friday.",

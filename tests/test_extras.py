@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, run_cli, write_config
 
-from briefing.analyse import article_sentences
-from briefing.clean import clean_document
-from briefing.extras import key_figures, mark_new, timeline
-from briefing.models import Article, Briefing, Evidence, Item, RawDocument, Section, Sentence
+from briefing.compose.figures import key_figures
+from briefing.compose.novelty import mark_new
+from briefing.compose.timeline import timeline
+from briefing.records import Article, Briefing, Evidence, Item, RawDocument, Section, Sentence
+from briefing.text.clean import clean_document
+from briefing.text.sentences import article_sentences
 
 
 def seed_articles() -> list[Article]:

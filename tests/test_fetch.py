@@ -12,7 +12,7 @@ from fixtures_http import Response, http_server_fixture  # noqa: F401  (http_ser
 
 from briefing.config import FetchSettings
 from briefing.errors import FetchError
-from briefing.fetch import fetch, use_transport
+from briefing.sources.fetch import fetch, use_transport
 
 LIMITS = FetchSettings(timeout_seconds=1.0, max_bytes=5_000, max_redirects=3,
                        user_agent="Briefing-test/1.0 (+https://example.org/briefing)")

@@ -10,14 +10,16 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from briefing.clean import clean_document, html_fragment_text, strip_boilerplate
 from briefing.config import Source, settings_from_mapping
 from briefing.errors import InputError
-from briefing.feeds import feed_documents
-from briefing.language import detect_language
-from briefing.models import Article, RawDocument
-from briefing.sources import json_documents
-from briefing.textrepair import UndecodableError, decode_bytes, repair_text
+from briefing.records import Article, RawDocument
+from briefing.sources.feeds import feed_documents
+from briefing.sources.files import json_documents
+from briefing.text.boilerplate import strip_boilerplate
+from briefing.text.clean import clean_document
+from briefing.text.html import html_fragment_text
+from briefing.text.language import detect_language
+from briefing.text.repair import UndecodableError, decode_bytes, repair_text
 
 FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from briefing.analyse import shared_embedder
-from briefing.guard import (
+from briefing.analyse.embedder import shared_embedder
+from briefing.summarize.guard import (
     check_complete,
     check_dates,
     check_entities,
@@ -34,7 +34,7 @@ TROOPS = ["Washington will not send troops to Ukraine, Biden said on Wednesday."
 
 
 def _embed(texts):
-    from briefing.analyse import embed_texts
+    from briefing.analyse.embedder import embed_texts
 
     return embed_texts(list(texts), shared_embedder())
 

@@ -10,14 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import briefing.text.clean as clean_module
 import pytest
 from conftest import REPO
 
-import briefing.clean as clean_module
-from briefing.analyse import Embedder, article_sentences
+from briefing.analyse.embedder import Embedder
+from briefing.compose.wording import with_context
 from briefing.config import load_settings
 from briefing.pipeline import Pipeline
-from briefing.rewrite import with_context
+from briefing.text.sentences import article_sentences
 
 HEAVY = {"torch", "transformers", "weasyprint"}
 # Runs `python -m briefing ARGS` and writes the top-level modules it imported to a file.

@@ -7,7 +7,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from briefing.neighbours import EXACT_MAX, find_pairs, neighbour_pairs
+from briefing.analyse.neighbours import EXACT_MAX, find_pairs, neighbour_pairs
 
 THRESHOLD = 0.72
 

@@ -13,8 +13,8 @@ from conftest import JUNK, REPO
 
 sys.path.insert(0, str(REPO))
 from bench import quality, themes  # noqa: E402
+from briefing.compose.wording import is_dangling  # noqa: E402
 from briefing.config import load_settings  # noqa: E402
-from briefing.rewrite import is_dangling  # noqa: E402
 
 FLOORS = json.loads((REPO / "tests" / "eval_baseline.json").read_text(encoding="utf-8"))
 needs_eval_data = pytest.mark.skipif(not quality.MULTILING.exists(),
@@ -41,7 +41,7 @@ def _items(seed_render):
 
 
 def test_seed_briefing_has_no_duplicate_items(seed_render):
-    from briefing.analyse import embed_texts, shared_embedder
+    from briefing.analyse.embedder import embed_texts, shared_embedder
 
     texts = [i["text"] for i in _items(seed_render)]
     assert len(texts) == len(set(texts))

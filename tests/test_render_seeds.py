@@ -8,8 +8,8 @@ import subprocess
 
 from conftest import JUNK, SEEDS, run_cli
 
-from briefing.clean import clean_document
-from briefing.models import RawDocument
+from briefing.records import RawDocument
+from briefing.text.clean import clean_document
 
 
 def test_render_writes_every_format_and_prints_paths(seed_render):

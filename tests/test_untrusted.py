@@ -21,8 +21,8 @@ from conftest import run_cli, write_config
 from fixtures_http import LocalHTTPServer
 
 from briefing.config import load_settings
-from briefing.models import Briefing
-from briefing.render import render_email_html
+from briefing.records import Briefing
+from briefing.render.email_html import render_email_html
 
 SCRIPT = "<script>alert(1)</script>"
 JS_LINK = '<a href="javascript:alert(1)">click</a>'

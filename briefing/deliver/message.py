@@ -13,7 +13,6 @@ included, so a receiving server or client can recognise a repeat.
 from __future__ import annotations
 
 import json
-import logging
 import string
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,10 +24,9 @@ from pathlib import Path
 
 from briefing.config import Settings
 from briefing.errors import ConfigError, DeliveryError
-from briefing.models import Briefing
-from briefing.render import context, render_html, render_template
-
-log = logging.getLogger("briefing.deliver")
+from briefing.records import Briefing
+from briefing.render.email_html import render_email_html
+from briefing.render.text import render_text
 
 SUBJECT_FIELDS = ("title", "date", "items", "articles")
 
@@ -67,7 +65,7 @@ def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
     # quoted-printable keeps every line short and 7-bit, whatever the server supports.
     msg.set_content(render_text(briefing, settings), subtype="plain", charset="utf-8",
                     cte="quoted-printable")
-    msg.add_alternative(email_html(briefing, settings), subtype="html", charset="utf-8",
+    msg.add_alternative(render_email_html(briefing, settings), subtype="html", charset="utf-8",
                         cte="quoted-printable")
     msg.add_attachment(pdf, maintype="application", subtype="pdf",
                        filename=f"briefing-{briefing.date}.pdf")
@@ -108,24 +106,3 @@ def format_subject(template: str, briefing: Briefing) -> str:
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"email.subject: {exc}") from None
     return " ".join(subject.split())  # a header is one line
-
-
-def render_text(briefing: Briefing, settings: Settings) -> str:
-    return render_template(settings, "briefing.txt.j2", context(briefing, settings, "text"))
-
-
-def email_html(briefing: Briefing, settings: Settings) -> str:
-    """The email variant of the HTML, with its CSS moved into style attributes."""
-    import css_inline
-
-    html = render_html(briefing, settings, variant="email")
-    inliner = css_inline.CSSInliner(
-        load_remote_stylesheets=False,  # never fetch anything while building a message
-        keep_at_rules=True,  # @media rules cannot be inlined; keep them in <style>
-        resolve_css_variables=True,  # most mail clients do not understand var(--x)
-    )
-    try:
-        return inliner.inline(html)
-    except ValueError as exc:  # css_inline.InlineError: a template the inliner cannot parse
-        log.warning("could not inline the email CSS (%s); sending the HTML as rendered", exc)
-        return html

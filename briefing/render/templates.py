@@ -1,21 +1,14 @@
-"""Render: a Briefing to Markdown, HTML (web, print, email), PDF and JSON, from Jinja2 templates.
-
-Templates are looked up first in the user's ``templates_dir`` and then in the packaged
-``templates/`` (docs/templates.md lists them). HTML is autoescaped: article text is untrusted
-and is shown, never run; only http(s) article addresses become links. The PDF is made by
-WeasyPrint from the same HTML with print CSS; its URL fetcher refuses every network request,
-so rendering never leaves the machine. The email HTML has its CSS inlined and fetches nothing.
-"""
+"""Templates and their values: the Jinja2 environment, filters, and the context all formats
+share."""
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
 import traceback
 from datetime import date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -27,17 +20,20 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
-from markupsafe import Markup
 
 from briefing.config import Settings
 from briefing.errors import BriefingError
-from briefing.models import Article, Briefing
-from briefing.resources import packaged_templates_dir
+from briefing.packaged import packaged_templates_dir
+from briefing.records import Article, Briefing
 
-FORMATS = ("md", "html", "pdf", "json")
 VARIANTS = ("web", "pdf", "email")
+
+
 READING_WORDS_PER_MINUTE = 230
+
+
 PREHEADER_CHARS = 140
+
 
 log = logging.getLogger("briefing.render")
 
@@ -67,9 +63,6 @@ def template_environment(settings: Settings) -> Environment:
         "cite_numbers": cite_numbers,
     })
     return env
-
-
-# --- filters ---------------------------------------------------------------------------------
 
 
 def markdown_escape(text: str) -> str:
@@ -162,9 +155,6 @@ def source_line(article: Article) -> str:
     return " · ".join(parts)
 
 
-# --- rendering -------------------------------------------------------------------------------
-
-
 def context(briefing: Briefing, settings: Settings, variant: str = "web") -> dict[str, Any]:
     """What every template sees. ``variant``: web | pdf | email (HTML), md, text."""
     items = briefing.items
@@ -215,94 +205,3 @@ def _where(exc: TemplateError, name: str) -> str:
                   if f.filename.endswith(".j2")]
         place = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else name
     return f"template {place}: {exc.message or type(exc).__name__}"
-
-
-def render_markdown(briefing: Briefing, settings: Settings) -> str:
-    return render_template(settings, "briefing.md.j2", context(briefing, settings, "md"))
-
-
-def render_html(briefing: Briefing, settings: Settings, variant: str = "web") -> str:
-    """The HTML briefing: ``web`` (browser), ``pdf`` (print CSS) or ``email`` (600 px, no
-    external CSS; inline it with render_email_html before sending)."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown HTML variant {variant!r}; expected one of {VARIANTS}")
-    return render_template(settings, "briefing.html.j2", context(briefing, settings, variant))
-
-
-def render_email_html(briefing: Briefing, settings: Settings) -> str:
-    """The email HTML, ready to send: CSS moved into style attributes (what mail clients
-    read), @media rules (dark scheme, narrow screens) kept in <style>, nothing fetched."""
-    import css_inline
-
-    inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
-    html = inliner.inline(render_html(briefing, settings, variant="email"))
-    # The inliner puts the kept <style> first in <head>; the charset must stay first.
-    charset = re.search(r"<meta charset=[^>]*>", html)
-    head = re.search(r"<head[^>]*>", html)
-    if charset and head and charset.start() > head.end():
-        html = (html[:head.end()] + '<meta charset="utf-8">' + html[head.end():charset.start()]
-                + html[charset.end():])
-    return html
-
-
-def render_json(briefing: Briefing) -> str:
-    return json.dumps(briefing.to_json(), ensure_ascii=False, indent=2) + "\n"
-
-
-def _no_network_fetcher(url: str, *args, **kwargs):
-    from weasyprint.urls import default_url_fetcher
-
-    if url.startswith("data:"):
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"Briefing does not fetch resources while rendering ({url[:60]})")
-
-
-def render_pdf(briefing: Briefing, settings: Settings, html: str | None = None) -> bytes:
-    from weasyprint import HTML
-
-    # WeasyPrint logs every refused resource; the refusal is deliberate, so keep it quiet.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    html = html or render_html(briefing, settings, variant="pdf")
-    document = HTML(string=html, url_fetcher=_no_network_fetcher, base_url=None)
-    return document.write_pdf()
-
-
-def write_briefing(briefing: Briefing, settings: Settings, out_dir: Path,
-                   formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
-    """Write the chosen formats into ``out_dir``; return {format: path}.
-
-    Everything is rendered before anything is written, so a broken template leaves no
-    half-made briefing folder behind."""
-    texts: dict[str, str] = {}
-    if "md" in formats:
-        texts["md"] = render_markdown(briefing, settings)
-    if "html" in formats:
-        texts["html"] = render_html(briefing, settings)
-    pdf = render_pdf(briefing, settings) if "pdf" in formats else None
-    if "json" in formats:
-        texts["json"] = render_json(briefing)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
-    for fmt in FORMATS:
-        if fmt in texts:
-            written[fmt] = _write(out_dir / f"briefing.{fmt}", texts[fmt])
-        elif fmt == "pdf" and pdf is not None:
-            path = out_dir / "briefing.pdf"
-            tmp = path.with_suffix(".pdf.tmp")
-            tmp.write_bytes(pdf)
-            tmp.replace(path)
-            written["pdf"] = path
-    return written
-
-
-def _write(path: Path, text: str) -> Path:
-    # Write then rename, so a reader (or a crash) never sees half a file.
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-__all__ = ["FORMATS", "Markup", "TemplateRenderError", "VARIANTS", "context",
-           "render_email_html", "render_html", "render_json", "render_markdown", "render_pdf",
-           "render_template", "template_environment", "write_briefing"]

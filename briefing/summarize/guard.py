@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from briefing.text.patterns import SENTENCE_END
+
 Check = Callable[[str, Sequence[str]], "str | None"]
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -358,13 +360,12 @@ def check_negation(candidate: str, evidence: Sequence[str]) -> str | None:
 
 # --- completeness ---------------------------------------------------------------------------
 
-_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 def check_complete(candidate: str, evidence: Sequence[str]) -> str | None:
     """The candidate ends a sentence: a model cut off by ``max_new_tokens`` mid-clause can
     leave out exactly the part that qualified a claim."""
-    if _TERMINAL.search(candidate.strip()):
+    if SENTENCE_END.search(candidate.strip()):
         return None
     return "the generated text stops mid-sentence (summarizer.max_new_tokens too low?)"
 

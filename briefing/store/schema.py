@@ -1,0 +1,138 @@
+"""The database schema and its migrations.
+
+``PRAGMA user_version`` holds the schema version. Opening a database applies every migration
+above its version, in order, each in one transaction; a database from a newer Briefing is
+refused rather than written with a schema this version does not know.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from briefing.errors import StoreError
+
+# Version 1: the first schema. A later change appends a script; never edit an applied one.
+MIGRATIONS: tuple[str, ...] = ("""
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    url TEXT,
+    path TEXT,
+    published TEXT,
+    text TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    entry_key TEXT,
+    title_generated INTEGER NOT NULL DEFAULT 0,
+    first_seen TEXT NOT NULL,
+    superseded_by TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_entry ON articles(entry_key);
+CREATE TABLE IF NOT EXISTS briefings (
+    id INTEGER PRIMARY KEY,
+    date TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    out_dir TEXT NOT NULL,
+    items INTEGER NOT NULL,
+    articles INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS coverage (
+    briefing_id INTEGER NOT NULL REFERENCES briefings(id),
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    PRIMARY KEY (briefing_id, article_id)
+);
+CREATE INDEX IF NOT EXISTS coverage_article ON coverage(article_id);
+CREATE TABLE IF NOT EXISTS embeddings (
+    key TEXT PRIMARY KEY,
+    vector BLOB NOT NULL
+);
+-- Raw documents already cleaned into a stored article (digest of bytes and metadata), so a
+-- folder of 10,000 known files is re-read but not re-cleaned on every run.
+CREATE TABLE IF NOT EXISTS documents (
+    digest TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL
+);
+-- Files whose every document is stored, by absolute path, with a stat signature (see
+-- sources.FileDone): a run skips reading an unchanged one at all.
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    signature TEXT NOT NULL,
+    documents INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS problems (
+    origin TEXT NOT NULL,
+    source_key TEXT,
+    reason TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (origin, reason)
+);
+CREATE TABLE IF NOT EXISTS sources (
+    key TEXT PRIMARY KEY,
+    last_fetch TEXT,
+    status TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    documents INTEGER NOT NULL DEFAULT 0,
+    new_articles INTEGER NOT NULL DEFAULT 0,
+    problems INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    detail TEXT
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    briefing_dir TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    message BLOB NOT NULL,
+    status TEXT NOT NULL,          -- pending | sending | sent | failed | unknown
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, next_attempt_at);
+-- Small facts the daemon keeps between runs (last scheduled briefing handled, first start).
+CREATE TABLE IF NOT EXISTS daemon_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+""",)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection, where: str) -> int:
+    """Bring ``db`` to SCHEMA_VERSION; return the version it had."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{where}: the state database has schema version {version}, newer "
+                         f"than this Briefing's {SCHEMA_VERSION}; upgrade Briefing or use "
+                         "another state_dir")
+    for number in range(version, SCHEMA_VERSION):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[number]):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version={number + 1}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would commit on its own; splitting keeps a migration in one transaction.
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return [s for s in out if s]

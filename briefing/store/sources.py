@@ -1,0 +1,44 @@
+"""Each source's fetch status (with its ETag / Last-Modified) and the inputs it rejected."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from briefing.clock import now_iso
+from briefing.store.base import Tables
+
+
+class SourceTables(Tables):
+    def record_problem(self, origin: str, reason: str, source_key: str | None) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO problems VALUES (?,?,?,?)",
+                       (origin, source_key, reason, now_iso()))
+
+    def problems(self, source_key: str | None = None) -> list[sqlite3.Row]:
+        if source_key is None:
+            return self.db.execute("SELECT * FROM problems ORDER BY seen_at").fetchall()
+        return self.db.execute("SELECT * FROM problems WHERE source_key=? ORDER BY seen_at",
+                               (source_key,)).fetchall()
+
+    def source_state(self, key: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM sources WHERE key=?", (key,)).fetchone()
+
+    def update_source(self, key: str, *, status: str, documents: int = 0, new_articles: int = 0,
+                      problems: int = 0, etag: str | None = None,
+                      last_modified: str | None = None, keep_validators: bool = True) -> None:
+        with self.transaction() as db:
+            old = db.execute("SELECT * FROM sources WHERE key=?", (key,)).fetchone()
+            if old and keep_validators:
+                etag = etag or old["etag"]
+                last_modified = last_modified or old["last_modified"]
+            db.execute(
+                "INSERT INTO sources (key, last_fetch, status, etag, last_modified, documents, "
+                "new_articles, problems) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE "
+                "SET last_fetch=excluded.last_fetch, status=excluded.status, etag=excluded.etag,"
+                " last_modified=excluded.last_modified, documents=excluded.documents,"
+                " new_articles=sources.new_articles + excluded.new_articles,"
+                " problems=excluded.problems",
+                (key, now_iso(), status, etag, last_modified, documents, new_articles, problems))
+
+    def sources(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM sources ORDER BY key").fetchall()

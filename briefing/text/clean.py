@@ -1,0 +1,203 @@
+"""The clean stage: a raw document (bytes and where they came from) to an Article."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import PurePath
+
+from briefing.errors import InputError
+from briefing.records import Article, RawDocument
+from briefing.text.boilerplate import strip_boilerplate
+from briefing.text.html import html_fragment_text
+from briefing.text.language import detect_language, language_name
+from briefing.text.repair import UndecodableError, decode_bytes, repair_text
+from briefing.text.sentences import is_heading
+
+MIN_WORDS = 25  # shorter than this is a teaser or a stub, not an article
+
+
+_LEADING_ADVERBIAL = re.compile(
+    r"^(In|On|At|During|After|Before|Between|As|Over|Since|Following|Amid|Late|Early)\b[^,]{0,60},\s+"
+)
+
+
+def clean_document(raw: RawDocument, language: str = "en") -> Article:
+    """Turn one raw document into an Article, or raise InputError saying why it is unusable.
+
+    1. decode the bytes (binary or undecodable input is rejected);
+    2. extract article text from HTML or JSON, keeping the title, URL and date they carry;
+    3. repair mojibake;
+    4. strip boilerplate: footers, captions and credits, media placeholders, source lines;
+    5. check it is an article in the briefing's language, long enough to summarise;
+    6. take the title from the document or make one from its first sentence;
+    7. id the article by a hash of its cleaned text.
+    """
+    if not raw.content.strip():
+        raise InputError(raw.origin, "empty file" if raw.path else "empty document")
+    declared = raw.encoding
+    if declared is None and raw.media_type == "text/html":
+        declared = _meta_charset(raw.content)
+    try:
+        text, _encoding = decode_bytes(raw.content, declared)
+    except UndecodableError as exc:
+        raise InputError(raw.origin, str(exc)) from None
+
+    title, url, published, source_name = raw.title, raw.url, raw.published, raw.source_name
+    if raw.media_type == "text/html" or (raw.media_type == "text/plain" and _looks_like_html(text)):
+        extracted = _extract_html(text, raw.origin, url)
+        text = extracted.pop("text")
+        title = title or extracted.get("title")
+        url = url or extracted.get("url")
+        published = published or extracted.get("date")
+        source_name = source_name or extracted.get("sitename")
+    elif raw.media_type == "application/json":
+        fields = _extract_json(text, raw.origin)
+        text = fields["text"]
+        title = title or fields.get("title")
+        url = url or fields.get("url")
+        published = published or fields.get("published")
+        source_name = source_name or fields.get("source")
+
+    text, repairs = repair_text(text)
+    notes = [f"repaired {repairs} mojibake sequence(s)"] if repairs else []
+    paragraphs, removed = strip_boilerplate(text)
+    notes += removed
+
+    if title is None and paragraphs and is_heading(paragraphs[0]) and len(paragraphs) > 1:
+        title = paragraphs.pop(0)
+    if title is not None:
+        title, _ = repair_text(" ".join(title.split()))
+        if paragraphs and paragraphs[0].strip() == title.strip():
+            paragraphs.pop(0)
+
+    body = "\n\n".join(paragraphs)
+    words = len(body.split())
+    if words == 0:
+        raise InputError(raw.origin, "no article text left after removing site boilerplate")
+    if words < MIN_WORDS:
+        raise InputError(raw.origin, f"too short to summarise ({words} words)")
+    detected = detect_language(body)
+    if detected and detected != language:
+        raise InputError(raw.origin, f"written in {language_name(detected)}, not in the "
+                                     f"briefing's language ({language_name(language)})")
+
+    generated = False
+    if not title:
+        title, generated = make_title(paragraphs), True
+    article_id = content_id(body)
+    return Article(
+        id=article_id,
+        title=title,
+        source=source_name or _source_from(raw),
+        text=body,
+        url=url,
+        path=raw.path,
+        published=published,
+        title_generated=generated,
+        origin=raw.origin,
+        entry_key=raw.entry_key,
+        notes=notes,
+    )
+
+
+def content_id(text: str) -> str:
+    """Stable id: the same cleaned text (ignoring white space and case) is the same article."""
+    normal = " ".join(text.split()).casefold()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:16]
+
+
+def make_title(paragraphs: list[str], max_words: int = 12) -> str:
+    """A title for an untitled article: its first sentence, without a leading time phrase,
+    cut at a clause boundary near ``max_words``."""
+    first = next((p for p in paragraphs if not is_heading(p)), paragraphs[0])
+    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z“\"])", first, maxsplit=1)[0].rstrip(".")
+    sentence = _LEADING_ADVERBIAL.sub("", sentence)
+    sentence = sentence[:1].upper() + sentence[1:]
+    words = sentence.split()
+    if len(words) <= max_words:
+        return sentence
+    cut = words[:max_words]
+    # End on a content word, not "of", "the", "and", etc.
+    while cut and cut[-1].lower().strip(",;") in _STOP_END:
+        cut.pop()
+    return " ".join(cut).rstrip(",;:") + "…"
+
+
+_STOP_END = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "but", "with",
+             "by", "from", "as", "that", "which", "who", "its", "their", "his", "her", "more",
+             "than", "part", "over", "into", "is", "are", "was", "were"}
+
+
+def _source_from(raw: RawDocument) -> str:
+    if raw.url:
+        from urllib.parse import urlsplit
+
+        host = urlsplit(raw.url).hostname or raw.url
+        return host.removeprefix("www.")
+    return PurePath(raw.path or raw.origin).name
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:2000].lower()
+    return "<html" in head or "<!doctype html" in head or ("<body" in head and "</p>" in text)
+
+
+def _extract_html(html: str, origin: str, url: str | None) -> dict:
+    import trafilatura  # heavy import, only when HTML arrives
+
+    try:
+        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True,
+                                          include_comments=False, include_tables=False,
+                                          favor_precision=True)
+    except Exception as exc:  # trafilatura raises assorted errors on broken markup
+        raise InputError(origin, f"could not parse HTML ({type(exc).__name__})") from None
+    if doc is None:
+        raise InputError(origin, "no article text found in the HTML page")
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    text = data.get("text") or ""
+    if not text.strip():
+        raise InputError(origin, "no article text found in the HTML page")
+    return {"text": text, "title": data.get("title"), "url": data.get("url"),
+            "date": data.get("date"), "sitename": data.get("sitename")}
+
+
+def _extract_json(text: str, origin: str) -> dict:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(origin, f"invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:  # nesting too deep, a 5000-digit number
+        raise InputError(origin, f"invalid JSON ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise InputError(origin, "JSON article must be an object with a 'text' field")
+    body = next((data[k] for k in ("text", "body", "content", "article") if
+                 isinstance(data.get(k), str)), None)
+    if not body:
+        raise InputError(origin, "JSON article has no 'text' (or 'body', 'content') string")
+    if "<" in body and _looks_like_fragment(body):
+        body = html_fragment_text(body)  # CMS exports often hold the body as HTML
+
+    def opt(*keys: str) -> str | None:
+        return next((str(data[k]) for k in keys if isinstance(data.get(k), str | int | float)
+                     and str(data[k]).strip()), None)
+
+    return {"text": body, "title": opt("title", "headline"), "url": opt("url", "link"),
+            "published": opt("published", "date", "published_at"),
+            "source": opt("source", "site", "publisher")}
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""",
+                           re.IGNORECASE)
+
+
+def _meta_charset(content: bytes) -> str | None:
+    """The charset a page declares in a <meta> tag (looked for where browsers look)."""
+    match = _META_CHARSET.search(content[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
+def _looks_like_fragment(text: str) -> bool:
+    return bool(re.search(r"</?(p|div|br|span|a|em|strong|b|i|li|h[1-6])\b[^>]*>", text,
+                          re.IGNORECASE))

@@ -1,0 +1,83 @@
+"""Sentence splitting, and which sentences are worth summarising."""
+
+from __future__ import annotations
+
+import re
+
+from briefing.records import Article, Sentence
+from briefing.text.patterns import SENTENCE_END
+
+MIN_SENTENCE_WORDS = 6
+
+
+MAX_SENTENCE_WORDS = 80
+
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "gen", "lt", "col", "capt", "sgt", "maj",
+    "adm", "sen", "rep", "gov", "pres", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun", "approx", "est", "dept",
+    "univ", "fig", "al", "e.g", "i.e", "u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "ft", "mt",
+}
+
+
+# A sentence ends at . ! ? (with closing quotes or brackets) before white space and a capital,
+# a digit or an opening quote.
+_BOUNDARY = re.compile(r"([.!?…][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences, not breaking after abbreviations or initials."""
+    text = " ".join(paragraph.split())
+    out: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end(1)
+        before = text[start:match.start(1) + 1]
+        last = re.search(r"([\w.]+)\.$", before)
+        if last and match.group(1) == ".":
+            word = last.group(1).lower()
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+                continue
+        out.append(text[start:end].strip())
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return [s for s in out if s]
+
+
+def article_sentences(article: Article) -> list[Sentence]:
+    """Every summarisable sentence of an article, with the sentence before it as context."""
+    sentences: list[Sentence] = []
+    position = 0
+    previous = ""
+    for p_index, paragraph in enumerate(article.paragraphs):
+        if is_heading(paragraph):
+            previous = ""
+            continue
+        for text in split_sentences(paragraph):
+            if is_candidate(text):
+                sentences.append(Sentence(article.id, position, p_index, text, previous))
+            previous = text
+            position += 1
+    return sentences
+
+
+def is_heading(paragraph: str) -> bool:
+    """A paragraph that is a heading, not prose: up to 25 words with no sentence end, or a
+    short question (a section heading such as "What happens next?")."""
+    paragraph = paragraph.strip()
+    words = paragraph.split()
+    return 1 <= len(words) <= 25 and not SENTENCE_END.search(paragraph) or (
+        2 <= len(words) <= 20 and paragraph.endswith("?")
+    )
+
+
+def is_candidate(text: str) -> bool:
+    words = len(text.split())
+    return (MIN_SENTENCE_WORDS <= words <= MAX_SENTENCE_WORDS and bool(SENTENCE_END.search(text))
+            and not text.endswith("?") and not text.endswith(":"))
