@@ -121,10 +121,11 @@ def log(message: str) -> None:
 RAW_ENCODER = """
 import dataclasses, json, sqlite3, sys, tempfile, time
 from pathlib import Path
-from briefing.analyse import Embedder, MODEL_ID, article_sentences
+from briefing.analyse.embedder import MODEL_ID, Embedder
+from briefing.text.sentences import article_sentences
 from briefing.config import load_settings
 from briefing.pipeline import Pipeline
-from briefing.rewrite import with_context
+from briefing.compose.wording import with_context
 from briefing.store import Store
 
 settings = load_settings(sys.argv[1])
@@ -158,8 +159,8 @@ PDF_ONLY = """
 import json, sys, tempfile
 from pathlib import Path
 from briefing.config import load_settings
-from briefing.models import Briefing
-from briefing.render import write_briefing
+from briefing.records import Briefing
+from briefing.render.writer import write_briefing
 
 settings = load_settings(sys.argv[1])
 briefing = Briefing.from_json(json.loads(Path(sys.argv[2]).read_text(encoding="utf-8")))
@@ -486,7 +487,7 @@ def write_doc(results: list[SizeResult], start: dict, info: dict, command: str,
         "",
         f"Grouping needs every pair of sentences closer than the group threshold (0.72). Exact "
         f"search compares all N²/2 pairs in tiles (never an N×N matrix); above {EXACT_MAX:,} "
-        f"sentences `briefing/neighbours.py` switches to a bucketed search: spherical k-means "
+        f"sentences `briefing/analyse/neighbours.py` switches to a bucketed search: spherical k-means "
         f"into √(8·N) buckets, each sentence compared with the sentences of its {PROBES} "
         "nearest buckets, every returned pair's similarity computed exactly. Recall is the "
         "share of the exact pairs it finds, measured on each corpus's embeddings:",

@@ -2,17 +2,22 @@
 
 ``Pipeline.render`` does, in order:
 
-1. sources → clean → store: pick up new articles (``collect``); bad inputs become problems;
+1. ``sources`` → ``text`` → ``store``: pick up new articles (``collect``): read each source,
+   clean each raw document into an Article, store it by content hash; bad inputs become
+   problems, remembered per source;
 2. choose the articles to cover: those no earlier briefing covered (or all, with ``--all``);
-3. analyse: split sentences, embed them (cached by content; the model loads only if needed);
-4. compose: themes, grouping, ranking and selection under the word budget;
-   then the summarizer: extractive by default, or a local seq2seq model whose every
-   item must pass the faithfulness guard (``briefing.summarizers``, ``briefing.guard``);
-5. extras: key figures and timeline;
-6. render: Markdown, HTML, PDF, JSON into ``OUT/<date>/`` (never over an earlier briefing);
-7. store: record which articles the briefing covered.
+3. ``text.sentences`` and ``analyse``: split sentences, embed them (cached by content; the
+   model loads only if needed);
+4. ``compose``: group, file under themes, rank, word and select under the word budget;
+5. ``summarize``: extractive by default, or a local seq2seq model whose every item must pass
+   the faithfulness guard;
+6. ``compose`` extras: key figures, timeline, what is new since the last briefing;
+7. ``render``: Markdown, HTML, PDF, JSON into ``OUT/<date>/`` (never over an earlier
+   briefing), then the archive;
+8. ``store``: record which articles the briefing covered.
 
-The CLI and the daemon are thin layers over this object; nothing here prints or exits.
+``deliver`` (email) and ``daemon`` (the schedule) run after and around this object. The CLI
+and the daemon are thin layers over it; nothing here prints or exits.
 """
 
 from __future__ import annotations

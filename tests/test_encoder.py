@@ -1,4 +1,4 @@
-"""briefing.encoder computes what transformers' BertModel computes on the same folder.
+"""briefing.analyse.encoder computes what transformers' BertModel computes on the same folder.
 
 The pipeline's encoder is a plain-torch forward pass (it starts about 3 s sooner than
 loading through transformers); if it drifted from the reference, every grouping, theme and

@@ -22,7 +22,7 @@ class Embedder:
         self.batch_size = batch_size
         self.threads = threads or threads_from_env()
         self.progress = progress
-        self._model = None  # a briefing.encoder.BertEncoder once loaded
+        self._model = None  # a briefing.analyse.encoder.BertEncoder once loaded
         self._loading = threading.Lock()
 
     @property

@@ -14,7 +14,7 @@ State that must survive a restart lives in the database, not in APScheduler's me
   the daemon's first start) is made once: several missed firings give one briefing.
 * ``briefing_in_progress``: set while a briefing is made. If the process died before
   mailing it, the next start queues the email of every briefing recorded since.
-* the outbox (see ``briefing.deliver``), which the daemon flushes at start-up and retries.
+* the outbox (see ``briefing.deliver.outbox``), which the daemon flushes at start-up and retries.
 
 SIGTERM and SIGINT let the job in hand finish, then the daemon exits 0. One daemon per
 ``state_dir``: ``state_dir/daemon.lock`` is held with ``flock`` for the daemon's life (the
