@@ -1,4 +1,4 @@
-"""briefing.cron: standard cron semantics (Sunday is 0 and 7), seconds-first 6-field form, time
+"""briefing.daemon.cron: standard cron semantics (Sunday is 0 and 7), seconds-first 6-field form, time
 zones across DST, readable errors; every fire time computed from a fixed datetime."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from apscheduler.triggers.base import BaseTrigger
 
 from briefing.config import load_settings
-from briefing.cron import parse_cron
-from briefing.daemon import missed_fire
+from briefing.daemon.cron import parse_cron
+from briefing.daemon.scheduler import missed_fire
 from briefing.errors import ConfigError
 
 KYIV = ZoneInfo("Europe/Kyiv")

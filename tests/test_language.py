@@ -1,4 +1,4 @@
-"""briefing.language: the script shortcut, py3langid's model behind it, and the edges that decide
+"""briefing.text.language: the script shortcut, py3langid's model behind it, and the edges that decide
 whether an article is rejected (short text undecided, quotes in another script ignored).
 
 Every paragraph here was written for this test: one ordinary local-news story told in each
@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from briefing.language import detect_language, language_name
+from briefing.text.language import detect_language, language_name
 
 # The same council-budget story in each language, three or four sentences.
 PARAGRAPHS = {
@@ -219,7 +219,7 @@ def test_language_names():
 def test_importing_does_not_load_the_model():
     # `briefing --help` imports the cleaning stage's module chain; numpy and the model
     # must wait until an article is checked.
-    code = ("import sys, briefing.clean, briefing.language as l; "
+    code = ("import sys, briefing.text.clean, briefing.text.language as l; "
             "print(l._identifier is None, 'py3langid' in sys.modules, 'numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()

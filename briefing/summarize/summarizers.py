@@ -8,8 +8,9 @@ and is picked by the name in ``summarizer.method`` from ``SUMMARIZERS``:
   PEGASUS, FLAN-T5 …) rewrites each item from its group of evidence sentences, fusing what
   several sources say into one shorter text.
 
-Generated text is never trusted as it comes: ``apply_summarizer`` puts every candidate through
-``briefing.summarize.guard`` and keeps the extractive text, with the reason, wherever the guard objects.
+Generated text is never trusted as it comes: ``apply_summarizer`` puts every candidate
+through ``briefing.summarize.guard`` and keeps the extractive text, with the reason, wherever
+the guard objects.
 
 Models are read from disk only: ``local_files_only=True`` and ``HF_HUB_OFFLINE=1``. A folder
 that cannot serve is reported by ``check_model`` as a ``ConfigError`` naming
