@@ -9,7 +9,7 @@ The sentences come from three places, read in place and never copied into the re
   their time stamps and "View news." tails, headlines of every site but Censor.NET (whose
   headlines repeat the subheading) with a full stop added.
 
-Every sentence the pipeline would summarise (``briefing.text.sentences.is_candidate``) goes once into
+Every sentence the pipeline would summarise (``text.sentences.is_candidate``) goes once into
 a pool (about 3,000 sentences), in reading order. Article ``i`` takes the next
 ``SENTENCES_PER_ARTICLE`` sentences of that pool, walking round it; sentence ``g`` of the walk is
 pool sentence ``g % P`` in round ``g // P``. Round 0 is the sentence as written; round ``r`` adds

@@ -487,7 +487,8 @@ def write_doc(results: list[SizeResult], start: dict, info: dict, command: str,
         "",
         f"Grouping needs every pair of sentences closer than the group threshold (0.72). Exact "
         f"search compares all N²/2 pairs in tiles (never an N×N matrix); above {EXACT_MAX:,} "
-        f"sentences `briefing/analyse/neighbours.py` switches to a bucketed search: spherical k-means "
+        f"sentences `briefing/analyse/neighbours.py` switches to a bucketed search: "
+        "spherical k-means "
         f"into √(8·N) buckets, each sentence compared with the sentences of its {PROBES} "
         "nearest buckets, every returned pair's similarity computed exactly. Recall is the "
         "share of the exact pairs it finds, measured on each corpus's embeddings:",

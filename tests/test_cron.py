@@ -1,5 +1,5 @@
-"""briefing.daemon.cron: standard cron semantics (Sunday is 0 and 7), seconds-first 6-field form, time
-zones across DST, readable errors; every fire time computed from a fixed datetime."""
+"""briefing.daemon.cron: standard cron semantics (Sunday is 0 and 7), seconds-first 6-field form,
+time zones across DST, readable errors; every fire time computed from a fixed datetime."""
 
 from __future__ import annotations
 

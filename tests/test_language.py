@@ -1,9 +1,7 @@
-"""briefing.text.language: the script shortcut, py3langid's model behind it, and the edges that decide
-whether an article is rejected (short text undecided, quotes in another script ignored).
-
+"""briefing.text.language: the script shortcut, py3langid's model behind it, and the edges that
+decide whether an article is rejected (short text undecided, quotes in another script ignored).
 Every paragraph here was written for this test: one ordinary local-news story told in each
-language, so the languages are told apart by their words, not by their topics.
-"""
+language, so the languages are told apart by their words, not by their topics."""
 
 from __future__ import annotations
 
