@@ -46,6 +46,79 @@ _READ_MORE_TAIL = re.compile(r"\s*(Read more( here)?|Read the full story( here)?
                              r"Click here[^.]*)\.?\s*$", re.IGNORECASE)
 
 
+# --- page widgets: lines that news pages put beside the article (see bench/news_pages.py) ---
+
+# A staff credit line, as wire copy ends: "(Reporting by A and B; Editing by C)",
+# "Additional reporting by D". It tells who wrote the story, not what happened, and every
+# outlet that runs the same wire copy carries it. Matched only when the whole line is
+# credits: each piece between commas, semicolons, "and" and "with" is a name, "in CITY", or
+# "<role> by NAME", so a sentence that starts "Reporting by the Times found …" is kept.
+_CREDIT_ROLE = r"(?i:(additional |further )?(reporting|writing|editing|research|fact-checking)) by"
+_CREDIT_NAME = r"[A-Z][\w.'’-]*( (van|von|de|da|di|du|del|der|bin|al|el|la|le|[A-Z][\w.'’-]*))*"
+_CREDIT_PIECE = re.compile(rf"^({_CREDIT_ROLE} )?({_CREDIT_NAME})?( (?i:in) {_CREDIT_NAME})?$")
+_CREDIT_START = re.compile(rf"^\(?{_CREDIT_ROLE} [A-Z]")
+_CREDIT_SPLIT = re.compile(r"\s*[,;]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+")
+
+
+def _is_credit_line(line: str) -> bool:
+    if not _CREDIT_START.match(line):
+        return False
+    inner = line.strip().removeprefix("(").rstrip(".").removesuffix(")").rstrip(".")
+    pieces = [p for p in _CREDIT_SPLIT.split(inner) if p]
+    return all(_CREDIT_PIECE.match(p) for p in pieces)
+
+
+# An author or site box: "Follow him on Twitter @handle", "Email Jane Doe at jd@site.com",
+# "Jane Doe may be reached at …", "Have a tip?". The prompt starts a sentence (an article
+# reports that someone followed, it does not tell the reader to); the paragraph that holds
+# one is the box, bio sentences included ("Her book … is out now"). Only short paragraphs go,
+# so a long paragraph of reporting is never lost to one odd sentence.
+_SOCIAL = r"(?i:twitter|facebook|instagram|youtube|linkedin|tiktok|threads|bluesky|mastodon)"
+_CONTACT_PROMPT = re.compile(
+    r"(^|[.!?]\s+)("
+    rf"[Ff]ollow (us|me|him|her|them|[A-Z][\w.&'’ -]{{1,40}}?) (on|at) {_SOCIAL}\b|"
+    r"[Ff]ollow (us|me|him|her|them) @\w|"
+    r"(E-?mail|Contact|Reach) [A-Z][\w'’-]+( [A-Z][\w'’-]+){0,3} at \S+@\S+|"
+    r"[A-Z][\w'’-]+( [A-Z][\w'’-]+){0,3} (may|can) be reached at\b|"
+    r"Have a (news )?tip\?)"
+)
+CONTACT_BOX_WORDS = 60  # an author box is a few lines; reporting paragraphs run longer
+
+
+# A newsletter prompt: "Subscribe to the Morning Review newsletter", "Get the latest updates
+# right in your inbox. Subscribe to our newsletters." A short line that tells the reader to do
+# something and names a newsletter; a sentence reporting on a newsletter does not start with
+# the imperative.
+_NEWSLETTER_PROMPT = re.compile(
+    r"^(subscribe|sign up|get|join|register|want|never miss|don[’']t miss|enjoy)\b.*"
+    r"\bnewsletters?\b", re.IGNORECASE)
+NEWSLETTER_WORDS = 30
+
+
+# A related-links widget announces each link with "Related:" (a colon: "Related research
+# shows …" is prose), and an update stamp says when the page changed, not what happened:
+# "Updated at 1:23 p.m.", "Editor's note: This story was updated at 5:45 p.m. ET to …".
+_WIDGET_LINE = re.compile(
+    r"^(related( (stories|articles|coverage|content|links?|reading|video))?\s*:|"
+    r"(last )?updated( at| on)? \d{1,2}(:\d{2})?\s*[ap]\.?m\.?( [A-Z]{2,4})?\.?$|"
+    r"(editor[’']?s note:\s*)?this (story|article|post|report) (was|has been) updated\b)",
+    re.IGNORECASE)
+
+
+def _page_widget(line: str) -> str | None:
+    """What kind of page widget a line is (a credit line, an author box …), or None."""
+    words = len(line.split())
+    if _is_credit_line(line):
+        return "credit line"
+    if _CONTACT_PROMPT.search(line) and words <= CONTACT_BOX_WORDS:
+        return "author box"
+    if _NEWSLETTER_PROMPT.search(line) and words <= NEWSLETTER_WORDS:
+        return "newsletter prompt"
+    if _WIDGET_LINE.search(line):
+        return "related link or update stamp"
+    return None
+
+
 
 
 def strip_boilerplate(text: str) -> tuple[list[str], list[str]]:
@@ -75,6 +148,8 @@ def strip_boilerplate(text: str) -> tuple[list[str], list[str]]:
         nxt = next((ln for ln in lines[i + 1:i + 2]), "")
         if _JUNK_LINE.search(line):
             notes.append(f"removed '{line[:40]}'")
+        elif widget := _page_widget(line):
+            notes.append(f"removed {widget} '{line[:40]}'")
         elif _CREDIT_BRACKET.search(line) or _CREDIT_PIPE.search(line):
             notes.append(f"removed caption '{line[:40]}'")
             # The photo's alt text sits on the line above, in the same block, unpunctuated.

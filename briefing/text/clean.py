@@ -144,13 +144,26 @@ def _looks_like_html(text: str) -> bool:
     return "<html" in head or "<!doctype html" in head or ("<body" in head and "</p>" in text)
 
 
+# Widgets inside the article's own paragraphs, which trafilatura keeps as prose; pruned from
+# the page before extraction (the tail text after them stays).
+# - A hover card: a person's name links to a card (photo, full name, latest headlines) that
+#   the page's CSS hides until hover; in the text it runs into the sentence ("Gov. Kristi
+#   NoemKristi Lynn NoemSouth Dakota governor doubles down …"). The card is the innermost
+#   span in a paragraph that holds an image and two or more links and no words of its own;
+#   prose in a paragraph has words between its links, and an inline image has no link list.
+_INLINE_WIDGETS = [
+    "//p//span[.//img][count(.//a) >= 2][not(text()[normalize-space()])]"
+    "[not(.//span[.//img][count(.//a) >= 2])]",
+]
+
+
 def _extract_html(html: str, origin: str, url: str | None) -> dict:
     import trafilatura  # heavy import, only when HTML arrives
 
     try:
         doc = trafilatura.bare_extraction(html, url=url, with_metadata=True,
                                           include_comments=False, include_tables=False,
-                                          favor_precision=True)
+                                          favor_precision=True, prune_xpath=_INLINE_WIDGETS)
     except Exception as exc:  # trafilatura raises assorted errors on broken markup
         raise InputError(origin, f"could not parse HTML ({type(exc).__name__})") from None
     if doc is None:
