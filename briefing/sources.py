@@ -77,9 +77,10 @@ def source_from_cli(value: str, base: Path) -> Source:
     the server sends one (so a URL need not say which it is); anything else is a path
     relative to the working folder."""
     if "://" in value:
-        return Source("url", value)
+        return Source(kind="url", target=value)
     path = Path(value)
-    return Source("path", str(path if path.is_absolute() else (base / path).resolve()))
+    return Source(kind="path",
+                  target=str(path if path.is_absolute() else (base / path).resolve()))
 
 
 def iter_source(source: Source, settings: Settings, state: Any = None,
@@ -189,7 +190,7 @@ def _parse_file(content: bytes, media_type: str, path: Path, shown: str, setting
         from briefing.feeds import feed_documents
 
         # A saved feed is read as it is: its entries' links are not fetched.
-        feed_source = source or Source("path", str(path))
+        feed_source = source or Source(kind="path", target=str(path))
         yield from feed_documents(content, shown, feed_source, settings, fetch_links=False,
                                   source_key=key, path=shown)
         return
