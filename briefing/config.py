@@ -193,10 +193,11 @@ class Theme(_Model):
 
 
 class Source(_Model):
-    """One configured input: exactly one of path, feed, url is set."""
+    """One configured input: ``target`` is a resolved path, a feed's URL or a page's URL, as
+    ``kind`` says (a config writes exactly one of ``path:``, ``feed:``, ``url:``)."""
 
     kind: Literal["path", "feed", "url"]
-    target: str  # resolved path, or the URL
+    target: str
     name: PlainStr | None = None
 
     @property
