@@ -119,7 +119,7 @@ def log(message: str) -> None:
 # --- the steps run in their own processes ---------------------------------------------------
 
 RAW_ENCODER = """
-import dataclasses, json, sqlite3, sys, tempfile, time
+import json, sqlite3, sys, tempfile, time
 from pathlib import Path
 from briefing.analyse.embedder import MODEL_ID, Embedder
 from briefing.text.sentences import article_sentences
@@ -133,7 +133,7 @@ if sys.argv[2] == "before":
     # Before the cold render there is no store yet: read and clean the corpus into a scratch
     # one (not timed) to get the sentences the render will embed.
     scratch = Path(tempfile.mkdtemp(prefix="bench-raw-"))
-    settings = dataclasses.replace(settings, state_dir=scratch)
+    settings = settings.model_copy(update={"state_dir": scratch})
     with Pipeline(settings) as pipeline:
         pipeline.collect()
 store = Store(settings.database_path)

@@ -1,19 +1,40 @@
 """Settings: read `config.yaml`, validate every key, resolve paths against the config's folder.
 
-Errors name the offending key (``themes[2].examples``) so a user can fix the file without
-reading a traceback. Nothing here touches the network or the model.
+Each setting is written once, as a field of one of the frozen pydantic models below: its type,
+its default and its check live together, and the YAML is validated against the models
+directly. Errors name the offending key (``themes[2].examples``) in one line so a user can fix
+the file without reading a traceback: ``settings_from_mapping`` turns pydantic's first error
+into a ``ConfigError``. Nothing here touches the network or the model.
+
+Two things happen only when a mapping is read from a config (``settings_from_mapping`` passes
+a validation context; building a model in code passes none): relative paths are resolved
+against the config's folder, and keys are checked against what a config may spell (``from``
+rather than ``sender``, ``- path: DIR`` rather than ``kind``/``target``).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from briefing.errors import ConfigError
 from briefing.packaged import default_config_text
@@ -30,91 +51,364 @@ DEFAULT_CATCHALL_EXAMPLES = (
 )
 
 
-@dataclass(frozen=True)
-class Theme:
-    id: str
-    title: str
-    description: str = ""
-    examples: tuple[str, ...] = ()
+# --- checks shared by the models: each raises with the wording the user sees ----------------
 
 
-@dataclass(frozen=True)
-class Source:
-    """One configured input: exactly one of path, feed, url is set."""
+def _fail(message: str, at: tuple[str | int, ...] = ()) -> PydanticCustomError:
+    """A validation error whose message is shown as it is; ``at`` extends the key path below
+    the value being checked (``themes`` + ``(1, "id")`` names ``themes[1].id``)."""
+    # The message goes in through the context, so braces in it (``{title}``) stay literal.
+    return PydanticCustomError("config", "{reason}", {"reason": message, "at": at})
 
-    kind: str  # "path" | "feed" | "url"
-    target: str  # resolved path, or the URL
-    name: str | None = None
+
+def _check(ok: Callable[[Any], bool], message: str) -> BeforeValidator:
+    """Refuse a value for which ``ok`` is false; ``{value!r}`` in ``message`` shows it."""
+
+    def check(value: Any) -> Any:
+        if not ok(value):
+            raise _fail(message.format(value=value))
+        return value
+
+    return BeforeValidator(check)
+
+
+def _non_empty_text(value: Any) -> Any:
+    if value is None:
+        raise _fail("missing (a non-empty string is required)")
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _between(lo: float, hi: float) -> AfterValidator:
+    def check(value: float) -> float:
+        if not lo <= value <= hi:
+            raise _fail(f"must be between {lo} and {hi}, got {value}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _list_of(ok: Callable[[Any], bool], message: str) -> BeforeValidator:
+    """A YAML list (or, built in code, a tuple) whose items all pass ``ok``."""
+    return _check(lambda v: isinstance(v, list | tuple) and all(ok(i) for i in v), message)
+
+
+def _path_text(value: Any) -> Any:
+    if isinstance(value, Path):
+        return value
+    return _non_empty_text(value)
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    """Relative to the config's folder when read from a config; as given when built in code."""
+    return value if info.context is None else _resolve_in(value, info.context["base_dir"])
+
+
+def _resolve_in(value: Path, base: Path) -> Path:
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else base / path
+
+
+# Strict: YAML's `yes`, `"5"` or `5.0` is a mistake to report, not a value to coerce.
+NonEmptyStr = Annotated[str, BeforeValidator(_non_empty_text)]
+PlainStr = Annotated[str, Strict()]
+WholeNumber = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]  # strict still takes an int (5 means 5.0), never a bool
+Flag = Annotated[bool, Strict()]
+ConfigPath = Annotated[Path, BeforeValidator(_path_text), AfterValidator(_resolve)]
+Strings = Annotated[tuple[str, ...],
+                    _list_of(lambda v: isinstance(v, str), "must be a list of strings")]
+Phrases = Annotated[tuple[str, ...], _list_of(lambda v: isinstance(v, str) and v.strip(),
+                                              "must be a list of non-empty strings")]
+
+
+class _Model(BaseModel):
+    """Frozen like the dataclasses it replaces; an unknown key is an error, never ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True,
+                              validate_by_alias=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_config(cls, data: Any, info: ValidationInfo) -> Any:
+        if info.context is None or isinstance(data, cls):
+            return data  # built in code: pydantic's own checks (extra="forbid" and types) apply
+        return cls._read_config(data, info.context)
+
+    @classmethod
+    def _read_config(cls, data: Any, context: dict[str, Any]) -> Any:
+        """Check one mapping of a config: a mapping, with only the keys a config may hold."""
+        _refuse_unknown(_mapping(data), cls._config_keys())
+        return data
+
+    @classmethod
+    def _config_keys(cls) -> set[str]:
+        return {field.alias or name for name, field in cls.model_fields.items()}
+
+
+def _mapping(data: Any) -> dict:
+    if not isinstance(data, dict):
+        raise _fail(f"must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def _refuse_unknown(data: dict, allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed, key=str)
+    if unknown:
+        raise _fail(f"unknown key (allowed: {', '.join(sorted(allowed))})", at=(unknown[0],))
+
+
+# --- the models ----------------------------------------------------------------------------
+
+
+class Theme(_Model):
+    id: NonEmptyStr
+    title: NonEmptyStr
+    description: PlainStr = ""
+    examples: Strings = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title_from_id(cls, data: Any) -> Any:
+        # Default title: the id made readable (`military_aid` -> "Military aid").
+        if isinstance(data, dict) and "title" not in data and isinstance(data.get("id"), str):
+            data = {**data, "title": data["id"].replace("_", " ").capitalize()}
+        return data
+
+    @field_validator("id")
+    @classmethod
+    def _usable_id(cls, value: str) -> str:
+        if not value.replace("_", "").replace("-", "").isalnum():
+            raise _fail(f"use letters, digits, '_' or '-', got {value!r}")
+        if value == CATCHALL_ID:
+            raise _fail(f"'{value}' is used twice or reserved")
+        return value
+
+    @model_validator(mode="after")
+    def _has_something_to_match(self) -> Self:
+        if not self.description.strip() and not self.examples:
+            raise _fail("a theme needs a description or examples", at=("description",))
+        return self
+
+
+class Source(_Model):
+    """One configured input: ``target`` is a resolved path, a feed's URL or a page's URL, as
+    ``kind`` says (a config writes exactly one of ``path:``, ``feed:``, ``url:``)."""
+
+    kind: Literal["path", "feed", "url"]
+    target: str
+    name: PlainStr | None = None
 
     @property
     def label(self) -> str:
         return f"{self.kind}: {self.target}"
 
+    _KINDS: ClassVar[tuple[str, ...]] = ("path", "feed", "url")
 
-@dataclass(frozen=True)
-class Schedule:
-    poll: str = "*/30 * * * *"
-    briefing: str = "0 7 * * *"
-    grace_seconds: int = 3600
+    @classmethod
+    def _config_keys(cls) -> set[str]:
+        return {*cls._KINDS, "name"}
 
-
-@dataclass(frozen=True)
-class EmailSettings:
-    enabled: bool = False
-    smtp_host: str = "localhost"
-    smtp_port: int = 25
-    security: str = "none"  # starttls | ssl | none
-    username: str | None = None
-    password_env: str | None = None
-    sender: str = "briefing@localhost"
-    to: tuple[str, ...] = ()
-    subject: str = "{title} — {date}"
-    timeout_seconds: float = 30.0
-    retry_seconds: int = 60  # first retry of a failed send; doubles up to an hour
-
-
-@dataclass(frozen=True)
-class FetchSettings:
-    timeout_seconds: float = 20.0
-    max_bytes: int = 5_000_000
-    max_redirects: int = 5
-    user_agent: str = "Briefing/0.1 (+https://github.com/briefing/briefing)"
+    @classmethod
+    def _read_config(cls, data: Any, context: dict[str, Any]) -> Any:
+        # A config writes `- path: seeds/` (or a bare `- seeds/`), not kind and target.
+        if isinstance(data, str):
+            data = {"path": data}
+        data = super()._read_config(data, context)
+        kinds = [k for k in cls._KINDS if k in data]
+        if len(kinds) != 1:
+            raise _fail("give exactly one of path, feed, url")
+        kind = kinds[0]
+        target = data[kind]
+        if not isinstance(target, str) or not target.strip():
+            raise _fail(f"must be a non-empty string, got {target!r}", at=(kind,))
+        if kind == "path":
+            target = str(_resolve_in(Path(target), context["base_dir"]))
+        return {"kind": kind, "target": target, **({"name": data["name"]} if "name" in data
+                                                    else {})}
 
 
-@dataclass(frozen=True)
-class SummarizerSettings:
-    method: str = "extractive"  # extractive | abstractive
-    model: Path | None = None
-    num_beams: int = 4
-    max_new_tokens: int = 80
-    device: str = "cpu"
-    min_similarity: float = 0.6
-    batch_size: int = 8
+def _cron(value: str) -> str:
+    from briefing.daemon.cron import parse_cron
+
+    try:
+        parse_cron(value, "UTC")
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    return value
 
 
-@dataclass(frozen=True)
-class Settings:
+# Only a value that is given is parsed (a default is not validated): APScheduler, which the
+# check imports, is not loaded for a config that keeps the default schedule.
+Cron = Annotated[NonEmptyStr, AfterValidator(_cron)]
+
+
+class Schedule(_Model):
+    poll: Cron = "*/30 * * * *"
+    briefing: Cron = "0 7 * * *"
+    grace_seconds: WholeNumber = Field(3600, ge=0)
+
+
+def _addresses(value: Any) -> Any:
+    if isinstance(value, str):
+        value = [value]  # `to: desk@example.org` is one recipient
+    if not isinstance(value, list | tuple) or not all(
+            isinstance(t, str) and "@" in t for t in value):
+        raise _fail("must be a list of email addresses")
+    return value
+
+
+class EmailSettings(_Model):
+    enabled: Flag = False
+    smtp_host: NonEmptyStr = "localhost"
+    smtp_port: WholeNumber = Field(25, ge=1)
+    security: Literal["starttls", "ssl", "none"] = "none"
+    username: PlainStr | None = None
+    password_env: Annotated[str | None, _check(
+        lambda v: v is None or isinstance(v, str),
+        "must be the name of an environment variable")] = None
+    sender: NonEmptyStr = Field("briefing@localhost", alias="from")  # `from` is a keyword
+    to: Annotated[tuple[str, ...], BeforeValidator(_addresses)] = ()
+    subject: NonEmptyStr = "{title} — {date}"
+    timeout_seconds: Annotated[Number, _between(0.1, 600)] = 30.0
+    retry_seconds: WholeNumber = Field(60, ge=1)  # first retry of a failed send; doubles to 1 h
+
+    @classmethod
+    def _read_config(cls, data: Any, context: dict[str, Any]) -> Any:
+        if "password" in _mapping(data):  # a known mistake, answered before "unknown key"
+            raise _fail("never put a password in the config; name an environment variable "
+                        "with email.password_env", at=("password",))
+        return super()._read_config(data, context)
+
+    @field_validator("sender")
+    @classmethod
+    def _is_address(cls, value: str) -> str:
+        if "@" not in value:
+            raise _fail(f"not an email address: {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _has_recipients(self) -> Self:
+        if self.enabled and not self.to:
+            raise _fail("email is enabled but has no recipients", at=("to",))
+        return self
+
+
+class FetchSettings(_Model):
+    timeout_seconds: Annotated[Number, _between(0.1, 600)] = 20.0
+    max_bytes: WholeNumber = Field(5_000_000, ge=1000)
+    max_redirects: WholeNumber = Field(5, ge=0)
+    user_agent: NonEmptyStr = "Briefing/0.1 (+https://github.com/briefing/briefing)"
+
+
+class SummarizerSettings(_Model):
+    method: Literal["extractive", "abstractive"] = "extractive"
+    # An empty `model:` means none, as if the key were left out.
+    model: Annotated[ConfigPath | None, BeforeValidator(lambda v: v or None)] = None
+    num_beams: WholeNumber = Field(4, ge=1)
+    max_new_tokens: WholeNumber = Field(80, ge=4)
+    device: NonEmptyStr = "cpu"
+    min_similarity: Annotated[Number, _between(-1.0, 1.0)] = 0.6
+    batch_size: WholeNumber = Field(8, ge=1)
+
+    @model_validator(mode="after")
+    def _abstractive_has_a_model(self) -> Self:
+        if self.method == "abstractive" and self.model is None:
+            raise _fail("abstractive summaries need a local model folder", at=("model",))
+        return self
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _fail(f"unknown time zone '{value}'") from None
+    return value
+
+
+def _page_size(value: Any) -> Any:
+    value = _non_empty_text(value)
+    sizes = {"a4": "A4", "letter": "Letter"}
+    if value.lower() not in sizes:
+        raise _fail(f"must be A4 or Letter, not '{value}'")
+    return sizes[value.lower()]
+
+
+def _public_url(value: Any) -> Any:
+    if value is None:
+        return None
+    if not re.match(r"^https?://\S+$", str(value)):
+        raise _fail(f"must be an http(s) address, not '{value}'")
+    return str(value).rstrip("/") + "/"  # links are joined onto it
+
+
+# Keys whose `null` in YAML (`email:` with nothing under it) means "the default".
+_NULL_IS_DEFAULT = ("sources", "themes", "schedule", "email", "fetch", "summarizer")
+
+
+class Settings(_Model):
+    """Everything a run needs. ``config_path`` and ``base_dir`` come from where the config
+    was read, not from its keys; every other field is a config key (see ``KNOWN_KEYS``)."""
+
     config_path: Path | None
     base_dir: Path
-    title: str = "Daily Briefing"
-    timezone: str = "UTC"
-    sources: tuple[Source, ...] = ()
-    output_dir: Path = Path("output")
-    state_dir: Path = Path("state")
-    templates_dir: Path | None = None
-    budget_words: int = 600
-    themes: tuple[Theme, ...] = ()
-    catchall_title: str = "Other news"
-    catchall_examples: tuple[str, ...] = DEFAULT_CATCHALL_EXAMPLES
-    group_threshold: float = 0.78
-    theme_threshold: float = 0.2
-    language: str = "en"
-    page_size: str = "A4"
-    public_url: str | None = None  # where output_dir is published; absolute links in the feed
-    schedule: Schedule = field(default_factory=Schedule)
-    email: EmailSettings = field(default_factory=EmailSettings)
-    fetch: FetchSettings = field(default_factory=FetchSettings)
-    summarizer: SummarizerSettings = field(default_factory=SummarizerSettings)
+    title: NonEmptyStr = Field(
+        "Daily Briefing", description="Title shown in the masthead and the email subject.")
+    timezone: Annotated[NonEmptyStr, AfterValidator(_time_zone)] = Field(
+        "UTC", description="IANA zone for dates and the schedule, e.g. Europe/Berlin.")
+    sources: Annotated[tuple[Source, ...], _check(
+        lambda v: isinstance(v, list | tuple), "must be a list such as `- path: seeds/`")] = Field(
+        (), description="List of inputs: `- path: DIR_OR_FILE`, `- feed: URL`, `- url: URL`.")
+    output_dir: ConfigPath = Field(
+        Path("output"), validate_default=True,
+        description="Where briefings are written (OUT/<date>/briefing.*).")
+    state_dir: ConfigPath = Field(
+        Path("state"), validate_default=True,
+        description="Folder of the SQLite database (articles seen, cache, runs, outbox).")
+    templates_dir: ConfigPath | None = Field(
+        None, description="Folder searched for templates before the packaged ones.")
+    budget_words: WholeNumber = Field(
+        600, ge=20, description="Total words of all items in one briefing.")
+    themes: Annotated[tuple[Theme, ...], _check(
+        lambda v: isinstance(v, list | tuple),
+        "must be a list of {{id, title, description, examples}}")] = Field(
+        (), description="List of sections: id, title, description, examples. "
+        "Empty: one generic section.")
+    catchall_title: NonEmptyStr = Field(
+        "Other news",
+        description="Heading of the section for important items that fit no theme.")
+    catchall_examples: Phrases = Field(
+        DEFAULT_CATCHALL_EXAMPLES, description="Phrases of news that fits no theme; the "
+        "catch-all competes with the themes through them.")
+    group_threshold: Annotated[Number, _between(0.0, 1.0)] = Field(
+        0.78, description="Cosine similarity at which sentences from different articles "
+        "count as the same fact.")
+    theme_threshold: Annotated[Number, _between(-1.0, 1.0)] = Field(
+        0.2, description="Minimum similarity between a sentence and a theme to file it there.")
+    language: NonEmptyStr = Field(
+        "en", description="Language of the briefing; articles in another language are "
+        "reported, not used.")
+    page_size: Annotated[Literal["A4", "Letter"], BeforeValidator(_page_size)] = Field(
+        "A4", description="PDF page size: A4 or Letter.")
+    public_url: Annotated[str | None, BeforeValidator(_public_url)] = Field(
+        None, description="Web address where output_dir is published; makes the feed's "
+        "links absolute.")
+    schedule: Schedule = Field(
+        default_factory=Schedule, description="Daemon crons: poll, briefing (5 fields, or 6 "
+        "with seconds first), grace_seconds.")
+    email: EmailSettings = Field(
+        default_factory=EmailSettings, description="SMTP delivery: enabled, smtp_host, "
+        "smtp_port, security, username, password_env, from, to, subject, timeout_seconds, "
+        "retry_seconds.")
+    fetch: FetchSettings = Field(
+        default_factory=FetchSettings,
+        description="Network limits: timeout_seconds, max_bytes, max_redirects, user_agent.")
+    summarizer: SummarizerSettings = Field(
+        default_factory=SummarizerSettings, description="method (extractive|abstractive), "
+        "model, num_beams, max_new_tokens, device, min_similarity, batch_size.")
+
+    _FROM_CONTEXT: ClassVar[tuple[str, ...]] = ("config_path", "base_dir")
 
     @property
     def database_path(self) -> Path:
@@ -124,33 +418,35 @@ class Settings:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @classmethod
+    def _config_keys(cls) -> set[str]:
+        return set(cls.model_fields) - set(cls._FROM_CONTEXT)
 
-# Every key a config may hold, with what it means; the README documents each one and a
-# test fails when one is missing there.
+    @classmethod
+    def _read_config(cls, data: Any, context: dict[str, Any]) -> Any:
+        # The top level names unknown keys in its own words, listing every key in order.
+        unknown = sorted(set(_mapping(data)) - cls._config_keys(), key=str)
+        if unknown:
+            raise _fail(f"unknown key '{unknown[0]}' (known keys: {', '.join(KNOWN_KEYS)})")
+        data = {k: v for k, v in data.items() if not (k in _NULL_IS_DEFAULT and v is None)}
+        return {**data, "config_path": context["config_path"], "base_dir": context["base_dir"]}
+
+    @field_validator("themes")
+    @classmethod
+    def _ids_are_unique(cls, themes: tuple[Theme, ...]) -> tuple[Theme, ...]:
+        seen: set[str] = set()
+        for i, theme in enumerate(themes):
+            if theme.id in seen:
+                raise _fail(f"'{theme.id}' is used twice or reserved", at=(i, "id"))
+            seen.add(theme.id)
+        return themes
+
+
+# Every key a config may hold, with what it means (the fields' descriptions); the README
+# documents each one and a test fails when one is missing there.
 KNOWN_KEYS: dict[str, str] = {
-    "title": "Title shown in the masthead and the email subject.",
-    "timezone": "IANA zone for dates and the schedule, e.g. Europe/Berlin.",
-    "sources": "List of inputs: `- path: DIR_OR_FILE`, `- feed: URL`, `- url: URL`.",
-    "output_dir": "Where briefings are written (OUT/<date>/briefing.*).",
-    "state_dir": "Folder of the SQLite database (articles seen, cache, runs, outbox).",
-    "templates_dir": "Folder searched for templates before the packaged ones.",
-    "budget_words": "Total words of all items in one briefing.",
-    "themes": "List of sections: id, title, description, examples. Empty: one generic section.",
-    "catchall_title": "Heading of the section for important items that fit no theme.",
-    "catchall_examples": "Phrases of news that fits no theme; the catch-all competes with the "
-    "themes through them.",
-    "group_threshold": "Cosine similarity at which sentences from different articles count as "
-    "the same fact.",
-    "theme_threshold": "Minimum similarity between a sentence and a theme to file it there.",
-    "language": "Language of the briefing; articles in another language are reported, not used.",
-    "page_size": "PDF page size: A4 or Letter.",
-    "public_url": "Web address where output_dir is published; makes the feed's links absolute.",
-    "schedule": "Daemon crons: poll, briefing (5 fields, or 6 with seconds first), grace_seconds.",
-    "email": "SMTP delivery: enabled, smtp_host, smtp_port, security, username, password_env, "
-    "from, to, subject, timeout_seconds, retry_seconds.",
-    "fetch": "Network limits: timeout_seconds, max_bytes, max_redirects, user_agent.",
-    "summarizer": "method (extractive|abstractive), model, num_beams, max_new_tokens, device, "
-    "min_similarity, batch_size.",
+    name: field.description or ""
+    for name, field in Settings.model_fields.items() if name not in Settings._FROM_CONTEXT
 }
 
 
@@ -183,263 +479,41 @@ def load_settings(path: str | Path | None = None) -> Settings:
 def settings_from_mapping(
     data: dict[str, Any], *, config_path: Path | None = None, base_dir: Path | None = None
 ) -> Settings:
+    """Validate a config's mapping; relative paths are taken from ``base_dir`` (default: the
+    working folder). Raise ``ConfigError`` naming the first bad key."""
     base = (base_dir or Path.cwd()).resolve()
-    unknown = sorted(set(data) - set(KNOWN_KEYS))
-    if unknown:
-        raise ConfigError(f"unknown key '{unknown[0]}' (known keys: {', '.join(KNOWN_KEYS)})")
-
-    def resolve(value: str) -> Path:
-        p = Path(os.path.expanduser(value))
-        return p if p.is_absolute() else (base / p)
-
-    timezone = _str(data, "timezone", "UTC")
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"timezone: unknown time zone '{timezone}'") from None
-
-    templates = data.get("templates_dir")
-    public_url = data.get("public_url")
-    if public_url is not None and not re.match(r"^https?://\S+$", str(public_url)):
-        raise ConfigError(f"public_url: must be an http(s) address, not '{public_url}'")
-    page_size = _str(data, "page_size", "A4")
-    if page_size.lower() not in {"a4", "letter"}:
-        raise ConfigError(f"page_size: must be A4 or Letter, not '{page_size}'")
-
-    return Settings(
-        config_path=config_path,
-        base_dir=base,
-        title=_str(data, "title", "Daily Briefing"),
-        timezone=timezone,
-        sources=_sources(data.get("sources", []), resolve),
-        output_dir=resolve(_str(data, "output_dir", "output")),
-        state_dir=resolve(_str(data, "state_dir", "state")),
-        templates_dir=resolve(_str(data, "templates_dir")) if templates is not None else None,
-        budget_words=_int(data, "budget_words", 600, minimum=20),
-        themes=_themes(data.get("themes", [])),
-        catchall_title=_str(data, "catchall_title", "Other news"),
-        group_threshold=_float(data, "group_threshold", 0.78, 0.0, 1.0),
-        theme_threshold=_float(data, "theme_threshold", 0.2, -1.0, 1.0),
-        catchall_examples=_strings(data, "catchall_examples", DEFAULT_CATCHALL_EXAMPLES),
-        language=_str(data, "language", "en"),
-        page_size="Letter" if page_size.lower() == "letter" else "A4",
-        public_url=str(public_url).rstrip("/") + "/" if public_url is not None else None,
-        schedule=_schedule(data.get("schedule") or {}),
-        email=_email(data.get("email") or {}),
-        fetch=_fetch(data.get("fetch") or {}),
-        summarizer=_summarizer(data.get("summarizer") or {}, resolve),
-    )
+        return Settings.model_validate(
+            data, context={"config_path": config_path, "base_dir": base})
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc.errors()[0])) from None
 
 
-# --- typed readers: each names the key it rejects -------------------------------------------
+# --- pydantic's errors, said the way this module has always said them ----------------------
+
+# For the errors of pydantic's own checks (types, bounds, missing keys); the checks above
+# raise theirs with the final wording.
+_WORDING = {
+    "missing": "missing (a non-empty string is required)",
+    "string_type": "must be a string, got {input!r}",
+    "int_type": "must be a whole number, got {input!r}",
+    "float_type": "must be a number, got {input!r}",
+    "bool_type": "must be true or false, got {input!r}",
+    "greater_than_equal": "must be at least {ge}, got {input!r}",
+    "literal_error": "must be {expected}, got {input!r}",
+    "extra_forbidden": "unknown key",
+}
 
 
-def _str(data: dict, key: str, default: str | None = None, where: str = "") -> str:
-    value = data.get(key, default)
-    if value is None:
-        raise ConfigError(f"{where}{key}: missing (a non-empty string is required)")
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}{key}: must be a non-empty string, got {value!r}")
-    return value
-
-
-def _int(data: dict, key: str, default: int, where: str = "", minimum: int = 0) -> int:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{where}{key}: must be a whole number, got {value!r}")
-    if value < minimum:
-        raise ConfigError(f"{where}{key}: must be at least {minimum}, got {value}")
-    return value
-
-
-def _float(data: dict, key: str, default: float, lo: float, hi: float, where: str = "") -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where}{key}: must be a number, got {value!r}")
-    if not lo <= float(value) <= hi:
-        raise ConfigError(f"{where}{key}: must be between {lo} and {hi}, got {value}")
-    return float(value)
-
-
-def _strings(data: dict, key: str, default: tuple[str, ...], where: str = "") -> tuple[str, ...]:
-    value = data.get(key, list(default))
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"{where}{key}: must be a list of non-empty strings")
-    return tuple(value)
-
-
-def _bool(data: dict, key: str, default: bool, where: str = "") -> bool:
-    value = data.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}{key}: must be true or false, got {value!r}")
-    return value
-
-
-def _mapping(value: Any, key: str) -> dict:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{key}: must be a mapping, got {type(value).__name__}")
-    return value
-
-
-def _check_keys(data: dict, allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        allowed_list = ", ".join(sorted(allowed))
-        raise ConfigError(f"{where}{unknown[0]}: unknown key (allowed: {allowed_list})")
-
-
-def _sources(value: Any, resolve) -> tuple[Source, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError("sources: must be a list such as `- path: seeds/`")
-    out = []
-    for i, entry in enumerate(value):
-        where = f"sources[{i}]"
-        if isinstance(entry, str):
-            entry = {"path": entry}
-        entry = _mapping(entry, where)
-        _check_keys(entry, {"path", "feed", "url", "name"}, f"{where}.")
-        kinds = [k for k in ("path", "feed", "url") if k in entry]
-        if len(kinds) != 1:
-            raise ConfigError(f"{where}: give exactly one of path, feed, url")
-        kind = kinds[0]
-        target = _str(entry, kind, where=f"{where}.")
-        name = entry.get("name")
-        if name is not None and not isinstance(name, str):
-            raise ConfigError(f"{where}.name: must be a string")
-        if kind == "path":
-            target = str(resolve(target))
-        out.append(Source(kind=kind, target=target, name=name))
-    return tuple(out)
-
-
-def _themes(value: Any) -> tuple[Theme, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError("themes: must be a list of {id, title, description, examples}")
-    themes, seen = [], set()
-    for i, entry in enumerate(value):
-        where = f"themes[{i}]."
-        entry = _mapping(entry, f"themes[{i}]")
-        _check_keys(entry, {"id", "title", "description", "examples"}, where)
-        theme_id = _str(entry, "id", where=where)
-        if not theme_id.replace("_", "").replace("-", "").isalnum():
-            raise ConfigError(f"{where}id: use letters, digits, '_' or '-', got {theme_id!r}")
-        if theme_id in seen or theme_id == CATCHALL_ID:
-            raise ConfigError(f"{where}id: '{theme_id}' is used twice or reserved")
-        seen.add(theme_id)
-        examples = entry.get("examples", [])
-        if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
-            raise ConfigError(f"{where}examples: must be a list of strings")
-        description = entry.get("description", "")
-        if not isinstance(description, str):
-            raise ConfigError(f"{where}description: must be a string")
-        if not description.strip() and not examples:
-            raise ConfigError(f"{where}description: a theme needs a description or examples")
-        title = entry.get("title", theme_id.replace("_", " ").capitalize())
-        if not isinstance(title, str) or not title.strip():
-            raise ConfigError(f"{where}title: must be a non-empty string")
-        themes.append(Theme(theme_id, title, description, tuple(examples)))
-    return tuple(themes)
-
-
-def _schedule(value: Any) -> Schedule:
-    data = _mapping(value, "schedule")
-    _check_keys(data, {"poll", "briefing", "grace_seconds"}, "schedule.")
-    from briefing.daemon.cron import parse_cron
-
-    for key in ("poll", "briefing"):
-        if key in data:
-            try:
-                parse_cron(_str(data, key, where="schedule."), "UTC")
-            except ValueError as exc:
-                raise ConfigError(f"schedule.{key}: {exc}") from None
-    default = Schedule()
-    return Schedule(
-        poll=data.get("poll", default.poll),
-        briefing=data.get("briefing", default.briefing),
-        grace_seconds=_int(data, "grace_seconds", default.grace_seconds, "schedule."),
-    )
-
-
-def _email(value: Any) -> EmailSettings:
-    data = _mapping(value, "email")
-    allowed = {"enabled", "smtp_host", "smtp_port", "security", "username", "password_env",
-               "from", "to", "subject", "timeout_seconds", "retry_seconds", "password"}
-    _check_keys(data, allowed, "email.")
-    if "password" in data:
-        raise ConfigError("email.password: never put a password in the config; name an "
-                          "environment variable with email.password_env")
-    w = "email."
-    d = EmailSettings()
-    security = _str(data, "security", d.security, w)
-    if security not in {"starttls", "ssl", "none"}:
-        raise ConfigError(f"email.security: must be starttls, ssl or none, got {security!r}")
-    to = data.get("to", [])
-    if isinstance(to, str):
-        to = [to]
-    if not isinstance(to, list) or not all(isinstance(t, str) and "@" in t for t in to):
-        raise ConfigError("email.to: must be a list of email addresses")
-    enabled = _bool(data, "enabled", d.enabled, w)
-    if enabled and not to:
-        raise ConfigError("email.to: email is enabled but has no recipients")
-    sender = _str(data, "from", d.sender, w)
-    if "@" not in sender:
-        raise ConfigError(f"email.from: not an email address: {sender!r}")
-    username = data.get("username")
-    if username is not None and not isinstance(username, str):
-        raise ConfigError("email.username: must be a string")
-    password_env = data.get("password_env")
-    if password_env is not None and not isinstance(password_env, str):
-        raise ConfigError("email.password_env: must be the name of an environment variable")
-    return EmailSettings(
-        enabled=enabled,
-        smtp_host=_str(data, "smtp_host", d.smtp_host, w),
-        smtp_port=_int(data, "smtp_port", d.smtp_port, w, minimum=1),
-        security=security,
-        username=username,
-        password_env=password_env,
-        sender=sender,
-        to=tuple(to),
-        subject=_str(data, "subject", d.subject, w),
-        timeout_seconds=_float(data, "timeout_seconds", d.timeout_seconds, 0.1, 600, w),
-        retry_seconds=_int(data, "retry_seconds", d.retry_seconds, w, minimum=1),
-    )
-
-
-def _fetch(value: Any) -> FetchSettings:
-    data = _mapping(value, "fetch")
-    _check_keys(data, {"timeout_seconds", "max_bytes", "max_redirects", "user_agent"}, "fetch.")
-    d = FetchSettings()
-    return FetchSettings(
-        timeout_seconds=_float(data, "timeout_seconds", d.timeout_seconds, 0.1, 600, "fetch."),
-        max_bytes=_int(data, "max_bytes", d.max_bytes, "fetch.", minimum=1000),
-        max_redirects=_int(data, "max_redirects", d.max_redirects, "fetch."),
-        user_agent=_str(data, "user_agent", d.user_agent, "fetch."),
-    )
-
-
-def _summarizer(value: Any, resolve) -> SummarizerSettings:
-    data = _mapping(value, "summarizer")
-    allowed = {"method", "model", "num_beams", "max_new_tokens", "device", "min_similarity",
-               "batch_size"}
-    _check_keys(data, allowed, "summarizer.")
-    w = "summarizer."
-    d = SummarizerSettings()
-    method = _str(data, "method", d.method, w)
-    if method not in {"extractive", "abstractive"}:
-        raise ConfigError(f"summarizer.method: must be extractive or abstractive, got {method!r}")
-    model = data.get("model")
-    if method == "abstractive" and not model:
-        raise ConfigError("summarizer.model: abstractive summaries need a local model folder")
-    return SummarizerSettings(
-        method=method,
-        model=resolve(_str(data, "model", where=w)) if model else None,
-        num_beams=_int(data, "num_beams", d.num_beams, w, minimum=1),
-        max_new_tokens=_int(data, "max_new_tokens", d.max_new_tokens, w, minimum=4),
-        device=_str(data, "device", d.device, w),
-        min_similarity=_float(data, "min_similarity", d.min_similarity, -1.0, 1.0, w),
-        batch_size=_int(data, "batch_size", d.batch_size, w, minimum=1),
-    )
+def _one_line(error: ErrorDetails) -> str:
+    """``themes[0].examples: must be a list of strings`` for one pydantic error."""
+    ctx = error.get("ctx") or {}
+    loc = (*error["loc"], *ctx.get("at", ()))
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    if error["type"] == "config":
+        message = ctx["reason"]
+    elif error["type"] in _WORDING:
+        message = _WORDING[error["type"]].format(input=error["input"], **ctx)
+    else:
+        message = error["msg"]  # still one line, and still names the key
+    return f"{path.lstrip('.')}: {message}" if path else message

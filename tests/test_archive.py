@@ -7,7 +7,6 @@ files on disk, and a feed with one entry per briefing whose ids survive a rebuil
 
 from __future__ import annotations
 
-import dataclasses
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -141,7 +140,7 @@ def test_feed_ids_are_stable_across_rebuilds_and_links_follow_public_url(archive
     assert [e.findtext(f"{ATOM}id") for e in feed_entries(out)] == before
     # Published on the web, the feed's links become absolute; the ids do not change, so a
     # reader that subscribed does not see the old briefings again as new ones.
-    public = dataclasses.replace(settings, public_url="https://news.example.org/briefings/")
+    public = settings.model_copy(update={"public_url": "https://news.example.org/briefings/"})
     write_archive(out, public)
     entries = feed_entries(out)
     assert [e.findtext(f"{ATOM}id") for e in entries] == before

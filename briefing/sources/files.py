@@ -123,7 +123,7 @@ def _parse_file(content: bytes, media_type: str, path: Path, shown: str, setting
         from briefing.sources.feeds import feed_documents
 
         # A saved feed is read as it is: its entries' links are not fetched.
-        feed_source = source or Source("path", str(path))
+        feed_source = source or Source(kind="path", target=str(path))
         yield from feed_documents(content, shown, feed_source, settings, fetch_links=False,
                                   source_key=key, path=shown)
         return

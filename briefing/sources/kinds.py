@@ -17,9 +17,9 @@ def source_from_cli(value: str, base: Path) -> Source:
     the server sends one (so a URL need not say which it is); anything else is a path
     relative to the working folder."""
     if "://" in value:
-        return Source("url", value)
+        return Source(kind="url", target=value)
     path = Path(value)
-    return Source("path", str(path if path.is_absolute() else (base / path).resolve()))
+    return Source(kind="path", target=str(path if path.is_absolute() else (base / path).resolve()))
 
 
 # kind -> "module:function" of its reader. A reader takes (source, settings, store, known)
