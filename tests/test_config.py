@@ -113,7 +113,7 @@ def test_the_defaults_the_readme_states_are_the_models(tmp_path):
 
 
 def test_the_default_crons_are_valid():
-    from briefing.cron import parse_cron
+    from briefing.daemon.cron import parse_cron
 
     # Defaults are not validated when settings are read (that would import APScheduler).
     for expression in (Schedule().poll, Schedule().briefing):
