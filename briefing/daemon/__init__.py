@@ -7,6 +7,7 @@ cron expressions. See ``scheduler`` for what survives a restart.
 from briefing.lazy import lazy_exports
 
 _EXPORTS = {
+    "due_jobs": "scheduler",
     "missed_fire": "scheduler",
     "parse_cron": "cron",
     "run_daemon": "scheduler",
