@@ -1,6 +1,6 @@
 """The daemon: poll sources and compose, render and email briefings on a cron schedule.
 
-APScheduler (3.x) keeps the clock: a cron job for polling (``schedule.poll``), one for the
+APScheduler (3.x) fires the jobs: a cron job for polling (``schedule.poll``), one for the
 briefing (``schedule.briefing``) and an interval job that retries the outbox, all in the
 configured time zone. It does no work itself: a small executor hands each due job to one
 worker, the thread that called :func:`run_daemon`, so jobs never overlap and one Pipeline
@@ -20,12 +20,14 @@ SIGTERM and SIGINT let the job in hand finish, then the daemon exits 0. One daem
 ``state_dir``: ``state_dir/daemon.lock`` is held with ``flock`` for the daemon's life (the
 kernel releases it if the process dies, so a stale file never blocks a restart).
 
-Time. Every decision reads the time from ``briefing.clock``: what start-up does (a missed
-briefing, the outbox), what the schedule makes due (:meth:`Daemon.due`: each job at its
-latest firing since the last look, within the grace, as APScheduler fires it), when an
-email is retried (``briefing.deliver.outbox``). APScheduler only says *when* to look in
-production; a test installs a fake clock, opens :func:`daemon_session` and calls
-:meth:`Daemon.start`, then moves the clock and calls :meth:`Daemon.step`, without waiting.
+Time. The daemon's decisions read the time from ``briefing.clock`` and are plain calls:
+what start-up does (:meth:`Daemon.start`: a missed briefing, the outbox), what the schedule
+makes due between two moments (:func:`due_jobs`: each job once, at its latest firing,
+within the grace, by the rules APScheduler fires by), when an email is retried
+(``briefing.deliver.outbox``). In production APScheduler fires the jobs in real time; a
+test installs a fake clock, opens :func:`daemon_session`, calls :meth:`Daemon.start`, then
+moves the clock on and calls :meth:`Daemon.step` (which asks ``due_jobs``) instead of
+waiting for a firing.
 """
 
 from __future__ import annotations
