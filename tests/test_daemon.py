@@ -1,18 +1,26 @@
-"""The daemon, run for real: `python -m briefing run` in a subprocess with seconds-level crons,
-a real SMTP server (aiosmtpd) and a real HTTP feed server on 127.0.0.1. It picks up a new
-feed entry and mails it in the next briefing; a mail server that is down delays delivery
+"""The daemon, with a real SMTP server (aiosmtpd) and a real HTTP feed server on 127.0.0.1.
+
+Run for real (`python -m briefing run` in a subprocess, APScheduler firing seconds-level
+crons), it picks up a new feed entry and mails it in the next briefing. The rest runs the
+same daemon in this process on a fake clock (``briefing.clock``), moved on one scheduling
+step at a time instead of waiting for firings: a mail server that is down delays delivery
 but loses nothing and sends once; SIGTERM lets the job in hand finish; a second daemon on
-the same state is refused; a briefing missed while it was down is made once at start-up."""
+the same state is refused; a briefing missed while it was down is made once at start-up;
+and the schedule arithmetic itself, as plain function calls."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,8 +30,10 @@ from conftest import SEEDS, run_cli, write_config
 from fixtures_http import http_server_fixture  # noqa: F401  (http_server)
 from fixtures_smtp import SMTPServer, free_port, smtp_server_fixture  # noqa: F401
 
+from briefing.clock import FakeClock, use_clock
+from briefing.config import load_settings
 from briefing.daemon.cron import parse_cron
-from briefing.daemon.scheduler import missed_fire
+from briefing.daemon.scheduler import Daemon, daemon_session, due_jobs, missed_fire
 from briefing.store import Store
 
 SEED = next(SEEDS.glob("004_*"))  # one article keeps each briefing quick
@@ -60,7 +70,7 @@ def rss(entries: list[tuple[str, str, str]]) -> bytes:
 # --- running the daemon ---------------------------------------------------------------------
 
 
-class Daemon:
+class DaemonProcess:
     """``briefing --config CONFIG run`` in a subprocess, its log (stderr) in a file."""
 
     def __init__(self, config: Path, name: str = "daemon"):
@@ -97,10 +107,10 @@ class Daemon:
 @pytest.fixture
 def daemons():
     """Start daemons with ``daemons(config)``; any still running at the end are killed."""
-    started: list[Daemon] = []
+    started: list[DaemonProcess] = []
 
-    def start(config: Path, name: str = "daemon") -> Daemon:
-        started.append(Daemon(config, name))
+    def start(config: Path, name: str = "daemon") -> DaemonProcess:
+        started.append(DaemonProcess(config, name))
         return started[-1]
 
     yield start
@@ -144,6 +154,48 @@ def pdf_of(received) -> bytes:
     return next(received.message.iter_attachments()).get_content()
 
 
+# --- the daemon in this process, on a fake clock -----------------------------------------
+
+
+@contextmanager
+def daemon_in_process(config: Path) -> Iterator[Daemon]:
+    """The daemon as ``briefing run`` runs it (lock, signal handlers, Pipeline), started at the
+    installed clock's time and its start-up jobs run; ``tick`` moves it on. Leaving the
+    block is the process ending."""
+    with daemon_session(load_settings(config), threading.Event()) as daemon:
+        daemon.start()
+        assert daemon.step()
+        yield daemon
+
+
+def tick(daemon: Daemon, clock: FakeClock, seconds: float = 1, times: int = 1) -> None:
+    """Move the clock on and run what that makes due, ``times`` over: the firings APScheduler
+    would make, without waiting for them."""
+    for _ in range(times):
+        clock.advance(seconds)
+        assert daemon.step()
+
+
+class Log:
+    """The daemon's log lines (what ``briefing run`` writes to stderr), and places in it."""
+
+    def __init__(self, caplog):
+        for name in ("briefing.daemon", "briefing.deliver"):  # as cmd_run sets them
+            caplog.set_level(logging.INFO, logger=name)
+        self.caplog = caplog
+        self.marks: dict[str, int] = {}
+
+    @property
+    def text(self) -> str:
+        return self.caplog.text
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = len(self.caplog.text)
+
+    def since(self, name: str) -> str:
+        return self.caplog.text[self.marks[name]:]
+
+
 # --- the tests ------------------------------------------------------------------------------
 
 
@@ -183,42 +235,51 @@ def test_a_new_feed_entry_is_polled_and_mailed_in_the_next_briefing(tmp_path, ht
     assert f"written to {second}" in log and "email: message 2 sent" in log
 
 
-def test_mail_server_down_sigterm_mid_job_second_daemon_and_restart(tmp_path, daemons):
+def test_mail_server_down_sigterm_mid_job_second_daemon_and_restart(tmp_path, caplog):
+    log = Log(caplog)
     port = free_port()  # the mail server is down to begin with
-    config = project(tmp_path, port=port)
-    first = daemons(config, "first")
-    first.wait_for(r"started \(pid \d+\)")
+    config = project(tmp_path, port=port)  # polls every second, a briefing every 5 s
+    clock = FakeClock(datetime(2024, 3, 5, 4, 59, 59, tzinfo=UTC))
+    with use_clock(clock), daemon_in_process(config) as first:
+        # Only one daemon per state_dir: the second says why and exits non-zero.
+        code, _, err = run_cli("--config", str(config), "run")
+        assert code == 1
+        assert (f"another briefing daemon (pid {os.getpid()}) is already running with "
+                f"state_dir {tmp_path / 'state'}") in err
 
-    # Only one daemon per state_dir: the second says why and exits non-zero.
-    second = subprocess.run([sys.executable, "-m", "briefing", "--config", str(config), "run"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                            env=dict(os.environ, HF_HUB_OFFLINE="1"))
-    assert second.returncode == 1
-    assert (f"another briefing daemon (pid {first.proc.pid}) is already running with "
-            f"state_dir {tmp_path / 'state'}") in second.stderr
+        # The briefing is rendered even so, and its email waits in the outbox.
+        tick(first, clock)  # 05:00:00, a briefing firing
+        assert re.search(r"email: message 1 not sent: 127\.0\.0\.1:\d+: Connection refused",
+                         log.text)
+        [row] = outbox(config)
+        assert row["status"] == "pending"
+        assert (Path(row["briefing_dir"]) / "briefing.pdf").is_file()
 
-    # The briefing is rendered even so, and its email waits in the outbox.
-    first.wait_for(r"email: message 1 not sent: 127\.0\.0\.1:\d+: Connection refused")
-    [row] = outbox(config)
-    assert row["status"] == "pending"
-    assert (Path(row["briefing_dir"]) / "briefing.pdf").is_file()
+        # The server comes back: the daemon's retry delivers it, once.
+        with SMTPServer(port) as server:
+            tick(first, clock)  # the retry is due retry_seconds (1 s) after the failure
+            assert "email: message 1 sent" in log.text
+            tick(first, clock, times=3)  # several more outbox passes
+            assert len(server.messages) == 1
+            assert pdf_of(server.messages[0]) == \
+                (Path(row["briefing_dir"]) / "briefing.pdf").read_bytes()
 
-    # The server comes back: the daemon's retry delivers it, once.
-    with SMTPServer(port) as server:
-        first.wait_for(r"email: message 1 sent")
-        time.sleep(2.5)  # several more outbox passes
-        assert len(server.messages) == 1
-        assert pdf_of(server.messages[0]) == \
-            (Path(row["briefing_dir"]) / "briefing.pdf").read_bytes()
+        # Down again; a new article arrives; SIGTERM while the briefing job is in hand.
+        shutil.copy(SECOND_SEED, tmp_path / "inbox" / SECOND_SEED.name)
+        render = first.pipeline.render
 
-    # Down again; a new article arrives; SIGTERM while the briefing job is in hand.
-    offset = len(first.log)
-    shutil.copy(SECOND_SEED, tmp_path / "inbox" / SECOND_SEED.name)
-    first.wait_for(r"composing", after=offset)
-    signalled = len(first.log)
-    assert first.terminate() == 0
-    after_signal = first.log[signalled:]
-    assert re.search(r"written to \S+", after_signal), first.log  # the job was finished
+        def render_and_signal(**options):
+            # run_daemon's handler, not the default one that would end this test run
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+            log.mark("signalled")
+            signal.raise_signal(signal.SIGTERM)  # the handler run_daemon installs stops us
+            return render(**options)
+
+        first.pipeline.render = render_and_signal
+        clock.advance(1)  # 05:00:05, the next briefing firing
+        assert first.step() is False  # the daemon stops, after the job
+    after_signal = log.since("signalled")
+    assert re.search(r"written to \S+", after_signal), log.text  # the job was finished
     assert "email: message 2 not sent" in after_signal
     assert "stopping on request" in after_signal
 
@@ -233,53 +294,54 @@ def test_mail_server_down_sigterm_mid_job_second_daemon_and_restart(tmp_path, da
         "briefing.html", "briefing.json", "briefing.md", "briefing.pdf"]
 
     # A restart with the server up continues where the first daemon stopped.
-    with SMTPServer(port) as server:
-        third = daemons(config, "third")
-        third.wait_for(r"email: message 2 sent")
-        time.sleep(2.5)
-        assert third.terminate() == 0
+    clock.advance(2)  # the retry is due
+    log.mark("third")
+    with SMTPServer(port) as server, use_clock(clock), daemon_in_process(config) as third:
+        assert "email: message 2 sent" in log.since("third")  # at start-up
+        tick(third, clock, times=3)
         assert len(server.messages) == 1
         assert pdf_of(server.messages[0]) == (new_dir / "briefing.pdf").read_bytes()
     assert [r["status"] for r in outbox(config)] == ["sent", "sent"]
 
 
-def test_a_briefing_missed_while_down_is_made_once_at_start_up(tmp_path, daemons):
+def test_a_briefing_missed_while_down_is_made_once_at_start_up(tmp_path, caplog):
+    log = Log(caplog)
     tz = ZoneInfo("Asia/Tokyo")  # the schedule is read in the configured time zone
-    first_fire = (datetime.now(tz) + timedelta(seconds=12)).replace(microsecond=0)
-    if first_fire.second > 55:
-        first_fire += timedelta(seconds=60 - first_fire.second)
+    first_fire = datetime(2024, 3, 5, 7, 0, 10, tzinfo=tz)
     last_fire = first_fire + timedelta(seconds=3)  # two firings, both missed
     cron = f"{first_fire.second},{last_fire.second} {first_fire.minute} {first_fire.hour} * * *"
     config = project(tmp_path, port=free_port(), email=False, timezone="Asia/Tokyo",
                      schedule={"poll": "0 0 1 1 *", "briefing": cron})
+    clock = FakeClock(first_fire - timedelta(seconds=12))
 
-    first = daemons(config, "first")
-    first.wait_for(r"started \(pid \d+\)")
-    assert f"next briefing at {first_fire.isoformat(sep=' ')}" in first.log
-    assert first.terminate() == 0
-    assert "composing" not in first.log
+    with use_clock(clock):
+        with daemon_in_process(config):
+            assert f"next briefing at {first_fire.isoformat(sep=' ')}" in log.text
+        assert "composing" not in log.text
 
-    wait_until(lambda: datetime.now(tz) > last_fire + timedelta(seconds=1), timeout=60,
-               what="both firings to pass")
-    second = daemons(config, "second")
-    second.wait_for(r"written to ")
-    assert second.terminate() == 0
-    log = second.log
-    assert log.count("was missed while the daemon was down") == 1
-    assert f"the briefing of {last_fire.isoformat(sep=' ')} was missed" in log
-    assert log.count("composing") == 1
-    assert f"next briefing at {(first_fire + timedelta(days=1)).isoformat(sep=' ')}" in log
+        clock.set(last_fire + timedelta(seconds=2))  # both firings pass while it is down
+        log.mark("second")
+        with daemon_in_process(config):
+            pass
+        second = log.since("second")
+        assert second.count("was missed while the daemon was down") == 1
+        assert f"the briefing of {last_fire.isoformat(sep=' ')} was missed" in second
+        assert second.count("composing") == 1 and "written to " in second
+        assert f"next briefing at {(first_fire + timedelta(days=1)).isoformat(sep=' ')}" \
+            in second
 
-    # Handled now: a further restart makes nothing. With polls every second (and the
-    # briefing not due until tomorrow), a new file is picked up by a poll alone.
-    config = project(tmp_path, port=free_port(), email=False, timezone="Asia/Tokyo",
-                     schedule={"poll": "* * * * * *", "briefing": cron})
-    third = daemons(config, "third")
-    offset = third.wait_for(r"started \(pid \d+\)")
-    shutil.copy(SECOND_SEED, tmp_path / "inbox" / SECOND_SEED.name)
-    third.wait_for(r"poll: 1 article\(s\) picked up \(1 new", after=offset)
-    assert third.terminate() == 0
-    assert "missed" not in third.log and "composing" not in third.log
+        # Handled now: a further restart makes nothing. With polls every second (and the
+        # briefing not due until tomorrow), a new file is picked up by a poll alone.
+        config = project(tmp_path, port=free_port(), email=False, timezone="Asia/Tokyo",
+                         schedule={"poll": "* * * * * *", "briefing": cron})
+        clock.advance(60)
+        log.mark("third")
+        with daemon_in_process(config) as third:
+            shutil.copy(SECOND_SEED, tmp_path / "inbox" / SECOND_SEED.name)
+            tick(third, clock)
+    third = log.since("third")
+    assert "poll: 1 article(s) picked up (1 new" in third
+    assert "missed" not in third and "composing" not in third
     with Store(tmp_path / "state" / "briefing.sqlite3") as store:
         assert len(store.briefings()) == 1
 
@@ -323,3 +385,22 @@ def test_missed_fire_is_the_latest_one_within_the_grace_period():
     now = datetime(2024, 1, 1, 12, 0, 35, tzinfo=UTC)
     since = datetime(2024, 1, 1, 11, 58, 0, tzinfo=UTC)
     assert missed_fire(often, now, 3600, since) == datetime(2024, 1, 1, 12, 0, 30, tzinfo=UTC)
+
+
+def test_due_jobs_fire_once_at_the_latest_firing_within_the_grace():
+    jobs = {"poll": parse_cron("*/15 * * * *", "UTC"), "briefing": parse_cron("0 7 * * *", "UTC")}
+
+    def at(hour: int, minute: int, second: int = 0) -> datetime:
+        return datetime(2024, 3, 5, hour, minute, second, tzinfo=UTC)
+
+    assert due_jobs(jobs, at(6, 50), at(6, 50, 59), 600) == []
+    # Three polls passed since the last look: one poll, at the latest of them (coalesced).
+    [poll] = due_jobs(jobs, at(7, 5), at(7, 55), 3600)
+    assert (poll.kind, poll.fire) == ("poll", at(7, 45))
+    # With both due, each comes once; the poll first, so the briefing sees what it found.
+    due = due_jobs(jobs, at(6, 50), at(7, 0, 30), 600)
+    assert [(t.kind, t.fire) for t in due] == [("poll", at(7, 0)), ("briefing", at(7, 0))]
+    # A firing older than the grace is skipped (APScheduler's misfire_grace_time).
+    assert due_jobs(jobs, at(6, 50), at(7, 14), 60) == []
+    # Nothing is due twice: the next look starts where this one ended.
+    assert due_jobs(jobs, at(7, 0, 30), at(7, 1), 600) == []

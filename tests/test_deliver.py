@@ -8,7 +8,9 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 from conftest import SEEDS, run_cli, write_config
 from fixtures_smtp import SMTPServer, free_port, smtp_server_fixture  # noqa: F401
 
+from briefing.clock import FakeClock, iso, use_clock
 from briefing.config import Settings, load_settings
 from briefing.deliver.commands import send_briefing_dir, send_command
 from briefing.deliver.message import build_message
@@ -214,6 +217,33 @@ def test_server_down_keeps_the_message_and_a_retry_delivers_it_exactly_once(rend
         assert pdf == (rendered / "briefing.pdf").read_bytes()
     [done] = outbox(settings)
     assert done["status"] == "sent" and done["attempts"] == 3
+
+
+def test_a_waiting_message_is_tried_again_only_when_its_doubling_delay_is_up(rendered,
+                                                                            tmp_path):
+    port = free_port()  # down
+    settings = make_settings(tmp_path, port, retry_seconds=60)
+    start = datetime(2024, 3, 5, 7, 0, tzinfo=UTC)
+    with use_clock(FakeClock(start)) as clock, Store(settings.database_path) as store:
+        message_id = queue_briefing(settings, store, rendered)
+        [first] = send_queued(settings, store)  # due as soon as it is queued
+        assert first.status == "pending"
+        assert first.next_attempt_at == iso(start + timedelta(seconds=60))
+        clock.advance(59)
+        assert send_queued(settings, store) == []  # not due yet: not tried
+        clock.advance(1)
+        [second] = send_queued(settings, store)
+        assert second.next_attempt_at == iso(start + timedelta(seconds=60 + 120))  # doubled
+        with SMTPServer(port) as server:
+            clock.advance(119)
+            assert send_queued(settings, store) == []
+            clock.advance(1)
+            [third] = send_queued(settings, store)
+            assert third.status == "sent" and len(server.messages) == 1
+        row = store.outbox_message(message_id)
+        assert row["attempts"] == 3 and row["sent_at"] == iso(start + timedelta(seconds=180))
+        # The message was made (and dated) when it was queued; retries send the same bytes.
+        assert parsedate_to_datetime(server.messages[0].message["Date"]) == start
 
 
 def test_retry_delay_doubles_up_to_an_hour():

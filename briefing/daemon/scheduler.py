@@ -1,6 +1,6 @@
 """The daemon: poll sources and compose, render and email briefings on a cron schedule.
 
-APScheduler (3.x) keeps the clock: a cron job for polling (``schedule.poll``), one for the
+APScheduler (3.x) fires the jobs: a cron job for polling (``schedule.poll``), one for the
 briefing (``schedule.briefing``) and an interval job that retries the outbox, all in the
 configured time zone. It does no work itself: a small executor hands each due job to one
 worker, the thread that called :func:`run_daemon`, so jobs never overlap and one Pipeline
@@ -19,11 +19,19 @@ State that must survive a restart lives in the database, not in APScheduler's me
 SIGTERM and SIGINT let the job in hand finish, then the daemon exits 0. One daemon per
 ``state_dir``: ``state_dir/daemon.lock`` is held with ``flock`` for the daemon's life (the
 kernel releases it if the process dies, so a stale file never blocks a restart).
+
+Time. The daemon's decisions read the time from ``briefing.clock`` and are plain calls:
+what start-up does (:meth:`Daemon.start`: a missed briefing, the outbox), what the schedule
+makes due between two moments (:func:`due_jobs`: each job once, at its latest firing,
+within the grace, by the rules APScheduler fires by), when an email is retried
+(``briefing.deliver.outbox``). In production APScheduler fires the jobs in real time; a
+test installs a fake clock, opens :func:`daemon_session`, calls :meth:`Daemon.start`, then
+moves the clock on and calls :meth:`Daemon.step` (which asks ``due_jobs``) instead of
+waiting for a firing.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -31,15 +39,20 @@ import queue
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from briefing.clock import now_iso
+from briefing import clock
 from briefing.config import Settings
 from briefing.daemon.cron import parse_cron
 from briefing.errors import BriefingError, ConfigError, LockError
+from briefing.locks import file_lock
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.base import BaseTrigger
 
 log = logging.getLogger("briefing.daemon")
 
@@ -53,7 +66,6 @@ MAX_OUTBOX_INTERVAL = 60  # seconds between outbox checks, at most
 class Task:
     kind: str  # outbox | poll | briefing | recover
     fire: datetime | None = None  # the scheduled time of a briefing
-    catch_up: bool = False
     done: Callable[[], None] | None = None  # tells the scheduler this job has finished
 
 
@@ -62,36 +74,34 @@ def run_daemon(settings: Settings, once: bool = False,
     """Run until SIGTERM/SIGINT (or ``stop`` is set); with ``once``, poll, compose and
     deliver one time and return. Returns the exit code."""
     stop = stop or threading.Event()
+    with daemon_session(settings, stop) as daemon:
+        return daemon.run_once() if once else daemon.run_scheduled()
+
+
+@contextmanager
+def daemon_session(settings: Settings, stop: threading.Event) -> Iterator[Daemon]:
+    """The daemon as ``run_daemon`` runs it: its lock held, SIGTERM/SIGINT setting ``stop``
+    (in the main thread), its Pipeline open and the runs a killed process left closed."""
     with daemon_lock(settings.state_dir), _stop_on_signals(stop):
-        return Daemon(settings, stop).run(once=once)
+        daemon = Daemon(settings, stop)
+        with daemon.opened():
+            yield daemon
 
 
 # --- one daemon per state_dir ---------------------------------------------------------------
 
 
-@contextmanager
-def daemon_lock(state_dir: Path) -> Iterator[None]:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / "daemon.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
-            raise LockError(
-                f"another briefing daemon{f' (pid {holder})' if holder else ''} is already "
-                f"running with state_dir {state_dir}; stop it first, or give this one its "
-                "own state_dir") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+def daemon_lock(state_dir: Path) -> AbstractContextManager[None]:
+    """Hold ``state_dir/daemon.lock`` for the daemon's life; a second daemon fails at once
+    (waiting would only hide that two were started)."""
+
+    def held(holder: str) -> LockError:
+        return LockError(
+            f"another briefing daemon{f' (pid {holder})' if holder else ''} is already "
+            f"running with state_dir {state_dir}; stop it first, or give this one its "
+            "own state_dir")
+
+    return file_lock(state_dir / "daemon.lock", 0, held)
 
 
 @contextmanager
@@ -135,7 +145,7 @@ def _handoff_executor(tasks: queue.Queue[Task]):
     return HandOff()
 
 
-def missed_fire(trigger, now: datetime, grace_seconds: int,
+def missed_fire(trigger: BaseTrigger, now: datetime, grace_seconds: int,
                 after: datetime | None) -> datetime | None:
     """The latest firing of ``trigger`` in [now - grace, now] that is later than ``after``."""
     floor = now - timedelta(seconds=grace_seconds)
@@ -150,6 +160,30 @@ def missed_fire(trigger, now: datetime, grace_seconds: int,
             break
         fire = following
     return fire
+
+
+def due_jobs(jobs: dict[str, BaseTrigger], after: datetime | None, now: datetime,
+             grace_seconds: int) -> list[Task]:
+    """The jobs whose triggers fire later than ``after`` and no later than ``now``, as
+    APScheduler runs them: each job once however many of its firings passed (coalesce), at
+    the latest one, and only if that is within ``grace_seconds`` of ``now``
+    (misfire_grace_time); an older firing is skipped and the job waits for its next."""
+    tasks = []
+    for kind, trigger in jobs.items():
+        fire = missed_fire(trigger, now, grace_seconds, after)
+        if fire is not None:
+            tasks.append(Task(kind, fire=fire))
+    return tasks
+
+
+def _outbox_trigger(settings: Settings, now: datetime) -> BaseTrigger:
+    """Every retry_seconds (at most a minute) from start-up, the first one interval in."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    every = min(settings.email.retry_seconds, MAX_OUTBOX_INTERVAL)
+    # An explicit start, from the clock: APScheduler's default reads the system time.
+    return IntervalTrigger(seconds=every, start_date=now + timedelta(seconds=every),
+                           timezone=settings.tz)
 
 
 # --- the daemon -----------------------------------------------------------------------------
@@ -177,8 +211,14 @@ class Daemon:
                 smtp_password(settings.email)
             except BriefingError as exc:
                 raise ConfigError(str(exc)) from None
+        # APScheduler's misfire_grace_time (at least 1 s) and the same for a step (``due``).
+        self.grace = max(schedule.grace_seconds, 1)
+        self.jobs: dict[str, BaseTrigger] = {}  # job id -> trigger, set by start()
+        self.checked: datetime | None = None  # the time due() last looked at
 
-    def run(self, once: bool = False) -> int:
+    @contextmanager
+    def opened(self) -> Iterator[Daemon]:
+        """The Pipeline (one model, one database connection) for the daemon's whole life."""
         from briefing.pipeline import Pipeline
 
         with Pipeline(self.settings) as pipeline:
@@ -188,11 +228,9 @@ class Daemon:
             if interrupted:
                 log.warning("%d job(s) of an earlier run were cut off; marked interrupted",
                             interrupted)
-            if once:
-                return self._run_once()
-            return self._run_scheduled()
+            yield self
 
-    def _run_once(self) -> int:
+    def run_once(self) -> int:
         for task in (Task("recover"), Task("outbox"), Task("poll"), Task("briefing")):
             if self.stop.is_set():
                 break
@@ -200,12 +238,34 @@ class Daemon:
         log.info("done (--once)")
         return 1 if self.failures else 0
 
-    def _run_scheduled(self) -> int:
+    def run_scheduled(self) -> int:
+        """Start, then run what APScheduler hands over until asked to stop."""
         from apscheduler.schedulers.background import BackgroundScheduler
-        from apscheduler.triggers.interval import IntervalTrigger
 
+        self.start()
+        scheduler = BackgroundScheduler(
+            timezone=self.settings.tz,
+            executors={"default": _handoff_executor(self.tasks)},
+            job_defaults={"coalesce": True, "max_instances": 1,
+                          "misfire_grace_time": self.grace},
+        )
+        for job_id, trigger in self.jobs.items():
+            scheduler.add_job(_worker_does_it, trigger, id=job_id, name=job_id)
+        # APScheduler logs every skipped or missed firing at WARNING; ours say it better.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        scheduler.start()
+        try:
+            self._work(until_idle=False)
+        finally:
+            scheduler.shutdown(wait=False)
+        self._stopped()
+        return 0
+
+    def start(self) -> None:
+        """Start-up at the clock's time: queue the recovery of a cut-off briefing, the outbox,
+        a poll and the briefing missed while the daemon was down (if any); set the jobs."""
         settings, store = self.settings, self.store
-        now = datetime.now(settings.tz)
+        now = clock.now().astimezone(settings.tz)
         if store.get_state(STATE_FIRST_START) is None:
             store.set_state(STATE_FIRST_START, now.astimezone(UTC).isoformat())
         for task in (Task("recover"), Task("outbox"), Task("poll")):
@@ -214,42 +274,51 @@ class Daemon:
         if fire is not None:
             log.info("the briefing of %s was missed while the daemon was down; making it now",
                      _local(fire))
-            self.tasks.put(Task("briefing", fire=fire, catch_up=True))
-
-        grace = max(settings.schedule.grace_seconds, 1)
-        scheduler = BackgroundScheduler(
-            timezone=settings.tz,
-            executors={"default": _handoff_executor(self.tasks)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
-        )
-        scheduler.add_job(_worker_does_it, self.poll_trigger, id="poll", name="poll")
-        scheduler.add_job(_worker_does_it, self.briefing_trigger, id="briefing",
-                          name="briefing")
-        every = min(settings.email.retry_seconds, MAX_OUTBOX_INTERVAL)
-        scheduler.add_job(_worker_does_it, IntervalTrigger(seconds=every, timezone=settings.tz),
-                          id="outbox", name="outbox")
-        # APScheduler logs every skipped or missed firing at WARNING; ours say it better.
-        logging.getLogger("apscheduler").setLevel(logging.ERROR)
-        scheduler.start()
-        next_briefing = scheduler.get_job("briefing").next_run_time
+            self.tasks.put(Task("briefing", fire=fire))
+        self.jobs = {"poll": self.poll_trigger, "briefing": self.briefing_trigger,
+                     "outbox": _outbox_trigger(settings, now)}
+        self.checked = now
+        next_briefing = self.briefing_trigger.get_next_fire_time(None, now)
         log.info("started (pid %d): polling on '%s', briefing on '%s' (%s); next briefing at "
                  "%s; email %s", os.getpid(), settings.schedule.poll, settings.schedule.briefing,
                  settings.timezone, _local(next_briefing),
                  f"to {', '.join(settings.email.to)}" if settings.email.enabled else "off")
-        try:
-            while not self.stop.is_set():
-                try:
-                    task = self.tasks.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                self._run(task)
-        finally:
-            scheduler.shutdown(wait=False)
+
+    def due(self, now: datetime) -> list[Task]:
+        """The jobs due since the last look (or start-up), up to ``now`` (see ``due_jobs``)."""
+        tasks = due_jobs(self.jobs, self.checked, now, self.grace)
+        self.checked = now if self.checked is None else max(self.checked, now)
+        return tasks
+
+    def step(self) -> bool:
+        """One look at the clock in place of APScheduler's firings in real time: queue what
+        came due (``due``) and run everything queued. False once the daemon was asked to
+        stop; what was still queued is dropped, as ``run_scheduled`` drops it."""
+        for task in self.due(clock.now().astimezone(self.settings.tz)):
+            self.tasks.put(task)
+        self._work(until_idle=True)
+        if self.stop.is_set():
+            self._stopped()
+            return False
+        return True
+
+    def _work(self, until_idle: bool) -> None:
+        """Run queued jobs one after another until asked to stop (or, ``until_idle``, until
+        none is left)."""
+        while not self.stop.is_set():
+            try:
+                task = self.tasks.get_nowait() if until_idle else self.tasks.get(timeout=0.2)
+            except queue.Empty:
+                if until_idle:
+                    return
+                continue
+            self._run(task)
+
+    def _stopped(self) -> None:
         left = self.tasks.qsize()
         log.info("stopping on request%s; stopped",
                  f" ({left} queued job(s) dropped; the schedule brings them back)"
                  if left else "")
-        return 0
 
     def _missed_briefing(self, now: datetime) -> datetime | None:
         bounds = [_parse(self.store.get_state(key)) for key in (STATE_LAST_FIRE,
@@ -300,11 +369,12 @@ class Daemon:
         label = f"briefing of {_local(fire)}" if fire else "briefing"
         log.info("%s: composing", label)
         store.set_state(STATE_IN_PROGRESS, json.dumps(
-            {"fire": fire.isoformat() if fire else None, "started": now_iso()}))
+            {"fire": fire.isoformat() if fire else None, "started": clock.now_iso()}))
         run_id = store.start_run("briefing")
         status, detail = "error", ""
         try:
-            result = self.pipeline.render()  # fetches the sources once more first
+            # fetches the sources once more first; dated by the daemon's clock
+            result = self.pipeline.render(now=clock.now().astimezone(self.settings.tz))
             detail = result.message
             fresh = len(result.collected.new) + len(result.collected.updated)
             if fresh:

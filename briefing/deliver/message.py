@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import string
 from dataclasses import dataclass
-from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
+from briefing import clock
 from briefing.config import Settings
 from briefing.errors import ConfigError, DeliveryError
 from briefing.records import Briefing
@@ -59,7 +59,7 @@ def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
     msg["Subject"] = subject
     msg["From"] = Address(display_name=display_name or briefing.title, addr_spec=sender)
     msg["To"] = ", ".join(email.to)
-    msg["Date"] = format_datetime(datetime.now(settings.tz))
+    msg["Date"] = format_datetime(clock.now().astimezone(settings.tz))
     message_id = make_msgid(idstring="briefing", domain=sender.rpartition("@")[2] or None)
     msg["Message-ID"] = message_id
     # quoted-printable keeps every line short and 7-bit, whatever the server supports.

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import smtplib
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from briefing import clock
 from briefing.config import Settings
 from briefing.deliver.message import build_message
 from briefing.deliver.smtp import (
@@ -23,6 +20,7 @@ from briefing.deliver.smtp import (
     smtp_send,
 )
 from briefing.errors import DeliveryError
+from briefing.locks import file_lock
 from briefing.store import Store
 
 log = logging.getLogger("briefing.deliver")
@@ -75,7 +73,7 @@ def send_queued(settings: Settings, store: Store, ids: list[int] | None = None, 
                         "have been delivered, so it is not sent again automatically",
                         message_id)
         if ids is None:
-            ids = store.due_messages(_iso(_now()) if due_only else None)
+            ids = store.due_messages(clock.now_iso() if due_only else None)
         return [attempt_send(settings, store, message_id) for message_id in ids]
 
 
@@ -101,7 +99,7 @@ def attempt_send(settings: Settings, store: Store, message_id: int) -> Attempt:
     except (OSError, smtplib.SMTPException, DeliveryError) as exc:
         reason = describe_error(exc, settings.email)
         delay = retry_delay(settings.email.retry_seconds, row["attempts"])
-        next_at = _iso(_now() + timedelta(seconds=delay))
+        next_at = clock.iso(clock.now() + timedelta(seconds=delay))
         store.release_message(message_id, reason, next_at)
         return Attempt(message_id, "pending", reason, where, next_at)
     note = None
@@ -119,35 +117,14 @@ def retry_delay(first: int, attempts: int) -> int:
     return int(min(first * 2 ** max(attempts - 1, 0), max(MAX_RETRY_DELAY, first)))
 
 
-@contextmanager
-def outbox_lock(state_dir: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold ``state_dir/outbox.lock`` so that only one process sends at a time."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(state_dir / "outbox.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise DeliveryError(
-                        f"another process has been sending the outbox in {state_dir} for "
-                        f"over {wait:.0f} s; try again later") from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+def outbox_lock(state_dir: Path,
+                wait: float = LOCK_WAIT_SECONDS) -> AbstractContextManager[None]:
+    """Hold ``state_dir/outbox.lock`` so that only one process sends at a time; wait up to
+    ``wait`` seconds for another sender to finish."""
 
+    def busy(holder: str) -> DeliveryError:
+        return DeliveryError(
+            f"another process{f' (pid {holder})' if holder else ''} has been sending the "
+            f"outbox in {state_dir} for over {wait:.0f} s; try again later")
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    # Same shape as store.now_iso(), so the outbox's text timestamps compare correctly.
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return file_lock(state_dir / "outbox.lock", wait, busy)

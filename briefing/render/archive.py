@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +21,7 @@ from typing import Any
 from jinja2 import TemplateError
 from markupsafe import escape
 
+from briefing.atomic import write_atomic
 from briefing.config import Settings
 from briefing.errors import BriefingError
 from briefing.render.templates import long_date, template_environment
@@ -122,8 +121,8 @@ def write_archive(out_root: Path, settings: Settings) -> ArchiveResult:
         raise ArchiveError(f"archive.html.j2: {exc}") from exc
     try:
         out_root.mkdir(parents=True, exist_ok=True)
-        index = _write(out_root / INDEX_NAME, index_html)
-        feed = _write(out_root / FEED_NAME, render_feed(entries, settings))
+        index = write_atomic(out_root / INDEX_NAME, index_html)
+        feed = write_atomic(out_root / FEED_NAME, render_feed(entries, settings))
     except OSError as exc:
         raise ArchiveError(f"cannot write the archive in {out_root}: {exc}") from exc
     return ArchiveResult(index=index, feed=feed, entries=entries, problems=problems)
@@ -215,11 +214,3 @@ def _summary_html(entry: ArchiveEntry, base: str) -> str:
 def _urn(key: str) -> str:
     # Stable across rebuilds, so feed readers do not show an old briefing as new again.
     return uuid.uuid5(_NAMESPACE, key).urn
-
-
-def _write(path: Path, text: str) -> Path:
-    # Two renders may finish at once: each writes its own temporary file, then renames.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path

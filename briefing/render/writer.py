@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from briefing.atomic import write_atomic
 from briefing.config import Settings
 from briefing.records import Briefing
 from briefing.render.html import render_html
@@ -35,20 +36,7 @@ def write_briefing(briefing: Briefing, settings: Settings, out_dir: Path,
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for fmt in FORMATS:
-        if fmt in texts:
-            written[fmt] = _write(out_dir / f"briefing.{fmt}", texts[fmt])
-        elif fmt == "pdf" and pdf is not None:
-            path = out_dir / "briefing.pdf"
-            tmp = path.with_suffix(".pdf.tmp")
-            tmp.write_bytes(pdf)
-            tmp.replace(path)
-            written["pdf"] = path
+        data = pdf if fmt == "pdf" else texts.get(fmt)
+        if data is not None:
+            written[fmt] = write_atomic(out_dir / f"briefing.{fmt}", data)
     return written
-
-
-def _write(path: Path, text: str) -> Path:
-    # Write then rename, so a reader (or a crash) never sees half a file.
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path

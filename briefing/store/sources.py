@@ -25,10 +25,12 @@ class SourceTables(Tables):
 
     def update_source(self, key: str, *, status: str, documents: int = 0, new_articles: int = 0,
                       problems: int = 0, etag: str | None = None,
-                      last_modified: str | None = None, keep_validators: bool = True) -> None:
+                      last_modified: str | None = None) -> None:
+        """Record one fetch of a source. A fetch that brought no ETag / Last-Modified (a 304,
+        an error) keeps the ones stored, so the next fetch is still conditional."""
         with self.transaction() as db:
             old = db.execute("SELECT * FROM sources WHERE key=?", (key,)).fetchone()
-            if old and keep_validators:
+            if old:
                 etag = etag or old["etag"]
                 last_modified = last_modified or old["last_modified"]
             db.execute(
