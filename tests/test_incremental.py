@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import briefing.text.clean as clean_module
 import pytest
 from conftest import REPO
 
+import briefing.text.clean as clean_module
 from briefing.analyse.embedder import Embedder
 from briefing.compose.wording import with_context
 from briefing.config import load_settings
