@@ -7,13 +7,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from briefing.compose.wording import (
-    _DATE,
-    _MONTH_ABBR,
-    is_dangling,
-)
+from briefing.compose.wording import is_dangling
 from briefing.compose.wording import make_self_contained as _self_contained
 from briefing.records import Section, Sentence
+from briefing.text.patterns import (
+    AMOUNT,
+    CLOCK_TIME,
+    DATE_RANGE,
+    MONTH_NUMBER,
+    SCALES,
+    YEAR,
+    numeral_value,
+)
 
 MAX_FIGURES = 8
 
@@ -22,23 +27,6 @@ CONTEXT_WORDS = 24  # words of the sentence shown with a key figure
 
 
 MIN_COUNT = 10  # smaller bare numbers ("2 soldiers", "3 killed") are rarely a key figure
-
-
-_QUALIFIERS = ("nearly", "almost", "about", "around", "approximately", "roughly", "some",
-               "over", "more than", "fewer than", "less than", "at least", "up to", "as many as")
-
-
-_NUMBER = re.compile(
-    r"(?P<qual>\b(?:" + "|".join(q.replace(" ", r"\s+") for q in _QUALIFIERS) + r")\s+)?"
-    r"(?P<currency>[$€£])?"
-    r"(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<scale>million|billion|trillion|bn|m)\b)?"
-    r"(?P<percent>\s?%|\s(?:per\s?cent|percent)\b)?",
-    re.IGNORECASE)
-
-
-_SCALES = {"million": ("million", 1e6), "m": ("million", 1e6), "billion": ("billion", 1e9),
-           "bn": ("billion", 1e9), "trillion": ("trillion", 1e12)}
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\S")
@@ -105,7 +93,7 @@ def _figures_in(sentence: Sentence) -> list[_Figure]:
     text = sentence.text
     masked = _mask_dates(text)
     found: list[_Figure] = []
-    for match in _NUMBER.finditer(masked):
+    for match in AMOUNT.finditer(masked):
         start = match.start("currency") if match.group("currency") else match.start("value")
         before = masked[start - 1] if start else " "
         after = masked[match.end():match.end() + 1]
@@ -114,14 +102,16 @@ def _figures_in(sentence: Sentence) -> list[_Figure]:
         if before.isalnum() or before in "-/.·" or (after and (after.isalnum() or after in "-/")):
             continue
         value_text = match.group("value")
-        value = float(value_text.replace(",", ""))
+        value = numeral_value(value_text)
+        if value is None:
+            continue  # "20.01.2022", "1,2345": not one quantity
         scale = (match.group("scale") or "").lower()
         money = bool(match.group("currency"))
         percent = bool(match.group("percent"))
         bare = not money and not scale and not percent
-        if bare and (value < MIN_COUNT or re.fullmatch(r"(19|20)\d\d", value_text)):
+        if bare and (value < MIN_COUNT or YEAR.fullmatch(value_text)):
             continue  # too small to matter, or a year
-        word, factor = _SCALES.get(scale, ("", 1.0))
+        word, factor = SCALES.get(scale, ("", 1.0))
         qual = " ".join((match.group("qual") or "").lower().split())
         number = (f"{qual} " if qual else "") + (match.group("currency") or "") + value_text
         number += f" {word}" if word else ""
@@ -151,7 +141,7 @@ def _counted(rest: str, loose: bool, percent: bool = False) -> str | None:
         tokens = tokens[1:]
     for token in tokens[:5]:
         lower = token.lower()
-        if not token[0].isalpha() or lower in _STOP or lower in _MONTH_ABBR:
+        if not token[0].isalpha() or lower in _STOP or lower in MONTH_NUMBER:
             break
         if words and re.search(r"(?:ed|ing)$", lower) and lower not in _IRREGULAR_PLURALS:
             break  # "troops stationed", "people living": the verb, not the thing counted
@@ -172,13 +162,13 @@ def _plural(word: str) -> bool:
     return lower.endswith("s") and not lower.endswith(("ss", "us", "is", "'s", "’s"))
 
 
-_DATE_OR_TIME = re.compile(_DATE.pattern + r"(?:\s*(?:and|to|through|-|–)\s*\d{1,2}\b)?"
-                          r"|\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
-
-
 def _mask_dates(text: str) -> str:
-    """Blank out dates and date ranges so their numbers are not read as counts."""
-    return _DATE_OR_TIME.sub(lambda m: "#" * len(m.group(0)), text)
+    """Blank out dates, date ranges and times of day so their numbers are not read as
+    counts."""
+    def blank(match: re.Match[str]) -> str:
+        return "#" * len(match.group(0))
+
+    return CLOCK_TIME.sub(blank, DATE_RANGE.sub(blank, text))
 
 
 def _figure_entry(found: list[_Figure], in_items: set[str]) -> tuple[float, dict[str, Any]]:

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from briefing.compose.grouping import Group
 from briefing.records import Sentence
-
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\$\s?\d")
-
-
-_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|"
-                    r"November|December|Jan\.|Feb\.|Dec\.)\b")
-
-
-_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+from briefing.text.patterns import MONTH, NUMBER, name_spans
 
 
 def informativeness(text: str) -> float:
     """Numbers, dates and names carry the facts an analyst wants; 0..1."""
-    hits = len(_NUMBER.findall(text)) + len(_MONTH.findall(text)) + len(_NAME.findall(text))
+    hits = (len(NUMBER.findall(text)) + len(MONTH.findall(text))
+            + len(name_spans(text, trim_openers=True)))
     return min(hits, 6) / 6
 
 

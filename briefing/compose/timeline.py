@@ -7,18 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from briefing.compose.wording import (
-    _DATE,
-    _MONTH_ABBR,
-    _MONTHS,
-    _RELATIVE,
-    _RELATIVE_START,
-    capitalise,
-    day_label,
-    shift_day,
-)
+from briefing.compose.wording import capitalise, day_label, shift_day
 from briefing.compose.wording import make_self_contained as _self_contained
 from briefing.records import Article, Sentence
+from briefing.text.patterns import (
+    DATE,
+    DATE_RANGE,
+    DAYS_AFTER_DATE,
+    DAYS_AFTER_DATE_START,
+    date_parts,
+    month_day,
+    name_words,
+)
 from briefing.text.sentences import is_candidate, is_heading, split_sentences
 
 MAX_EVENTS = 12
@@ -29,15 +29,6 @@ EVENT_GAP_DAYS = 7  # older dates cut off from the rest by a longer quiet spell 
 
 _LEAD = re.compile(r"^(?:(?:early|late)\s+)?(?:on|by)\s+(?:the\s+(?:night|morning|evening|"
                    r"afternoon|eve)\s+of\s+)?$", re.IGNORECASE)
-
-
-_RANGE_AFTER = re.compile(r"^\s*(?:and|to|through|until|-|–|—)\s*\d", re.IGNORECASE)
-
-
-_NOT_NAMES = {m.capitalize() for m in _MONTHS} | {
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "On", "The",
-    "In", "At", "By", "A", "An", "But", "And", "Then", "However", "During", "After", "Before",
-    "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"}
 
 
 @dataclass
@@ -103,7 +94,7 @@ def _article_events(article: Article) -> list[_Event]:
             if event is not None and is_candidate(sentence):
                 event.article_id = article.id
                 events.append(event)
-            dates = [d for d in (_month_day(m) for m in _DATE.finditer(sentence)) if d]
+            dates = [d for d in (_this_year(m) for m in DATE.finditer(sentence)) if d]
             if dates:
                 anchor = dates[-1]
             elif event is not None:
@@ -112,23 +103,23 @@ def _article_events(article: Article) -> list[_Event]:
 
 
 def _dated_event(sentence: str, anchor: tuple[int, int] | None) -> _Event | None:
-    relative = _RELATIVE_START.match(sentence)
+    relative = DAYS_AFTER_DATE_START.match(sentence)
     if relative:
         if anchor is None:
             return None
-        when = shift_day(*anchor, _RELATIVE[relative.group(1).lower()])
+        when = shift_day(*anchor, DAYS_AFTER_DATE[relative.group(1).lower()])
         if when is None:
             return None
         rest = sentence[relative.end():].strip()
         label = day_label(*when)
         # The anchor is already shifted: write the date in, do not shift it again.
         return _Event(when, f"On {label}, {rest}", capitalise(rest), sentence, "",
-                      _names(rest), score=1.0)
+                      name_words(rest), score=1.0)
     text = _self_contained(sentence)
-    for match in _DATE.finditer(text):
-        when = _month_day(match)
-        if when is None or _RANGE_AFTER.match(text[match.end():]):
-            continue
+    for match in DATE_RANGE.finditer(text):
+        when = _this_year(match)
+        if when is None or match.group("range_end"):
+            continue  # no calendar day, a year named, or a range of days: not one event's day
         before = text[:match.start()]
         if re.search(r"\bbetween\s+$", before, re.IGNORECASE):
             continue
@@ -139,27 +130,25 @@ def _dated_event(sentence: str, anchor: tuple[int, int] | None) -> _Event | None
             comma = re.match(r"(?:\s+(?:into|to|and)\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?)?,",
                              after)
             event = capitalise(after[comma.end():].strip()) if comma else text
-            return _Event(when, text, event, sentence, "", _names(text), score=1.0)
+            return _Event(when, text, event, sentence, "", name_words(text), score=1.0)
         if re.search(r"\bon\s+$", before, re.IGNORECASE):
             # "… met in Geneva on January 21." → "… met in Geneva."
             after = text[match.end():]
             event = re.sub(r"\s+on\s+$", "", before) + after
             # A date deep inside a long sentence is seldom what the sentence is about.
             buried = len(before) > 60 and not re.match(r"^[\"'”’)]*[.!?]", after)
-            return _Event(when, text, capitalise(event.strip()), sentence, "", _names(text),
+            return _Event(when, text, capitalise(event.strip()), sentence, "", name_words(text),
                           score=0.0 if buried else 0.5)
     return None
 
 
-def _month_day(match: re.Match[str]) -> tuple[int, int] | None:
-    month = _MONTH_ABBR.get(match.group("month").lower().rstrip(".")[:4]) or \
-        _MONTH_ABBR.get(match.group("month").lower()[:3])
-    day = int(match.group("day"))
-    try:
-        date(2000, month or 0, day)  # a leap year, so February 29 passes
-    except ValueError:
+def _this_year(match: re.Match[str]) -> tuple[int, int] | None:
+    """(month, day) of a date written without a year. A date that names its year ("March 18,
+    2014") is most often background, and month and day alone cannot tell it from this
+    year's."""
+    if date_parts(match)[2] is not None:
         return None
-    return month, day
+    return month_day(match)
 
 
 def _ordinal(by_date: dict[tuple[int, int], Any]):
@@ -185,16 +174,12 @@ def _current_run(ordered: list[tuple[int, int]], key) -> list[tuple[int, int]]:
     return ordered[start:]
 
 
-def _names(text: str) -> set[str]:
-    """Capitalised words after the first: the people, places and bodies a sentence names."""
-    words = re.findall(r"[A-Za-z][\w’'-]*", text)
-    return {w.strip("’'") for w in words[1:] if w[0].isupper() and w not in _NOT_NAMES}
-
-
 def _name_spread(articles: list[Article]) -> dict[str, int]:
     spread: dict[str, int] = {}
     for article in articles:
-        for name in _names(article.title + " " + article.text):
+        # Title and text apart: a title ends no sentence, so the text's first word would not
+        # be seen as the sentence opener it is.
+        for name in name_words(article.title) | name_words(article.text):
             spread[name] = spread.get(name, 0) + 1
     return spread
 

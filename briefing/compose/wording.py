@@ -10,30 +10,13 @@ import numpy as np
 
 from briefing.compose.grouping import Group
 from briefing.records import Sentence
-
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december"]
-
-
-_MONTH_ABBR = {m[:3]: i + 1 for i, m in enumerate(_MONTHS)} | {"sept": 9}
-
-
-_DATE = re.compile(
-    r"\b(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|"
-    r"June?|July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|"
-    r"Dec(?:ember|\.)?)\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!,?\s*\d{3})")
-
-
-_RELATIVE = {
-    "the next day": 1, "the following day": 1, "a day later": 1, "one day later": 1,
-    "two days later": 2, "three days later": 3, "the day before": -1, "a day earlier": -1,
-    "that same day": 0, "the same day": 0, "on the same day": 0, "that day": 0,
-}
-
-
-_RELATIVE_START = re.compile(r"^(" + "|".join(sorted(_RELATIVE, key=len, reverse=True)) +
-                             r"),?\s+", re.IGNORECASE)
-
+from briefing.text.patterns import (
+    DATE,
+    DAYS_AFTER_DATE,
+    DAYS_AFTER_DATE_START,
+    MONTHS,
+    month_day,
+)
 
 _CONNECTIVE = re.compile(
     r"^(however|meanwhile|then|also|still|yet|instead|nevertheless|nonetheless|moreover|"
@@ -47,16 +30,10 @@ _PRONOUN_START = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|the
 
 
 def anchor_date(context: str) -> tuple[int, int] | None:
-    """The last explicit (month, day) in the context sentence."""
-    found = list(_DATE.finditer(context))
-    if not found:
-        return None
-    m = found[-1]
-    month = _MONTH_ABBR.get(m.group("month").lower()[:3])
-    day = int(m.group("day"))
-    if month is None or not 1 <= day <= 31:
-        return None
-    return month, day
+    """The last explicit (month, day) in the context sentence, or None when it names none or
+    the last one is no calendar day."""
+    found = list(DATE.finditer(context))
+    return month_day(found[-1]) if found else None
 
 
 def shift_day(month: int, day: int, days: int) -> tuple[int, int] | None:
@@ -71,7 +48,7 @@ def shift_day(month: int, day: int, days: int) -> tuple[int, int] | None:
 
 def day_label(month: int, day: int) -> str:
     """"January 20"."""
-    return f"{_MONTHS[month - 1].capitalize()} {day}"
+    return f"{MONTHS[month - 1].capitalize()} {day}"
 
 
 def _shift(month: int, day: int, days: int) -> str:
@@ -83,10 +60,10 @@ def make_self_contained(text: str, context: str = "") -> str:
     """Rewrite the start of a sentence so it reads on its own."""
     out = text.strip()
     for _ in range(3):  # "However, the next day, …": peel layers in turn
-        relative = _RELATIVE_START.match(out)
+        relative = DAYS_AFTER_DATE_START.match(out)
         if relative:
             anchor = anchor_date(context)
-            shifted = _shift(*anchor, _RELATIVE[relative.group(1).lower()]) if anchor else ""
+            shifted = _shift(*anchor, DAYS_AFTER_DATE[relative.group(1).lower()]) if anchor else ""
             rest = out[relative.end():]
             out = f"On {shifted}, {rest}" if shifted else capitalise(rest)
             if shifted:
@@ -103,7 +80,7 @@ def make_self_contained(text: str, context: str = "") -> str:
 def dangling_penalty(text: str, context: str = "") -> float:
     """0 when the sentence stands alone; up to 1 when it leans on what came before."""
     stripped = text.strip()
-    relative = _RELATIVE_START.match(stripped)
+    relative = DAYS_AFTER_DATE_START.match(stripped)
     if relative:
         return 0.1 if anchor_date(context) else 0.5
     if _CONNECTIVE.match(stripped):
@@ -135,7 +112,7 @@ def with_context(text: str, context: str) -> str:
 def is_dangling(text: str) -> bool:
     """True when an item text still begins with a reference to something before it."""
     stripped = text.strip()
-    return bool(_RELATIVE_START.match(stripped) or _CONNECTIVE.match(stripped)
+    return bool(DAYS_AFTER_DATE_START.match(stripped) or _CONNECTIVE.match(stripped)
                 or _PRONOUN_START.match(stripped))
 
 

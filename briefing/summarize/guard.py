@@ -30,40 +30,25 @@ from typing import Any
 
 import numpy as np
 
-from briefing.text.patterns import SENTENCE_END
+from briefing.text.patterns import (
+    COMPOUND_NUMBER,
+    DATE_MENTION,
+    DAY_FROM_TODAY,
+    NUMBER,
+    NUMBER_WORD,
+    NUMBER_WORDS,
+    SCALES,
+    SENTENCE_END,
+    WEEKDAY,
+    date_parts,
+    name_spans,
+    name_tokens,
+)
 
 Check = Callable[[str, Sequence[str]], "str | None"]
 Embed = Callable[[Sequence[str]], np.ndarray]
 
 # --- dates ------------------------------------------------------------------------------------
-
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december"]
-_MONTH_NUMBER = {m: i + 1 for i, m in enumerate(_MONTHS)} | {
-    m[:3]: i + 1 for i, m in enumerate(_MONTHS)} | {"sept": 9}
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_RELATIVE_DAYS = ["today", "tonight", "yesterday", "tomorrow"]
-# Month names are matched capitalised only ("march" and "may" are also verbs), and "May" only
-# next to a day or a year.
-_MONTH_NAME = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|June?|July?|"
-               r"Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|"
-               r"Dec(?:ember|\.)?)")
-_DAY = r"[0-3]?\d(?:st|nd|rd|th)?"
-_YEAR = r"(?:1[89]|20|21)\d\d"
-_DATE = re.compile(
-    rf"\b(?:(?P<day1>{_DAY})\s+(?P<month1>{_MONTH_NAME}|May)\b(?:,?\s+(?P<year1>{_YEAR}))?"
-    rf"|(?P<month2>{_MONTH_NAME}|May)\s+(?P<day2>{_DAY})\b(?!\d)(?:,?\s+(?P<year2>{_YEAR}))?"
-    rf"|(?P<month3>{_MONTH_NAME}|May)(?:,?\s+(?P<year3>{_YEAR}))\b"
-    rf"|(?P<month4>{_MONTH_NAME})(?!\w)"
-    rf"|(?P<year5>{_YEAR})(?!\d))")
-_WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in _WEEKDAYS) + r")\b")
-_RELATIVE = re.compile(r"\b(" + "|".join(_RELATIVE_DAYS) + r"|(?:last|next) (?:week|month|year)"
-                       r")\b", re.IGNORECASE)
-
-
-def _month(name: str) -> int:
-    key = name.lower().rstrip(".")
-    return _MONTH_NUMBER.get(key) or _MONTH_NUMBER[key[:3]]
 
 
 def date_mentions(text: str) -> list[tuple[str, tuple]]:
@@ -73,24 +58,18 @@ def date_mentions(text: str) -> list[tuple[str, tuple]]:
     A full date also yields its parts, so "January 20, 2022" in the evidence supports a
     candidate's "January" or "2022" alone."""
     found: list[tuple[str, tuple]] = []
-    for m in _DATE.finditer(text):
+    for m in DATE_MENTION.finditer(text):
         surface = m.group(0)
-        month_name = next((m.group(g) for g in ("month1", "month2", "month3", "month4")
-                           if m.group(g)), None)
-        day = m.group("day1") or m.group("day2")
-        year = m.group("year1") or m.group("year2") or m.group("year3") or m.group("year5")
-        if month_name:
-            month = _month(month_name)
-            if day:
-                day_number = int(re.match(r"\d+", day).group(0))
-                if 1 <= day_number <= 31:
-                    found.append((surface, ("md", month, day_number)))
+        month, day, year = date_parts(m)
+        if month is not None:
+            if day is not None and 1 <= day <= 31:
+                found.append((surface, ("md", month, day)))
             found.append((surface, ("m", month)))
-        if year:
-            found.append((surface, ("y", int(year))))
-    for m in _WEEKDAY.finditer(text):
+        if year is not None:
+            found.append((surface, ("y", year)))
+    for m in WEEKDAY.finditer(text):
         found.append((m.group(0), ("wd", m.group(1).lower())))
-    for m in _RELATIVE.finditer(text):
+    for m in DAY_FROM_TODAY.finditer(text):
         found.append((m.group(0), ("rel", " ".join(m.group(0).lower().split()))))
     return found
 
@@ -113,51 +92,28 @@ def _first_unsupported(kind: str, mentions: Callable[[str], list[tuple[str, Any]
 
 # --- numbers ----------------------------------------------------------------------------------
 
-_NUMBER_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-    "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
-    "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40",
-    "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90",
-    "dozen": "12", "dozens": "dozens", "hundred": "hundred", "hundreds": "hundreds",
-    "thousand": "thousand", "thousands": "thousands", "million": "million",
-    "millions": "millions", "billion": "billion", "billions": "billions",
-    "trillion": "trillion",
-}
-# A scale word changes a figure a thousandfold, so it is a number in its own right; the
-# abbreviations fold into the words.
-_SCALE_SUFFIX = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion",
-                 "b": "billion", "tn": "trillion"}
-_DIGITS = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:(st|nd|rd|th)|(k|m|mn|bn|b|tn)\b)?",
-                     re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z]+")
-_COMPOUND = re.compile(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
-                       r"(one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)
-
-
 def number_mentions(text: str) -> list[tuple[str, str]]:
     """(surface text, canonical form) for every number: "1,200" → "1200", "two" → "2",
     "3.5bn" → "3.5" and "billion"."""
     found: list[tuple[str, str]] = []
-    for m in _DIGITS.finditer(text):
-        digits = m.group(1).rstrip(".,")
+    for m in NUMBER.finditer(text):
+        digits = m.group("numeral")
         # "1,200" is twelve hundred; "3,5" never occurs in English news, so commas are
         # thousands separators.
         canonical = digits.replace(",", "")
         if "." in canonical:  # "2.50" and "2.5" are one figure
             canonical = canonical.rstrip("0").rstrip(".")
         found.append((m.group(0), canonical))
-        if m.group(3):
-            found.append((m.group(0), _SCALE_SUFFIX[m.group(3).lower()]))
-    compounds = list(_COMPOUND.finditer(text))
+        if m.group("scale"):  # a scale changes a figure a thousandfold: a number of its own
+            found.append((m.group(0), SCALES[m.group("scale").lower()][0]))
+    compounds = list(COMPOUND_NUMBER.finditer(text))
     for m in compounds:  # "twenty-two" is 22, not 20 and 2
         tens, units = m.group(1).lower(), m.group(2).lower()
-        found.append((m.group(0), str(int(_NUMBER_WORDS[tens]) + int(_NUMBER_WORDS[units]))))
+        found.append((m.group(0), str(int(NUMBER_WORDS[tens]) + int(NUMBER_WORDS[units]))))
     inside = {i for m in compounds for i in range(m.start(), m.end())}
-    for m in _WORD.finditer(text):
-        word = m.group(0).lower()
-        if word in _NUMBER_WORDS and m.start() not in inside:
-            found.append((m.group(0), _NUMBER_WORDS[word]))
+    for m in NUMBER_WORD.finditer(text):
+        if m.start() not in inside:
+            found.append((m.group(0), NUMBER_WORDS[m.group(1).lower()]))
     return found
 
 
@@ -168,90 +124,6 @@ def check_numbers(candidate: str, evidence: Sequence[str]) -> str | None:
 
 # --- named entities ---------------------------------------------------------------------------
 
-# Initialisms (U.S., U.N.) first, then words; a hyphen or an apostrophe inside a word keeps it
-# whole so possessives can be stripped.
-_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)?")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;][\"'”’)\]]*)[\s\"'“‘(\[]*$")
-# Words that open sentences without naming anything: a capital on them is not a name.
-_FUNCTION_WORDS = set("""
-a about according after again against all also although among an and another any as at
-because before both but by despite during each earlier either even every few finally for
-from further he her here his however i if in instead it its last later many meanwhile more
-most much my neither no nor not now of on once one only or other our over several she since
-so some such than that the their then there these they this those though through thus to
-today tomorrow under unlike until upon we what when where whether which while who whom whose
-why with within without yesterday yet you your
-""".split())
-
-
-# Lower-case words inside a name: "Secretary of State Antony Blinken", "Charles de Gaulle".
-_NAME_CONNECTORS = {"of", "for", "de", "du", "da", "del", "der", "van", "von", "al", "bin",
-                    "ibn", "la", "le"}
-
-
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    norm: str
-    start: int
-    end: int
-
-    @property
-    def capitalised(self) -> bool:
-        return self.text[:1].isupper()
-
-
-def _norm(word: str) -> str:
-    word = word.replace("’", "'")
-    if word.lower().endswith("'s"):
-        word = word[:-2]
-    return word.replace(".", "").lower()
-
-
-def _tokens(text: str) -> list[_Token]:
-    return [_Token(m.group(0), _norm(m.group(0)), m.start(), m.end())
-            for m in _TOKEN.finditer(text)]
-
-
-def name_spans(text: str, *, trim_openers: bool,
-               lowercase_words: frozenset[str] | set[str] = frozenset()) -> list[list[_Token]]:
-    """Runs of capitalised words joined only by spaces or hyphens ("Antony Blinken",
-    "Jean-Yves Le Drian"). With ``trim_openers``, a sentence's first word is left out when it
-    is a function word or a word the evidence uses in lower case: "The" and "Talks" are
-    capitalised by position, not because they name something."""
-    spans: list[list[_Token]] = []
-    current: list[_Token] = []
-    tokens = _tokens(text)
-    bridge_end: int | None = None  # end of a connector ("of") that may continue the run
-    for i, token in enumerate(tokens):
-        if not token.capitalised or token.text == "I":
-            following = tokens[i + 1] if i + 1 < len(tokens) else None
-            bridges = (current and token.norm in _NAME_CONNECTORS and following is not None
-                       and following.capitalised and _joins(text, current[-1].end, token.start)
-                       and _joins(text, token.end, following.start))
-            bridge_end = token.end if bridges else None
-            if not bridges:
-                current = []
-            continue
-        last_end = bridge_end if bridge_end is not None else (current[-1].end if current else None)
-        bridge_end = None
-        if current and last_end is not None and _joins(text, last_end, token.start):
-            current.append(token)
-            continue
-        opens_sentence = _SENTENCE_START.search(text[:token.start]) is not None
-        if trim_openers and opens_sentence and (
-                token.norm in _FUNCTION_WORDS or token.norm in lowercase_words):
-            current = []  # "The United States": the name starts after the opener
-            continue
-        current = [token]
-        spans.append(current)
-    return spans
-
-
-def _joins(text: str, end: int, start: int) -> bool:
-    return re.fullmatch(r"[ \t-]+", text[end:start]) is not None
-
-
 def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
     it = iter(haystack)
     return all(word in it for word in needle)
@@ -260,7 +132,7 @@ def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
 def check_entities(candidate: str, evidence: Sequence[str]) -> str | None:
     """Every name in the candidate is a name of the evidence, its words in the same order
     within one name there."""
-    lowercase = {t.norm for text in evidence for t in _tokens(text) if not t.capitalised}
+    lowercase = {t.norm for text in evidence for t in name_tokens(text) if not t.capitalised}
     known = [[t.norm for t in span] for text in evidence
              for span in name_spans(text, trim_openers=False)]
     for span in name_spans(candidate, trim_openers=True, lowercase_words=lowercase):

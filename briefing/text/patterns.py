@@ -1,14 +1,318 @@
 """The text patterns several stages share, each written once.
 
-Cleaning, sentence splitting, wording, key figures, the timeline and the abstractive guard all
-need to know where a sentence ends, what a date or a number looks like, and which words are
-names. A rule changed here changes for all of them.
+Cleaning, sentence splitting, wording, key figures, the timeline, ranking and the abstractive
+guard all need to know where a sentence ends, what a date or a number looks like, and which
+words are names. A rule changed here changes for all of them.
+
+Patterns that differ between callers are derived from one base here and named for what they
+match: ``DATE`` (a day of a month) → ``DATE_RANGE`` (with the end of a range of days) and
+``DATE_MENTION`` (any date expression, down to a bare year); ``NUMERAL`` (digits read whole)
+→ ``NUMBER`` (a number mention) and ``AMOUNT`` (a quantity with its qualifier, currency,
+scale and percent sign).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
+
+# --- sentences --------------------------------------------------------------------------------
 
 # A sentence (or a paragraph) that ends like one: . ! ? or … with any closing quotes or
 # brackets after it.
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+# --- months, weekdays, days -------------------------------------------------------------------
+
+# Month names in calendar order, lower case: a month's number is its index plus one.
+MONTHS: tuple[str, ...] = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december")
+
+# The abbreviations news writes for months ("Jan", "Sept"). "may" is a full name, not an
+# abbreviation: a sentence that ends "in May." must still end there.
+MONTH_ABBREVIATIONS: frozenset[str] = frozenset(
+    {m[:3] for m in MONTHS if len(m) > 3} | {"sept"})
+
+# Every lower-case month name or abbreviation → month number ("march" → 3, "sept" → 9).
+MONTH_NUMBER: dict[str, int] = {m: i + 1 for i, m in enumerate(MONTHS)} | {
+    m[:3]: i + 1 for i, m in enumerate(MONTHS)} | {"sept": 9}
+
+WEEKDAYS: tuple[str, ...] = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# Words that name a day of the calendar, not a person or a place: the timeline leaves them
+# out when it compares which names two sentences share.
+CALENDAR_WORDS: frozenset[str] = frozenset(MONTH_NUMBER) | frozenset(WEEKDAYS)
+
+# A month as written in text, capitalised only ("march" and "may" are also verbs), full or
+# abbreviated with or without the point. "May" is left out here: alone it is as often a verb
+# opening a sentence or a surname, so it counts as a month only next to a day or a year.
+_MONTH_NOT_MAY = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|June?|"
+                  r"July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|"
+                  r"Dec(?:ember|\.)?)")
+_MONTH = rf"(?:{_MONTH_NOT_MAY}|May)"
+# A day of the month: one or two digits with any ordinal suffix, never the start of a longer
+# number ("May 5,000 people" names no day) nor of a word.
+_DAY = r"[0-3]?\d"
+_DAY_END = r"(?:st|nd|rd|th)?(?!\w)(?![.,]\d)"
+_YEAR = r"(?:1[89]|20|21)\d\d(?!\d)"
+
+# A year as news writes one: four digits from 1800 to 2199, no comma. Key figures do not
+# count a bare one ("in 2021"); the guard compares it as a date.
+YEAR = re.compile(_YEAR)
+
+# A month as a word of its own, May included: what ranking counts as a date a sentence names.
+MONTH = re.compile(rf"\b{_MONTH}(?!\w)")
+
+# A day of a month, month first ("January 21", "Sept. 11th", "January 21, 2022") or day first
+# ("21 January", "5 May 2022"), with the year when one follows. Read the parts with
+# ``date_parts`` or ``month_day``: each form has its own group names (``month``, ``day``,
+# ``year`` and ``month_dm``, ``day_dm``, ``year_dm``).
+_DATE = (rf"(?<![\d.,])\b(?P<day_dm>{_DAY}){_DAY_END}\s+(?P<month_dm>{_MONTH})(?!\w)"
+         rf"(?:,?\s+(?P<year_dm>{_YEAR}))?"
+         rf"|\b(?P<month>{_MONTH})\s+(?P<day>{_DAY}){_DAY_END}(?:,?\s+(?P<year>{_YEAR}))?")
+DATE = re.compile(_DATE)
+
+# A date that opens a range of days ("January 20 to 22", "January 20-22"): key figures blank
+# the whole range so that its end is not read as a count, the timeline does not take a range
+# for the day of one event. The range end is the ``range_end`` group.
+DATE_RANGE = re.compile(rf"(?:{_DATE})(?P<range_end>\s*(?:and|to|through|until|-|–|—)\s*"
+                        rf"\d{{1,2}}\b)?")
+
+# Any date expression the abstractive guard compares: a day of a month (``DATE``), a month
+# with a year ("January 2022"), a month alone (not "May"), or a year alone.
+DATE_MENTION = re.compile(
+    rf"{_DATE}|\b(?P<month_my>{_MONTH}),?\s+(?P<year_my>{_YEAR})\b"
+    rf"|\b(?P<month_only>{_MONTH_NOT_MAY})(?!\w)|\b(?P<year_only>{_YEAR})")
+
+# A weekday named in full and capitalised ("Friday").
+WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in WEEKDAYS) + r")\b")
+
+# A day named from the day of writing ("yesterday", "next week"): the guard checks that a
+# generated text keeps exactly the one its evidence used.
+DAY_FROM_TODAY = re.compile(r"\b(today|tonight|yesterday|tomorrow|(?:last|next) (?:week|month|"
+                            r"year))\b", re.IGNORECASE)
+
+# A day named from a date told just before ("The next day, …") → how many days after that
+# date it is. Wording writes the date in; the timeline dates the event by it.
+DAYS_AFTER_DATE: dict[str, int] = {
+    "the next day": 1, "the following day": 1, "a day later": 1, "one day later": 1,
+    "two days later": 2, "three days later": 3, "the day before": -1, "a day earlier": -1,
+    "that same day": 0, "the same day": 0, "on the same day": 0, "that day": 0,
+}
+
+# A sentence that opens with one of ``DAYS_AFTER_DATE`` (longest first, so "on the same day"
+# is not read as "the same day"); group 1 is the phrase.
+DAYS_AFTER_DATE_START = re.compile(
+    r"^(" + "|".join(sorted(DAYS_AFTER_DATE, key=len, reverse=True)) + r"),?\s+",
+    re.IGNORECASE)
+
+# A time of day ("9am", "10:30 p.m."), never the start of a word ("10 amphibious vehicles").
+CLOCK_TIME = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)", re.IGNORECASE)
+
+
+def month_number(name: str) -> int | None:
+    """The number of a month name or abbreviation as written ("Sept." → 9, "June" → 6)."""
+    key = name.lower().rstrip(".")
+    return MONTH_NUMBER.get(key) or MONTH_NUMBER.get(key[:3])
+
+
+def date_parts(match: re.Match[str]) -> tuple[int | None, int | None, int | None]:
+    """(month, day, year) of a ``DATE``, ``DATE_RANGE`` or ``DATE_MENTION`` match, None for a
+    part it does not name. The day is as written (it may be 0 or 39); see ``month_day``."""
+    groups = match.groupdict()
+
+    def part(name: str) -> str | None:
+        return next((v for k, v in groups.items() if k.startswith(name) and v), None)
+
+    month, day, year = part("month"), part("day"), part("year")
+    return (month_number(month) if month else None, int(day) if day else None,
+            int(year) if year else None)
+
+
+def month_day(match: re.Match[str]) -> tuple[int, int] | None:
+    """(month, day) of a date match, or None when it names no day a calendar has (a leap
+    year's, so February 29 passes)."""
+    month, day, _ = date_parts(match)
+    if month is None or day is None:
+        return None
+    try:
+        date(2000, month, day)
+    except ValueError:
+        return None
+    return month, day
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+# A number in digits, read whole: digit groups joined by commas or points ("7", "1,200",
+# "3.5", "20.01.2022"). Read whole so that no caller takes a part of it for a number.
+NUMERAL = r"\d+(?:[.,]\d+)*"
+
+# Scale words and the abbreviations news uses for them → (word, factor). A scale word
+# changes a figure a thousandfold, so "$3bn" and "$3 billion" are one figure.
+SCALES: dict[str, tuple[str, float]] = {
+    "thousand": ("thousand", 1e3), "k": ("thousand", 1e3),
+    "million": ("million", 1e6), "m": ("million", 1e6), "mn": ("million", 1e6),
+    "billion": ("billion", 1e9), "bn": ("billion", 1e9), "b": ("billion", 1e9),
+    "trillion": ("trillion", 1e12), "tn": ("trillion", 1e12),
+}
+
+# A number mention in digits, not inside a word or after a point ("C17", "v1.5" are names):
+# the ``numeral``, then an ordinal suffix (``ordinal``) or a scale abbreviation written on
+# (``scale``: "3.5bn", "20k"). The guard compares these; ranking counts them.
+NUMBER = re.compile(rf"(?<![\w.])(?P<numeral>{NUMERAL})(?:(?P<ordinal>st|nd|rd|th)|"
+                    rf"(?P<scale>k|m|mn|bn|b|tn)\b)?", re.IGNORECASE)
+
+# Words that make a number approximate or a bound ("nearly 2,000"): part of a key figure.
+QUALIFIERS: tuple[str, ...] = (
+    "nearly", "almost", "about", "around", "approximately", "roughly", "some", "over",
+    "more than", "fewer than", "less than", "at least", "up to", "as many as")
+
+# A quantity as a key figure states it: an optional qualifier (``qual``), currency sign
+# (``currency``), the number (``value``), a scale (``scale``: "million", "bn", "m") and a
+# percent sign or word (``percent``). The value is a whole ``NUMERAL``; read it with
+# ``numeral_value``, which refuses "20.01.2022".
+AMOUNT = re.compile(
+    r"(?P<qual>\b(?:" + "|".join(q.replace(" ", r"\s+") for q in QUALIFIERS) + r")\s+)?"
+    r"(?P<currency>[$€£])?"
+    rf"(?P<value>{NUMERAL})"
+    r"(?:\s?(?P<scale>million|billion|trillion|bn|m)\b)?"
+    r"(?P<percent>\s?%|\s(?:per\s?cent|percent)\b)?",
+    re.IGNORECASE)
+
+# A numeral that is one quantity: commas between groups of three, at most one decimal point.
+_QUANTITY = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+
+
+def numeral_value(numeral: str) -> float | None:
+    """The value of a ``NUMERAL`` ("1,200" → 1200.0), or None when it is not one quantity
+    ("20.01.2022", "1,2345")."""
+    if not _QUANTITY.fullmatch(numeral):
+        return None
+    return float(numeral.replace(",", ""))
+
+
+# Number words → their digits, or the scale word itself ("hundreds" is a number, but no one
+# figure): the guard reads "two hundred" and "200" alike through these.
+NUMBER_WORDS: dict[str, str] = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
+    "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40",
+    "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90",
+    "dozen": "12", "dozens": "dozens", "hundred": "hundred", "hundreds": "hundreds",
+    "thousand": "thousand", "thousands": "thousands", "million": "million",
+    "millions": "millions", "billion": "billion", "billions": "billions",
+    "trillion": "trillion",
+}
+
+# A number word of its own ("three", "Dozens"); group 1 is the word.
+NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+# A compound number word ("twenty-two", "thirty one"): tens in group 1, units in group 2.
+COMPOUND_NUMBER = re.compile(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
+                             r"(one|two|three|four|five|six|seven|eight|nine)\b",
+                             re.IGNORECASE)
+
+# --- names ------------------------------------------------------------------------------------
+
+# A word as the name finder reads it: initialisms (U.S., U.N.) first, then words; an
+# apostrophe inside a word keeps it whole so a possessive can be stripped.
+_NAME_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+# The text before a word that opens a sentence: nothing, or a sentence end or colon, with any
+# quotes or brackets.
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;][\"'”’)\]]*)[\s\"'“‘(\[]*$")
+
+# Words that open sentences without naming anything: a capital on them is not a name.
+FUNCTION_WORDS: frozenset[str] = frozenset("""
+a about according after again against all also although among an and another any as at
+because before both but by despite during each earlier either even every few finally for
+from further he her here his however i if in instead it its last later many meanwhile more
+most much my neither no nor not now of on once one only or other our over several she since
+so some such than that the their then there these they this those though through thus to
+today tomorrow under unlike until upon we what when where whether which while who whom whose
+why with within without yesterday yet you your
+""".split())
+
+# Lower-case words inside a name: "Secretary of State Antony Blinken", "Charles de Gaulle".
+NAME_CONNECTORS: frozenset[str] = frozenset(
+    {"of", "for", "de", "du", "da", "del", "der", "van", "von", "al", "bin", "ibn", "la", "le"})
+
+
+@dataclass(frozen=True)
+class NameToken:
+    """A word of a text with its offsets, and the form names are compared in (``norm``)."""
+
+    text: str
+    norm: str  # lower case, without points or a possessive 's: "U.S." → "us"
+    start: int
+    end: int
+
+    @property
+    def capitalised(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def _norm(word: str) -> str:
+    word = word.replace("’", "'")
+    if word.lower().endswith("'s"):
+        word = word[:-2]
+    return word.replace(".", "").lower()
+
+
+def name_tokens(text: str) -> list[NameToken]:
+    """The words of a text, each with its offsets and compared form."""
+    return [NameToken(m.group(0), _norm(m.group(0)), m.start(), m.end())
+            for m in _NAME_TOKEN.finditer(text)]
+
+
+def _joins(text: str, end: int, start: int) -> bool:
+    return re.fullmatch(r"[ \t-]+", text[end:start]) is not None
+
+
+def name_spans(text: str, *, trim_openers: bool,
+               lowercase_words: frozenset[str] | set[str] = frozenset()
+               ) -> list[list[NameToken]]:
+    """Runs of capitalised words joined only by spaces or hyphens ("Antony Blinken",
+    "Jean-Yves Le Drian"), and by a connector between two of them ("Secretary of State").
+    With ``trim_openers``, a sentence's first word is left out when it is a function word or
+    one of ``lowercase_words``: "The" and "Talks" are capitalised by position, not because
+    they name something."""
+    spans: list[list[NameToken]] = []
+    current: list[NameToken] = []
+    tokens = name_tokens(text)
+    bridge_end: int | None = None  # end of a connector ("of") that may continue the run
+    for i, token in enumerate(tokens):
+        if not token.capitalised or token.text == "I":
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            bridges = (current and token.norm in NAME_CONNECTORS and following is not None
+                       and following.capitalised and _joins(text, current[-1].end, token.start)
+                       and _joins(text, token.end, following.start))
+            bridge_end = token.end if bridges else None
+            if not bridges:
+                current = []
+            continue
+        last_end = bridge_end if bridge_end is not None else (current[-1].end if current else None)
+        bridge_end = None
+        if current and last_end is not None and _joins(text, last_end, token.start):
+            current.append(token)
+            continue
+        opens_sentence = _SENTENCE_OPENING.search(text[:token.start]) is not None
+        if trim_openers and opens_sentence and (
+                token.norm in FUNCTION_WORDS or token.norm in lowercase_words):
+            current = []  # "The United States": the name starts after the opener
+            continue
+        current = [token]
+        spans.append(current)
+    return spans
+
+
+def name_words(text: str) -> set[str]:
+    """The words of the names a text mentions, in compared form, sentence openers and calendar
+    words (months, weekdays) left out: which people, places and bodies two texts share."""
+    return {t.norm for span in name_spans(text, trim_openers=True) for t in span
+            if t.norm not in CALENDAR_WORDS}

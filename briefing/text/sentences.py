@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from briefing.records import Article, Sentence
-from briefing.text.patterns import SENTENCE_END
+from briefing.text.patterns import MONTH_ABBREVIATIONS, SENTENCE_END
 
 MIN_SENTENCE_WORDS = 6
 
@@ -13,10 +13,10 @@ MIN_SENTENCE_WORDS = 6
 MAX_SENTENCE_WORDS = 80
 
 
-_ABBREVIATIONS = {
+# Words written with a point that ends no sentence ("Mr. Smith", "Jan. 5", "the U.S. said").
+_ABBREVIATIONS = MONTH_ABBREVIATIONS | {
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "gen", "lt", "col", "capt", "sgt", "maj",
     "adm", "sen", "rep", "gov", "pres", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun", "approx", "est", "dept",
     "univ", "fig", "al", "e.g", "i.e", "u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "ft", "mt",
 }
@@ -25,8 +25,6 @@ _ABBREVIATIONS = {
 # A sentence ends at . ! ? (with closing quotes or brackets) before white space and a capital,
 # a digit or an opening quote.
 _BOUNDARY = re.compile(r"([.!?…][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-
-
 
 
 def split_sentences(paragraph: str) -> list[str]:
