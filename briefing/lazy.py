@@ -13,13 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 
-def lazy_exports(package: str, names: dict[str, str]) -> Callable[[str], Any]:
-    """A module ``__getattr__`` (PEP 562) resolving ``name`` from ``package.<names[name]>``."""
+def lazy_exports(package: str, modules: dict[str, str]
+                 ) -> tuple[list[str], Callable[[str], Any]]:
+    """``__all__`` and a module ``__getattr__`` (PEP 562) for ``package``, from
+    ``{module: "name name …"}``: each name is imported from ``package.module`` on first use."""
+    where = {name: module for module, names in modules.items() for name in names.split()}
 
     def __getattr__(name: str) -> Any:
-        module = names.get(name)
+        module = where.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         return getattr(importlib.import_module(f"{package}.{module}"), name)
 
-    return __getattr__
+    return sorted(where), __getattr__

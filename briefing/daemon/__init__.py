@@ -7,11 +7,7 @@ on a fake clock (``briefing.clock``) in tests.
 
 from briefing.lazy import lazy_exports
 
-_EXPORTS = {
-    "due_jobs": "scheduler",
-    "missed_fire": "scheduler",
-    "parse_cron": "cron",
-    "run_daemon": "scheduler",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__, __getattr__ = lazy_exports(__name__, {
+    "scheduler": "due_jobs missed_fire run_daemon",
+    "cron": "parse_cron",
+})

@@ -26,14 +26,9 @@ the same bytes with the same Message-ID.
 
 from briefing.lazy import lazy_exports
 
-_EXPORTS = {
-    "build_message": "message",
-    "queue_briefing": "outbox",
-    "retry_delay": "outbox",
-    "retry_outbox": "commands",
-    "send_command": "commands",
-    "send_queued": "outbox",
-    "smtp_send": "smtp",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__, __getattr__ = lazy_exports(__name__, {
+    "message": "build_message",
+    "outbox": "queue_briefing retry_delay send_queued",
+    "commands": "retry_outbox send_command",
+    "smtp": "smtp_send",
+})

@@ -11,19 +11,13 @@ nothing from the network.
 
 from briefing.lazy import lazy_exports
 
-_EXPORTS = {
-    "FORMATS": "writer",
-    "TemplateRenderError": "templates",
-    "render_email_html": "email_html",
-    "render_html": "html",
-    "render_json": "writer",
-    "render_markdown": "markdown",
-    "render_pdf": "pdf",
-    "render_template": "templates",
-    "render_text": "text",
-    "template_environment": "templates",
-    "write_archive": "archive",
-    "write_briefing": "writer",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__, __getattr__ = lazy_exports(__name__, {
+    "writer": "FORMATS render_json write_briefing",
+    "templates": "TemplateRenderError render_template template_environment",
+    "email_html": "render_email_html",
+    "html": "render_html",
+    "markdown": "render_markdown",
+    "pdf": "render_pdf",
+    "text": "render_text",
+    "archive": "write_archive",
+})

@@ -15,15 +15,9 @@ path source and ``SourceStatus`` at the end of a network source.
 
 from briefing.lazy import lazy_exports
 
-_EXPORTS = {
-    "FileDone": "records",
-    "SourceResult": "records",
-    "SourceStatus": "records",
-    "iter_path": "files",
-    "iter_source": "kinds",
-    "json_documents": "files",
-    "source_from_cli": "kinds",
-    "source_report": "report",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__, __getattr__ = lazy_exports(__name__, {
+    "records": "FileDone SourceResult SourceStatus",
+    "files": "iter_path json_documents",
+    "kinds": "iter_source source_from_cli",
+    "report": "source_report",
+})

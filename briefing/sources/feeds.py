@@ -45,13 +45,8 @@ _FEED_VERSION = re.compile(r"^(rss|atom)")
 _TRUNCATED = ("no element found", "unclosed token", "unclosed cdata section")
 
 
-def read_feed_source(source: Source, settings: Settings, store: Any = None,
-                     known: Any = None) -> Iterator[SourceResult]:
-    """The reader of ``feed:`` sources (see ``kinds.READERS``)."""
-    yield from iter_feed(source, settings, store)
-
-
-def iter_feed(source: Source, settings: Settings, store: Any = None) -> Iterator[SourceResult]:
+def iter_feed(source: Source, settings: Settings, store: Any = None,
+              known: Any = None) -> Iterator[SourceResult]:
     """The entries of a ``feed:`` source, then its SourceStatus."""
     result = fetch_changed(source, settings, store, FEED_ACCEPT)
     if not isinstance(result, FetchResult):

@@ -19,16 +19,18 @@ def source_from_cli(value: str, base: Path) -> Source:
     if "://" in value:
         return Source(kind="url", target=value)
     path = Path(value)
-    return Source(kind="path", target=str(path if path.is_absolute() else (base / path).resolve()))
+    return Source(kind="path",
+                  target=str(path if path.is_absolute() else (base / path).resolve()))
 
 
 # kind -> "module:function" of its reader. A reader takes (source, settings, store, known)
-# and yields SourceResults. Modules load on first use: feeds and pages pull in feedparser,
-# trafilatura and httpx, which a run over folders alone never needs.
+# and yields SourceResults (``known`` matters to path sources only). Modules load on first
+# use: feeds and pages pull in feedparser, trafilatura and httpx, which a run over folders
+# alone never needs.
 READERS: dict[str, str] = {
     "path": "briefing.sources.files:read_path_source",
-    "feed": "briefing.sources.feeds:read_feed_source",
-    "url": "briefing.sources.urls:read_url_source",
+    "feed": "briefing.sources.feeds:iter_feed",
+    "url": "briefing.sources.urls:iter_page",
 }
 
 

@@ -16,13 +16,8 @@ from briefing.sources.pages import PAGE_ACCEPT, page_document
 from briefing.sources.records import SourceResult, SourceStatus
 
 
-def read_url_source(source: Source, settings: Settings, store: Any = None,
-                    known: Any = None) -> Iterator[SourceResult]:
-    """The reader of ``url:`` sources (see ``kinds.READERS``)."""
-    yield from iter_page(source, settings, store)
-
-
-def iter_page(source: Source, settings: Settings, store: Any = None) -> Iterator[SourceResult]:
+def iter_page(source: Source, settings: Settings, store: Any = None,
+              known: Any = None) -> Iterator[SourceResult]:
     """A ``url:`` source: one article page (or, if the URL serves a feed, its entries)."""
     result = fetch_changed(source, settings, store, PAGE_ACCEPT)
     if not isinstance(result, FetchResult):

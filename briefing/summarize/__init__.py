@@ -8,15 +8,8 @@ Summarizers are picked by name from ``summarizers.SUMMARIZERS``.
 
 from briefing.lazy import lazy_exports
 
-_EXPORTS = {
-    "SUMMARIZERS": "summarizers",
-    "Summarizer": "summarizers",
-    "apply_summarizer": "summarizers",
-    "check_model": "summarizers",
-    "check_text": "guard",
-    "get_summarizer": "summarizers",
-    "review": "guard",
-    "summarizer_stats": "summarizers",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__, __getattr__ = lazy_exports(__name__, {
+    "summarizers": "SUMMARIZERS Summarizer apply_summarizer check_model get_summarizer "
+                   "summarizer_stats",
+    "guard": "check_text review",
+})

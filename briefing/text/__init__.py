@@ -13,15 +13,9 @@ site junk removed; or an ``InputError`` saying why the document cannot be used.
 
 from briefing.lazy import lazy_exports
 
-_EXPORTS = {
-    "article_sentences": "sentences",
-    "clean_document": "clean",
-    "content_id": "clean",
-    "decode_bytes": "repair",
-    "detect_language": "language",
-    "language_name": "language",
-    "repair_text": "repair",
-    "split_sentences": "sentences",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__, __getattr__ = lazy_exports(__name__, {
+    "sentences": "article_sentences split_sentences",
+    "clean": "clean_document content_id",
+    "repair": "decode_bytes repair_text",
+    "language": "detect_language language_name",
+})
