@@ -52,6 +52,12 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
             settings: Settings, theme_index: ThemeIndex | None,
             weights: Weights | None = None) -> tuple[list[Section], list[Item]]:
     """Return the sections (in config order, catch-all last) and the top lines."""
+    # Composition is story-based (briefing.stories); the fact-level steps below are the
+    # building blocks it uses, and what a caller passing the old Weights still gets.
+    if weights is None or not isinstance(weights, Weights):
+        from briefing.stories import compose_stories
+
+        return compose_stories(articles, sentences, embeddings, settings, theme_index, weights)
     if not sentences:
         return [], []
     by_id = {a.id: a for a in articles}

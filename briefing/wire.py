@@ -21,6 +21,8 @@ import re
 # A place as datelines write it: a capitalised word or initials ("MOSCOW", "R.I.",
 # "St. Louis", "Los Angeles"), a few of them at most.
 _PLACE = r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}"
+# A region some agencies put in brackets after the city ("ISTANBUL (Turkey), …"), optional.
+_REGION = r"(?: \([A-Z][\w.'’ -]{1,30}\))?"
 # The date some agencies put after the place ("August 20", "Aug. 20", "Jan 5"), optional.
 _DATE = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2}"
          r"(?:,? \d{4})?")
@@ -34,7 +36,8 @@ _DASH = r"(?:-{1,3}|—|–|_)"
 # Dateline with an upper-case city ("MOSCOW (AP) --", "IZMIT, Turkey _", "PARIS, Aug. 15
 # (Xinhua) --"): the capitals alone mark it as a dateline, so no agency tag is needed.
 _DATELINE_CAPS = re.compile(
-    rf"^[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){{0,3}}(?:, {_PLACE}){{0,2}}(?:, {_DATE})?"
+    rf"^[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){{0,3}}{_REGION}(?:, {_PLACE}){{0,2}}"
+    rf"(?:, {_DATE})?"
     rf"(?: ?{_AGENCY})? ?{_DASH} +(?=\S)")
 # Dateline with an ordinary-case place ("Moscow, Aug 20 (Reuters) -"): only the agency tag
 # followed by a dash tells it apart from a sentence that starts with a place name, so the

@@ -1,0 +1,53 @@
+"""Wording for story leads and facts: the cleanest self-contained sentence of a fact.
+
+``briefing.compose.wording_quality`` already rejects quotes without their speaker, first
+person, unbalanced quotes and leading pronouns. News copy has more lines that cannot stand
+alone, each rejected here for the reason given beside its pattern.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from briefing.compose import Group, wording_quality
+from briefing.models import Sentence
+from briefing.rewrite import make_self_contained
+
+# Transcript and Q&A lines: "Q: …", "SMITH: …", "Reporter: …" — a speaker label, no context.
+_SPEAKER_LABEL = re.compile(r"^(Q|A|[A-Z][A-Za-z.'’-]*(?: [A-Z][A-Za-z.'’-]*){0,2})\s?:\s")
+# Fact-box and timeline entries: "-- Aug. 3: …", "*DEAD: …", "- Monday: …": a list line, read
+# only under its header.
+_LIST_ENTRY = re.compile(r"^([-*•–—]+\s*|\d+[.)]\s+)")
+# Teasers and cross-references: they point at another piece instead of saying something.
+_TEASER = re.compile(r"^(here['’]s|here is|here are|this is|find out|learn|see|watch|read|"
+                     r"click|a look at|a (brief )?(chronology|timeline|summary) of|"
+                     r"what (we|you) know|everything (we|you) know)\b", re.IGNORECASE)
+
+
+def standalone_quality(sentence: Sentence) -> float:
+    """``wording_quality`` plus the news-specific rejections; <= -1 means unusable."""
+    text = sentence.text
+    if _SPEAKER_LABEL.match(text) or _LIST_ENTRY.match(text) or _TEASER.match(text):
+        return -1.0
+    return wording_quality(sentence)
+
+
+def choose_lead_wording(group: Group, sentences: list[Sentence], embeddings: np.ndarray,
+                        opening_bonus: float = 0.3) -> None:
+    """Set the group's wording: the usable member closest to the group's centroid, with a
+    small bonus for an article's opening sentence (wire leads are written to stand alone)."""
+    best, best_value = -1, -math.inf
+    for m in group.members:
+        quality = standalone_quality(sentences[m])
+        if quality <= -1.0:
+            continue
+        value = (quality + 1.5 * float(embeddings[m] @ group.centroid)
+                 + (opening_bonus if sentences[m].position == 0 else 0.0))
+        if value > best_value:
+            best, best_value = m, value
+    group.best = best
+    group.text = make_self_contained(sentences[best].text, sentences[best].context) \
+        if best >= 0 else ""
