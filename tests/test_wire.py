@@ -20,6 +20,7 @@ from briefing.wire import clean_wire_text, is_wire_note, strip_dateline, strip_w
     "Oslo (Reuters) - The ferry docked late.",
     "Bergen, Norway (CoastNewsNow) - The ferry docked late.",
     "(AP) -- The ferry docked late.",
+    "BRUGES (Belgium), May 4 (Xinhua) -- The ferry docked late.",
 ])
 def test_datelines_of_any_place_and_agency_are_removed(text):
     assert strip_dateline(text) == "The ferry docked late."
