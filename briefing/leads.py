@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date, timedelta
 
 import numpy as np
 
 from briefing.compose import Group, wording_quality
 from briefing.models import Sentence
-from briefing.rewrite import make_self_contained
+from briefing.rewrite import _DATE, day_label, make_self_contained
 
 # Transcript and Q&A lines: "Q: …", "SMITH: …", "Reporter: …" — a speaker label, no context.
 _SPEAKER_LABEL = re.compile(r"^(Q|A|[A-Z][A-Za-z.'’-]*(?: [A-Z][A-Za-z.'’-]*){0,2})\s?:\s")
@@ -51,3 +52,30 @@ def choose_lead_wording(group: Group, sentences: list[Sentence], embeddings: np.
     group.best = best
     group.text = make_self_contained(sentences[best].text, sentences[best].context) \
         if best >= 0 else ""
+
+
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# A bare weekday ("killed on Wednesday", "said Tuesday"), not one already dated
+# ("Wednesday, January 26") nor part of a name ("Good Friday", "Black Monday").
+_BARE_WEEKDAY = re.compile(r"(?<!Good )(?<!Black )\b(" + "|".join(_WEEKDAYS) + r")\b(?![,]? "
+                           r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)")
+
+
+def resolve_weekday(text: str, published: str | None) -> str:
+    """"… said Wednesday" in an article published on 2005-01-27 becomes "… said Wednesday
+    (January 26)": a briefing read days later, citing several articles, cannot lean on the
+    reader knowing which Wednesday. News reports a weekday in the past week, so it is the
+    latest such day on or before publication. Left alone when the sentence already has a
+    month and day, or the article's date is unknown."""
+    if not published or _DATE.search(text):
+        return text
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return text
+    match = _BARE_WEEKDAY.search(text)
+    if not match:
+        return text
+    back = (day.weekday() - _WEEKDAYS.index(match.group(1))) % 7
+    when = day - timedelta(days=back)
+    return f"{text[:match.end()]} ({day_label(when.month, when.day)}){text[match.end():]}"

@@ -66,3 +66,16 @@ def test_facts_survive_the_json_round_trip():
     data = briefing.to_json()
     assert data["sections"][0]["items"][0]["facts"] == [fact.to_json()]
     assert Briefing.from_json(data).sections[0].items[0].facts == [fact]
+
+
+def test_bare_weekdays_are_dated_from_the_article():
+    from briefing.leads import resolve_weekday
+
+    assert resolve_weekday("Two ferries collided Wednesday off Bergen.", "2026-01-29") == \
+        "Two ferries collided Wednesday (January 28) off Bergen."
+    assert resolve_weekday("Two ferries collided Thursday.", "2026-01-29T08:00") == \
+        "Two ferries collided Thursday (January 29)."
+    assert resolve_weekday("On Wednesday, January 28 two ferries collided.", "2026-01-29") == \
+        "On Wednesday, January 28 two ferries collided."
+    assert resolve_weekday("Two ferries collided Wednesday.", None) == \
+        "Two ferries collided Wednesday."
