@@ -371,6 +371,12 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     lengths = np.array([len(ln.fact.text.split()) for ln in lines])
     closeness = np.zeros(len(lines), dtype=np.float32)
     open_ = np.ones(len(lines), dtype=bool)
+    # Per line: is it a lead candidate, and which story (index) it belongs to. A story's lead
+    # candidates are consecutive, best first, so the first open one is the story's pick.
+    is_lead = np.array([ln.is_lead for ln in lines])
+    story_index = {id(story): n for n, story in enumerate(stories)}
+    owner = np.array([story_index[id(ln.story)] for ln in lines])
+    started_mask = np.zeros(len(stories), dtype=bool)
     started: dict[int, list[Group]] = {}  # id(story) -> chosen lines, lead first
     order: list[Story] = []
     words = 0
@@ -378,14 +384,11 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     def eligible() -> np.ndarray:
         open_[lengths > budget_words - words] = False
         open_[closeness >= redundancy_cutoff] = False
-        first_lead: set[int] = set()  # id(story) whose first open candidate is found
-        ready = np.zeros(len(lines), dtype=bool)
-        for k, ln in enumerate(lines):
-            if not ln.is_lead:
-                ready[k] = id(ln.story) in started
-            elif open_[k] and id(ln.story) not in first_lead:
-                ready[k] = True
-                first_lead.add(id(ln.story))
+        ready = ~is_lead & started_mask[owner]
+        leads = np.flatnonzero(open_ & is_lead)
+        if leads.size:
+            _, first = np.unique(owner[leads], return_index=True)
+            ready[leads[first]] = True
         return open_ & ready
 
     def take(k: int) -> None:
@@ -393,16 +396,14 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         line = lines[k]
         if line.is_lead:
             started[id(line.story)] = [line.fact]
+            started_mask[owner[k]] = True
             line.story.lead = line.fact
             order.append(line.story)
+            open_[is_lead & (owner == owner[k])] = False  # a story never leads twice
         else:
             started[id(line.story)].append(line.fact)
         words += int(lengths[k])
         open_[k] = False
-        if line.is_lead:  # a story's other lead candidates never lead twice
-            for j, other in enumerate(lines):
-                if other.is_lead and other.story is line.story:
-                    open_[j] = False
         # Also closes the line's twin (the same fact as lead and as fact): closeness 1.
         closeness = np.maximum(closeness, vectors @ vectors[k])
 
