@@ -79,3 +79,20 @@ def test_bare_weekdays_are_dated_from_the_article():
         "On Wednesday, January 28 two ferries collided."
     assert resolve_weekday("Two ferries collided Wednesday.", None) == \
         "Two ferries collided Wednesday."
+
+
+def test_lines_that_cannot_stand_alone_are_rejected():
+    from briefing.leads import standalone_quality
+
+    def quality(text: str) -> float:
+        return standalone_quality(Sentence("a", 3, 3, text))
+
+    for text in ["Q: Did the ferry leave Bergen on time that evening?",
+                 "-- May 4: The ferry leaves Bergen for the last time.",
+                 "A look at the ferry disasters of the past decade.",
+                 "The harbour authority has not yet responded to that request.",
+                 "Part of this is a new radar system for the whole fjord."]:
+        assert quality(text) <= -1.0, text
+    for text in ["The harbour authority said that the ferry left Bergen on time.",
+                 "The ferry operator will replace its radar system this week."]:
+        assert quality(text) > -0.25, text
