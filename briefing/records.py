@@ -68,6 +68,24 @@ class Evidence:
 
 
 @dataclass
+class Fact:
+    """A supporting fact under a story's lead."""
+
+    text: str
+    sources: list[str]
+    evidence: list[Evidence]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "sources": list(self.sources),
+                "evidence": [{"article": e.article, "text": e.text} for e in self.evidence]}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Fact:
+        return cls(text=d["text"], sources=list(d["sources"]),
+                   evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]])
+
+
+@dataclass
 class Item:
     text: str
     sources: list[str]
@@ -77,6 +95,7 @@ class Item:
     method: str = "extractive"
     fallback_reason: str | None = None
     new: bool = False
+    facts: list[Fact] = field(default_factory=list)  # the story's supporting facts
 
     @property
     def words(self) -> int:
@@ -89,6 +108,7 @@ class Item:
             "evidence": [{"article": e.article, "text": e.text} for e in self.evidence],
             "score": round(self.score, 4),
             "method": self.method,
+            "facts": [f.to_json() for f in self.facts],
         }
         if self.new:
             data["new"] = True
@@ -137,7 +157,8 @@ class Briefing:
                         evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]],
                         theme=theme, score=d.get("score", 0.0),
                         method=d.get("method", "extractive"),
-                        fallback_reason=d.get("fallback_reason"), new=d.get("new", False))
+                        fallback_reason=d.get("fallback_reason"), new=d.get("new", False),
+                        facts=[Fact.from_json(f) for f in d.get("facts", [])])
 
         articles = [Article(id=a["id"], title=a["title"], source=a["source"], text="",
                             url=a.get("url"), path=a.get("path"), published=a.get("published"))

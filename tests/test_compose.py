@@ -49,30 +49,47 @@ def test_generic_mode_is_one_summary_section_within_budget(seeds):
     settings = settings_from_mapping({"themes": [], "budget_words": 150})
     sections, top = compose(articles, sentences, vectors, settings, None)
     assert [s.theme for s in sections] == ["summary"]
-    assert sum(i.words for i in sections[0].items) <= 150
+    assert sum(words for _a, _t, words in _lines(sections[0].items)) <= 150
     assert 1 <= len(top) <= 3
+
+
+def _lines(items):
+    """A story's lead and its supporting facts, as (evidence article, evidence text, words)."""
+    return [(line.evidence[0].article, line.evidence[0].text, len(line.text.split()))
+            for item in items for line in [item, *item.facts]]
 
 
 def test_budget_is_the_only_cap(seeds):
     articles, sentences, vectors = seeds
     small = settings_from_mapping({"themes": [], "budget_words": 200})
     large = settings_from_mapping({"themes": [], "budget_words": 100_000})
-    few = compose(articles, sentences, vectors, small, None)[0][0].items
-    many = compose(articles, sentences, vectors, large, None)[0][0].items
-    assert sum(i.words for i in few) <= 200
+    few = _lines(compose(articles, sentences, vectors, small, None)[0][0].items)
+    many = _lines(compose(articles, sentences, vectors, large, None)[0][0].items)
+    assert sum(words for _a, _t, words in few) <= 200
     assert len(many) > 4 * len(few)
-    # Every fact with a self-contained wording appears, unless it repeats a chosen item.
-    from briefing.compose.wording import choose_wording
+    # Every fact with a self-contained wording appears, unless it repeats a chosen line.
+    from briefing.compose.stories import (
+        STORY_WEIGHTS,
+        attach_facts,
+        group_articles,
+        score_facts,
+        word_support,
+    )
 
     index_of = {(s.article_id, s.text): n for n, s in enumerate(sentences)}
-    chosen = [index_of[(i.evidence[0].article, i.evidence[0].text)] for i in many]
+    chosen = [index_of[(a, t)] for a, t, _w in many]
     chosen_vectors = vectors[chosen]
-    for group in group_sentences(sentences, vectors, large.group_threshold):
-        choose_wording(group, sentences, vectors)
-        if not group.text or group.best in chosen:
-            continue
-        assert float((chosen_vectors @ vectors[group.best]).max()) >= large.group_threshold, \
-            group.text
+    cutoff = min(STORY_WEIGHTS.redundancy, large.group_threshold)
+    stories = group_articles(articles, sentences, vectors, STORY_WEIGHTS.story_threshold)
+    attach_facts(stories, group_sentences(sentences, vectors, large.group_threshold),
+                 sentences)
+    support = word_support(sentences)
+    for story in stories:
+        score_facts(story, sentences, vectors, STORY_WEIGHTS, support)
+        for fact in story.facts:
+            if not fact.text or fact.best in chosen:
+                continue
+            assert float((chosen_vectors @ vectors[fact.best]).max()) >= cutoff, fact.text
 
 
 def test_top_lines_are_the_three_highest_scoring_items(seeds):

@@ -29,6 +29,12 @@ def test_multiling_rouge_stays_above_the_pinned_floors():
         assert scores[metric] >= floors[metric], (metric, scores[metric])
 
 
+@pytest.mark.skipif(not quality.DUC_TAC.exists(), reason="../shared/eval/duc_tac is missing")
+def test_duc_tac_rouge2_stays_above_the_pinned_floor():
+    scores = quality.evaluate(systems=("briefing",), corpus="duc_tac")["briefing"]
+    assert scores["rouge2"] >= FLOORS["duc_tac"]["rouge2"], scores["rouge2"]
+
+
 @needs_eval_data
 def test_theme_accuracy_stays_above_the_pinned_floor():
     result = themes.evaluate(load_settings(REPO / "config.yaml"))

@@ -18,6 +18,10 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
             settings: Settings, theme_index: ThemeIndex | None,
             weights: Weights | None = None) -> tuple[list[Section], list[Item]]:
     """Return the sections (in config order, catch-all last) and the top lines."""
+    if weights is None or not isinstance(weights, Weights):
+        from briefing.compose.stories import compose_stories
+
+        return compose_stories(articles, sentences, embeddings, settings, theme_index, weights)
     if not sentences:
         return [], []
     by_id = {a.id: a for a in articles}

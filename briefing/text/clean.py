@@ -14,6 +14,7 @@ from briefing.text.html import html_fragment_text
 from briefing.text.language import detect_language, language_name
 from briefing.text.repair import UndecodableError, decode_bytes, repair_text
 from briefing.text.sentences import is_heading
+from briefing.text.wire import strip_wire_copy
 
 MIN_WORDS = 25  # shorter than this is a teaser or a stub, not an article
 
@@ -63,7 +64,8 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
     text, repairs = repair_text(text)
     notes = [f"repaired {repairs} mojibake sequence(s)"] if repairs else []
     paragraphs, removed = strip_boilerplate(text)
-    notes += removed
+    paragraphs, wire_notes = strip_wire_copy(paragraphs)  # datelines, bylines, desk notes
+    notes += removed + wire_notes
 
     if title is None and paragraphs and is_heading(paragraphs[0]) and len(paragraphs) > 1:
         title = paragraphs.pop(0)

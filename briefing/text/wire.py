@@ -1,0 +1,139 @@
+"""Wire copy to article text: datelines, agency tags, bylines and desk notes removed.
+
+News agencies file stories with codes meant for editors, not readers: a dateline and agency
+tag before the first sentence ("CITY, Region (Agency) --"), bylines, notes to editors,
+"contributed to this report" credits, "story can end here" markers, and on web copies
+newsletter prompts and related-story widgets. Left in, they end up in briefing items and,
+worse, make the same report from two agencies look different to the grouping (the opening
+words differ), so they go before anything is embedded.
+
+Every rule is about the *shape* of wire codes (capitalised place, optional date, bracketed
+agency, a dash), never about one city or one agency. Each regex says why it exists. All the
+wire rules live in this module; ``briefing.clean`` calls :func:`strip_wire_copy` once.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- datelines --------------------------------------------------------------------------------
+
+# A place as datelines write it: a capitalised word or initials ("MOSCOW", "R.I.",
+# "St. Louis", "Los Angeles"), a few of them at most.
+_PLACE = r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}"
+# A region some agencies put in brackets after the city ("ISTANBUL (Turkey), …"), optional.
+_REGION = r"(?: \([A-Z][\w.'’ -]{1,30}\))?"
+# The date some agencies put after the place ("August 20", "Aug. 20", "Jan 5"), optional.
+_DATE = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2}"
+         r"(?:,? \d{4})?")
+# The agency in brackets: "(AP)", "(Xinhua)", "(Reuters)", "(HawaiiNewsNow)" — one short
+# name, no sentence inside (that would be a real parenthesis).
+_AGENCY = r"\((?:[A-Z][\w&.'’/-]*(?: [A-Z][\w&.'’/-]*){0,3})\)"
+# What separates the dateline from the story: "--", an em/en dash, a hyphen, or the "_"
+# that NYT wire copy uses as a dash.
+_DASH = r"(?:-{1,3}|—|–|_)"
+
+# Dateline with an upper-case city ("MOSCOW (AP) --", "IZMIT, Turkey _", "PARIS, Aug. 15
+# (Xinhua) --"): the capitals alone mark it as a dateline, so no agency tag is needed.
+_DATELINE_CAPS = re.compile(
+    rf"^[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){{0,3}}{_REGION}(?:, {_PLACE}){{0,2}}"
+    rf"(?:, {_DATE})?"
+    rf"(?: ?{_AGENCY})? ?{_DASH} +(?=\S)")
+# Dateline with an ordinary-case place ("Moscow, Aug 20 (Reuters) -"): only the agency tag
+# followed by a dash tells it apart from a sentence that starts with a place name, so the
+# tag is required here.
+_DATELINE_TAGGED = re.compile(
+    rf"^{_PLACE}(?:, {_PLACE}){{0,2}}(?:, {_DATE})? ?{_AGENCY} ?{_DASH} +(?=\S)")
+# An agency tag with no place ("(AP) --"), as some feeds cut the dateline.
+_BARE_AGENCY = re.compile(rf"^{_AGENCY} ?{_DASH} +(?=\S)")
+
+# --- whole paragraphs that are desk notes, credits or widgets -----------------------------
+
+_NOTE_PARAGRAPHS = [
+    # Notes to editors: "(Editors: …)", "(Eds: …)", "Editor's note: …".
+    re.compile(r"^\(?\s*(editors?|eds?)\s*[.:]", re.IGNORECASE),
+    re.compile(r"^editor['’]s note\b", re.IGNORECASE),
+    # Layout instructions in capitals in brackets: "(STORY CAN END HERE. OPTIONAL …)",
+    # "(END OPTIONAL TRIM)". Upper case throughout, so no reader text matches.
+    re.compile(r"^\((?=[^)]*[A-Z]{3})[A-Z0-9 .,;:'’/-]{6,}\)$"),
+    # Filing credits: "Story Filed By Cox Newspapers", "Distributed by …".
+    re.compile(r"^(story )?(filed|distributed|transmitted) by\b", re.IGNORECASE),
+    # Reporting credits at the foot of a story.
+    re.compile(r"\b(contributed|contributing) (reporting |research )?(to|for) this "
+               r"(report|story|article)\.?$", re.IGNORECASE),
+    re.compile(r"^[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}(?:,? and [A-Z][\w.'’-]+"
+               r"(?: [A-Z][\w.'’-]+){0,3})? (reported|wrote this story) from "
+               r"[A-Z][\w ,.'’-]{1,40}\.$"),
+    # Bylines: "By Jane Doe", "By JANE DOE, Associated Press Writer" (short, no full stop).
+    # Names must be capitalised (only "by" ignores case) and nothing may end in a full stop,
+    # so "By Friday the ferry had docked." stays.
+    re.compile(r"^(?i:by) [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}(?: (?:and|&) [A-Z][\w.'’-]*"
+               r"(?: [A-Z][\w.'’-]*){0,3})?(?:, [\w .'’-]{0,40})?(?<!\.)$"),
+    re.compile(r"^(the )?(associated press|ap|reuters|afp|upi)( [a-z]+){0,2} writers?$",
+               re.IGNORECASE),
+    # Newsletter and alert prompts on web copies of wire stories.
+    re.compile(r"^(sign up|subscribe|get (our|the latest|breaking)|want more)\b.{0,120}"
+               r"\b(newsletter|inbox|e-?mail|alerts?|updates)\b", re.IGNORECASE),
+    # Related-story widgets: "RELATED: …", "More coverage: …", "See also: …".
+    re.compile(r"^(related( (stories|coverage|links?|content))?|more (coverage|on this "
+               r"story)|see also|also see|read more)\s*[:|»>-]", re.IGNORECASE),
+]
+
+# --- wire typography ------------------------------------------------------------------------
+
+# Wire copy writes quotation marks as two apostrophes or backticks (''word'', ``word'');
+# as straight double quotes, the quote-balance checks downstream read them right.
+_DOUBLE_APOSTROPHE = re.compile(r"``|''")
+# NYT copy uses a spaced underscore as a dash ("the blasts _ recorded by …").
+_UNDERSCORE_DASH = re.compile(r"(?<=\S) _ (?=\S)")
+
+
+def strip_dateline(text: str) -> str:
+    """``text`` without a leading dateline or agency tag."""
+    for pattern in (_DATELINE_CAPS, _DATELINE_TAGGED, _BARE_AGENCY):
+        match = pattern.match(text)
+        if match:
+            rest = text[match.end():]
+            return rest[:1].upper() + rest[1:]
+    return text
+
+
+def is_wire_note(paragraph: str) -> bool:
+    """True for a paragraph that is a desk note, credit, byline or widget, not story text."""
+    text = paragraph.strip()
+    return any(p.search(text) for p in _NOTE_PARAGRAPHS)
+
+
+def clean_wire_text(paragraph: str) -> str:
+    """One paragraph with its dateline removed and wire quote and dash codes normalised;
+    ``""`` when the whole paragraph is a desk note, credit, byline or widget."""
+    text = paragraph.strip()
+    if is_wire_note(text):
+        return ""
+    text = strip_dateline(text)
+    text = _DOUBLE_APOSTROPHE.sub('"', text)
+    return _UNDERSCORE_DASH.sub(" — ", text)
+
+
+def strip_wire_copy(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """Paragraphs without wire codes, and notes on what was removed. A paragraph that
+    repeats an earlier one word for word (wire stories re-filed with their lead appended
+    again) is dropped too."""
+    out: list[str] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for paragraph in paragraphs:
+        cleaned = clean_wire_text(paragraph)
+        if not cleaned:
+            notes.append(f"removed wire note '{paragraph.strip()[:40]}'")
+            continue
+        if cleaned != paragraph.strip() and strip_dateline(paragraph.strip()) != \
+                paragraph.strip():
+            notes.append(f"removed dateline '{paragraph.strip()[:30]}'")
+        key = " ".join(cleaned.split()).casefold()
+        if key in seen:
+            notes.append(f"removed repeated paragraph '{cleaned[:40]}'")
+            continue
+        seen.add(key)
+        out.append(cleaned)
+    return out, notes

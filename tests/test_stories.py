@@ -1,0 +1,98 @@
+"""Story-based composition (briefing.stories) on small hand-made inputs: articles about one
+event become one story only when their names agree, a story is one item whose lead cites
+all its articles, and supporting facts survive the briefing.json round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from briefing.compose.stories import compose_stories, group_articles, names
+from briefing.config import settings_from_mapping
+from briefing.records import Article, Briefing, Evidence, Fact, Item, Section, Sentence
+
+
+def _unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _article(aid: str, texts: list[str]) -> tuple[Article, list[Sentence]]:
+    article = Article(id=aid, title=aid, source=aid, text="\n\n".join(texts))
+    return article, [Sentence(aid, n, n, t) for n, t in enumerate(texts)]
+
+
+def test_names_skip_sentence_starts_and_weekdays():
+    assert names("The ferry from Bergen sank on Monday, Norway said.") == {"Bergen", "Norway"}
+
+
+def test_similar_openings_are_one_story_only_when_names_agree():
+    a, sa = _article("a", ["A ferry sank off Bergen in a storm on Sunday night."])
+    b, sb = _article("b", ["A ferry went down off Bergen in Sunday's storm."])
+    c, sc = _article("c", ["A ferry sank off Valparaiso in a storm on Sunday night."])
+    sentences = sa + sb + sc
+    vectors = np.stack([_unit(1, 0.05, 0), _unit(1, 0.1, 0), _unit(1, 0, 0.05)])
+    stories = group_articles([a, b, c], sentences, vectors, threshold=0.55)
+    assert sorted(sorted(s.articles) for s in stories) == [["a", "b"], ["c"]]
+
+
+def test_a_story_is_one_item_whose_lead_cites_every_article_and_facts_follow():
+    a, sa = _article("a", ["A ferry with 200 passengers sank off Bergen on Sunday, the "
+                           "coast guard said.",
+                           "Rescuers from Stavanger pulled 180 people from the water by dawn."])
+    b, sb = _article("b", ["A ferry carrying 200 passengers sank off Bergen on Sunday night, "
+                           "officials said.",
+                           "The operator, Fjordline of Oslo, said the cause was not yet known."])
+    sentences = sa + sb
+    vectors = np.stack([_unit(1, 0, 0, 0), _unit(0.3, 1, 0, 0),
+                        _unit(1, 0.02, 0, 0), _unit(0.3, 0, 1, 0)])
+    settings = settings_from_mapping({"themes": [], "budget_words": 200})
+    sections, top = compose_stories([a, b], sentences, vectors, settings, None)
+    items = [i for s in sections for i in s.items]
+    assert len(items) == 1
+    item = items[0]
+    assert "sank off Bergen" in item.text
+    assert set(item.sources) == {"a", "b"}
+    assert {e.article for e in item.evidence} == {"a", "b"}
+    assert len(item.facts) == 2 and all(f.sources and f.evidence for f in item.facts)
+    assert top == [item]
+
+
+def test_facts_survive_the_json_round_trip():
+    fact = Fact("Rescuers pulled 180 people out.", ["a"], [Evidence("a", "Rescuers pulled…")])
+    item = Item("A ferry sank.", ["a", "b"], [Evidence("a", "A ferry sank.")], "summary",
+                facts=[fact])
+    briefing = Briefing("T", "2026-01-01", "2026-01-01T00:00:00",
+                        [Section("summary", "Summary", [item])], [])
+    data = briefing.to_json()
+    assert data["sections"][0]["items"][0]["facts"] == [fact.to_json()]
+    assert Briefing.from_json(data).sections[0].items[0].facts == [fact]
+
+
+def test_bare_weekdays_are_dated_from_the_article():
+    from briefing.compose.leads import resolve_weekday
+
+    assert resolve_weekday("Two ferries collided Wednesday off Bergen.", "2026-01-29") == \
+        "Two ferries collided Wednesday (January 28) off Bergen."
+    assert resolve_weekday("Two ferries collided Thursday.", "2026-01-29T08:00") == \
+        "Two ferries collided Thursday (January 29)."
+    assert resolve_weekday("On Wednesday, January 28 two ferries collided.", "2026-01-29") == \
+        "On Wednesday, January 28 two ferries collided."
+    assert resolve_weekday("Two ferries collided Wednesday.", None) == \
+        "Two ferries collided Wednesday."
+
+
+def test_lines_that_cannot_stand_alone_are_rejected():
+    from briefing.compose.leads import standalone_quality
+
+    def quality(text: str) -> float:
+        return standalone_quality(Sentence("a", 3, 3, text))
+
+    for text in ["Q: Did the ferry leave Bergen on time that evening?",
+                 "-- May 4: The ferry leaves Bergen for the last time.",
+                 "A look at the ferry disasters of the past decade.",
+                 "The harbour authority has not yet responded to that request.",
+                 "Part of this is a new radar system for the whole fjord."]:
+        assert quality(text) <= -1.0, text
+    for text in ["The harbour authority said that the ferry left Bergen on time.",
+                 "The ferry operator will replace its radar system this week."]:
+        assert quality(text) > -0.25, text

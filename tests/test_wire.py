@@ -1,0 +1,85 @@
+"""Wire copy cleaning (briefing.wire): datelines, agency tags, bylines and desk notes go;
+story text, including sentences that merely start with a place name, stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefing.records import RawDocument
+from briefing.text.clean import clean_document
+from briefing.text.wire import clean_wire_text, is_wire_note, strip_dateline, strip_wire_copy
+
+
+@pytest.mark.parametrize("text", [
+    "OSLO (AP) -- The ferry docked late.",
+    "SPRINGFIELD, Ill. (AP) -- The ferry docked late.",
+    "LYON, September 3 (Xinhua) -- The ferry docked late.",
+    "LYON, Sept. 3 (AFP) - The ferry docked late.",
+    "TALLINN, Estonia _ The ferry docked late.",
+    "ST. JOHN'S, Newfoundland — The ferry docked late.",
+    "Oslo (Reuters) - The ferry docked late.",
+    "Bergen, Norway (CoastNewsNow) - The ferry docked late.",
+    "(AP) -- The ferry docked late.",
+    "BRUGES (Belgium), May 4 (Xinhua) -- The ferry docked late.",
+])
+def test_datelines_of_any_place_and_agency_are_removed(text):
+    assert strip_dateline(text) == "The ferry docked late."
+
+
+@pytest.mark.parametrize("text", [
+    "Oslo was quiet on Sunday as the ferry docked late.",
+    "Oslo, the capital, was quiet - for once.",
+    "NATO said the ferry docked late.",
+    "The ferry (a 40-year-old vessel) - docked late.",
+    "Lyon, Marseille and Nice all reported delays.",
+])
+def test_sentences_that_start_with_a_place_are_kept(text):
+    assert strip_dateline(text) == text
+
+
+@pytest.mark.parametrize("paragraph", [
+    "(Editors: a version of this story ran on Tuesday)",
+    "Eds: Updates with new toll.",
+    "(STORY CAN END HERE. OPTIONAL MATERIAL FOLLOWS)",
+    "Story Filed By Northern Press Group",
+    "Staff writers Ann Lee and Bo Chen contributed to this report.",
+    "Ann Lee reported from Rome.",
+    "By Jane Q. Doe, Associated Press Writer",
+    "BY JOHN SMITH",
+    "Sign up for our morning newsletter to get the news in your inbox.",
+    "RELATED: Ferry operator fined last year",
+])
+def test_desk_notes_bylines_and_widgets_are_whole_paragraphs_removed(paragraph):
+    assert is_wire_note(paragraph)
+    assert clean_wire_text(paragraph) == ""
+
+
+@pytest.mark.parametrize("paragraph", [
+    "By Friday the ferry had docked.",
+    "Rescuers said the sailors reported from the lower deck that water was rising.",
+    "Officials related the delay to the storm.",
+])
+def test_story_sentences_are_not_mistaken_for_notes(paragraph):
+    assert not is_wire_note(paragraph)
+
+
+def test_wire_quotes_and_underscore_dashes_are_normalised():
+    assert clean_wire_text("''It was cold,'' she said _ and left.") == \
+        '"It was cold," she said — and left.'
+
+
+def test_repeated_paragraph_is_dropped_with_a_note():
+    paragraphs, notes = strip_wire_copy(["OSLO (AP) -- A ferry docked.", "It was late.",
+                                         "A ferry docked."])
+    assert paragraphs == ["A ferry docked.", "It was late."]
+    assert any("repeated" in n for n in notes) and any("dateline" in n for n in notes)
+
+
+def test_cleaner_strips_wire_codes_before_anything_else_sees_them():
+    body = ("BERGEN, Norway (AP) -- A ferry carrying 200 passengers ran aground in fog on "
+            "Sunday, the coast guard said, and all of them were brought ashore safely.\n\n"
+            "The operator said the vessel would be towed to port on Monday for repairs.\n\n"
+            "(Editors: updates with towing plan)")
+    article = clean_document(RawDocument(origin="t", content=body.encode(), title="Ferry"))
+    assert article.text.startswith("A ferry carrying 200")
+    assert "Editors" not in article.text
