@@ -68,13 +68,9 @@ def test_budget_is_the_only_cap(seeds):
     assert sum(words for _a, _t, words in few) <= 200
     assert len(many) > 4 * len(few)
     # Every fact with a self-contained wording appears, unless it repeats a chosen line.
-    from briefing.compose.stories import (
-        STORY_WEIGHTS,
-        attach_facts,
-        group_articles,
-        score_facts,
-        word_support,
-    )
+    from briefing.compose.grouping import attach_facts, group_articles
+    from briefing.compose.ranking import score_facts, word_support
+    from briefing.compose.weights import STORY_WEIGHTS
 
     index_of = {(s.article_id, s.text): n for n, s in enumerate(sentences)}
     chosen = [index_of[(a, t)] for a, t, _w in many]

@@ -1,4 +1,4 @@
-"""Story-based composition (briefing.stories) on small hand-made inputs: articles about one
+"""Story-based composition (briefing.compose) on small hand-made inputs: articles about one
 event become one story only when their names agree, a story is one item whose lead cites
 all its articles, and supporting facts survive the briefing.json round trip."""
 
@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefing.compose.stories import compose_stories, group_articles, names
+from briefing.compose.core import compose
+from briefing.compose.grouping import group_articles
 from briefing.config import settings_from_mapping
 from briefing.records import Article, Briefing, Evidence, Fact, Item, Section, Sentence
+from briefing.text.patterns import name_words
 
 
 def _unit(*values: float) -> np.ndarray:
@@ -22,7 +24,7 @@ def _article(aid: str, texts: list[str]) -> tuple[Article, list[Sentence]]:
 
 
 def test_names_skip_sentence_starts_and_weekdays():
-    assert names("The ferry from Bergen sank on Monday, Norway said.") == {"Bergen", "Norway"}
+    assert name_words("The ferry from Bergen sank on Monday, Norway said.") == {"bergen", "norway"}
 
 
 def test_similar_openings_are_one_story_only_when_names_agree():
@@ -46,7 +48,7 @@ def test_a_story_is_one_item_whose_lead_cites_every_article_and_facts_follow():
     vectors = np.stack([_unit(1, 0, 0, 0), _unit(0.3, 1, 0, 0),
                         _unit(1, 0.02, 0, 0), _unit(0.3, 0, 1, 0)])
     settings = settings_from_mapping({"themes": [], "budget_words": 200})
-    sections, top = compose_stories([a, b], sentences, vectors, settings, None)
+    sections, top = compose([a, b], sentences, vectors, settings, None)
     items = [i for s in sections for i in s.items]
     assert len(items) == 1
     item = items[0]

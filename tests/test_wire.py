@@ -1,4 +1,4 @@
-"""Wire copy cleaning (briefing.wire): datelines, agency tags, bylines and desk notes go;
+"""Wire copy cleaning (briefing.text.wire): datelines, agency tags, bylines and desk notes go;
 story text, including sentences that merely start with a place name, stays."""
 
 from __future__ import annotations

@@ -1,18 +1,20 @@
-"""The compose stage: sentences with embeddings to themed sections of cited items.
+"""The compose stage: sentences with embeddings to themed sections of stories.
 
 In: the articles, their sentences and embeddings, the settings (themes, budget) and the
-theme index. Out: ``Section``s of ``Item``s, each citing its articles and the exact source
-sentences, and the top lines. ``core.compose`` runs the steps in order:
+theme index. Out: ``Section``s of ``Item``s, each a story: a lead that says what happened,
+citing every article of the story, and supporting facts, each citing its articles and the
+exact source sentences; and the top lines. ``core.compose`` runs the steps in order:
 
-1. ``grouping``: sentences that report the same fact, across and within articles;
-2. ``themes`` / ``sections.assign_themes``: each group under its theme, or the catch-all;
-3. ``ranking``: importance (sources, centrality, information, position);
-4. ``wording``: each group's best wording, made to stand alone;
-5. ``selection``: items under the word budget without redundancy (MMR);
+1. ``grouping``: sentences that report one fact; articles that report one event (stories);
+2. ``ranking``: each fact's importance inside its story;
+3. ``sections.split_by_theme``: stories under their themes, or the catch-all;
+4. ``leads``: each story's lead, a sentence that stands alone;
+5. ``selection``: leads and facts under the word budget, nothing said twice (MMR);
 6. ``sections``: sections and items in order, and the top lines.
 
-After composing, ``figures`` (key figures), ``timeline`` and ``novelty`` (what is new since
-the last briefing) add the briefing's extras.
+``weights`` holds every weight, with the corpus that set it. After composing, ``figures``
+(key figures), ``timeline`` and ``novelty`` (what is new since the last briefing) add the
+briefing's extras.
 """
 
 from briefing.lazy import lazy_exports

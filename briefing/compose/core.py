@@ -1,41 +1,77 @@
-"""The compose stage, in order: group, file under themes, rank, word, select, build sections."""
+"""Story-based composition: what several outlets report about one event becomes one story,
+a lead that says what happened and supporting facts under it.
+
+``compose`` runs the steps in order:
+
+1. facts: sentences reporting the same fact, across and within articles, are grouped
+   (``grouping.group_sentences``, the grouping threshold);
+2. stories: articles about one event are grouped by the similarity of their openings (the
+   inverted pyramid puts the event there) *and* agreement on names and places, so two
+   similar-sounding events in different places stay apart (``grouping.group_articles``);
+3. each fact is scored inside its story: how many of the story's articles report it
+   (corroboration), how central it is to the story, how early its articles say it;
+4. each story's lead is one self-contained sentence chosen among its articles' opening
+   sentences and its most corroborated facts, in the cleanest wording (``leads``);
+5. under the word budget, stories go in order of importance, each lead first, then
+   supporting facts by MMR, none as close to a chosen line as two reports of one fact.
+
+Which corpus set each weight is written beside it (see docs/quality.md for the figures).
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from briefing.compose.grouping import group_sentences
-from briefing.compose.ranking import WEIGHTS, Weights, score_groups
-from briefing.compose.sections import GENERIC_ID, TOP_LINES, assign_themes, build_sections
-from briefing.compose.selection import select
+from briefing.compose.grouping import attach_facts, group_articles, group_sentences
+from briefing.compose.leads import choose_lead
+from briefing.compose.ranking import score_facts, word_support
+from briefing.compose.sections import (
+    GENERIC_ID,
+    TOP_LINES,
+    build_sections,
+    split_by_theme,
+)
+from briefing.compose.selection import select_lines
 from briefing.compose.themes import ThemeIndex
-from briefing.compose.wording import choose_wording
+from briefing.compose.weights import STORY_WEIGHTS, StoryWeights
 from briefing.config import Settings
 from briefing.records import Article, Item, Section, Sentence
 
 
 def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.ndarray,
-            settings: Settings, theme_index: ThemeIndex | None,
-            weights: Weights | None = None) -> tuple[list[Section], list[Item]]:
+                    settings: Settings, theme_index: ThemeIndex | None,
+                    weights: StoryWeights | None = None) -> tuple[list[Section], list[Item]]:
     """Return the sections (in config order, catch-all last) and the top lines."""
-    if weights is None or not isinstance(weights, Weights):
-        from briefing.compose.stories import compose_stories
-
-        return compose_stories(articles, sentences, embeddings, settings, theme_index, weights)
     if not sentences:
         return [], []
-    by_id = {a.id: a for a in articles}
-    weights = weights or WEIGHTS
-    groups = group_sentences(sentences, embeddings, settings.group_threshold)
-    assign_themes(groups, theme_index, settings.theme_threshold)
-    score_groups(groups, sentences, embeddings, weights)
-    for group in groups:
-        choose_wording(group, sentences, embeddings)
-    groups = [g for g in groups if g.text]
-    chosen = select(groups, embeddings, settings.budget_words,
-                    [t.id for t in settings.themes] if theme_index else [GENERIC_ID],
-                    redundancy_cutoff=settings.group_threshold)
-    sections = build_sections(chosen, sentences, settings, by_id, theme_index is not None)
+    weights = weights or STORY_WEIGHTS
+    facts = group_sentences(sentences, embeddings, settings.group_threshold)
+    stories = group_articles(articles, sentences, embeddings, weights.story_threshold)
+    attach_facts(stories, facts, sentences)
+    n_articles = len({s.article_id for s in sentences})
+    support = word_support(sentences)
+    for story in stories:
+        score_facts(story, sentences, embeddings, weights, support,
+                    {a.id: a.published for a in articles})
+    if theme_index is not None:
+        stories = split_by_theme(stories, sentences, theme_index, settings.theme_threshold)
+    else:
+        for story in stories:
+            story.theme = GENERIC_ID
+    for story in stories:
+        story.lead = choose_lead(story, sentences, embeddings, weights)
+    stories = [s for s in stories if s.lead is not None]
+    for story in stories:
+        share = math.log2(1 + len(story.articles)) / math.log2(1 + max(n_articles, 1))
+        story.score = (weights.story * share + (story.lead.score if story.lead else 0.0)
+                       + weights.theme * max(story.theme_score, 0.0))
+    themes = [t.id for t in settings.themes] if theme_index else [GENERIC_ID]
+    chosen = select_lines(stories, embeddings, settings.budget_words, themes,
+                          min(weights.redundancy, settings.group_threshold), weights)
+    sections = build_sections(chosen, sentences, embeddings, settings,
+                                    theme_index is not None)
     items = [i for s in sections for i in s.items]
     top = sorted(items, key=lambda i: -i.score)[:TOP_LINES]
     return sections, top

@@ -1,4 +1,4 @@
-"""Sentences that say the same thing across articles, grouped."""
+"""Grouping: sentences that report one fact, and articles that report one event (a story)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from briefing.analyse.neighbours import neighbour_pairs
+from briefing.analyse.neighbours import find_pairs, neighbour_pairs
 from briefing.config import CATCHALL_ID
-from briefing.records import Sentence
+from briefing.records import Article, Sentence
+from briefing.text.patterns import name_words
 
 SAME_ARTICLE_MARGIN = 0.1  # two sentences of one article must be this much closer to merge
 
@@ -61,3 +62,73 @@ def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
     for g in groups:
         g.articles = list(dict.fromkeys(sentences[m].article_id for m in g.members))
     return groups
+
+
+OPENING_SENTENCES = 3  # an article's first sentences: where the inverted pyramid puts the event
+
+
+@dataclass
+class Story:
+    articles: list[str]  # article ids
+    centroid: np.ndarray
+    core: np.ndarray | None = None  # centroid of the articles' opening sentences
+    facts: list[Group] = field(default_factory=list)
+    score: float = 0.0
+    theme: str = CATCHALL_ID
+    theme_score: float = 0.0
+    lead: Group | None = None
+    lead_options: list[tuple[Group, float]] = field(default_factory=list)  # (fact, value)
+
+
+def group_articles(articles: list[Article], sentences: list[Sentence], embeddings: np.ndarray,
+                   threshold: float) -> list[Story]:
+    """Articles reporting one event, grouped by star clustering over thresholded neighbour
+    pairs of their openings' embeddings (no N×N matrix), keeping a pair only when the two
+    openings share a name or place: "a ferry sank" in two different seas is two stories."""
+    by_article: dict[str, list[int]] = {}
+    for i, s in enumerate(sentences):
+        by_article.setdefault(s.article_id, []).append(i)
+    ids = [a.id for a in articles if a.id in by_article]
+    ids += [aid for aid in by_article if aid not in set(ids)]
+    vectors = np.zeros((len(ids), embeddings.shape[1]), dtype=np.float32)
+    opening_names: list[set[str]] = []
+    for k, aid in enumerate(ids):
+        opening = by_article[aid][:OPENING_SENTENCES]
+        v = embeddings[opening].mean(axis=0)
+        vectors[k] = v / max(float(np.linalg.norm(v)), 1e-9)
+        opening_names.append(set().union(*(name_words(sentences[i].text) for i in opening)))
+    neighbours: list[list[int]] = [[] for _ in ids]
+    for a, b in find_pairs(vectors, threshold):
+        if opening_names[a] & opening_names[b]:
+            neighbours[a].append(b)
+            neighbours[b].append(a)
+    order = sorted(range(len(ids)), key=lambda k: len(neighbours[k]), reverse=True)
+    assigned = [-1] * len(ids)
+    stories: list[Story] = []
+    for k in order:
+        if assigned[k] >= 0:
+            continue
+        members = [k] + [j for j in neighbours[k] if assigned[j] < 0]
+        for m in members:
+            assigned[m] = len(stories)
+        members.sort()
+        rows = [i for m in members for i in by_article[ids[m]]]
+        centroid = embeddings[rows].mean(axis=0)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
+        core = embeddings[[by_article[ids[m]][0] for m in members]].mean(axis=0)
+        core /= max(float(np.linalg.norm(core)), 1e-9)
+        stories.append(Story(articles=[ids[m] for m in members], centroid=centroid, core=core))
+    return stories
+
+
+def attach_facts(stories: list[Story], facts: list[Group], sentences: list[Sentence]) -> None:
+    """Each fact goes to the story most of its sentences' articles belong to; its members
+    from other stories stay with it (the same fact told about a related event)."""
+    story_of = {aid: n for n, story in enumerate(stories) for aid in story.articles}
+    for fact in facts:
+        counts: dict[int, int] = {}
+        for m in fact.members:
+            n = story_of[sentences[m].article_id]
+            counts[n] = counts.get(n, 0) + 1
+        home = max(counts, key=lambda n: (counts[n], -n))
+        stories[home].facts.append(fact)

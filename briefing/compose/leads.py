@@ -1,28 +1,28 @@
-"""Wording for story leads and facts: the cleanest self-contained sentence of a fact.
-
-``briefing.compose.wording_quality`` already rejects quotes without their speaker, first
-person, unbalanced quotes and leading pronouns. News copy has more lines that cannot stand
-alone, each rejected here for the reason given beside its pattern.
-"""
+"""Leads: the one sentence that says what happened, chosen for each story; and what makes a
+sentence unable to stand alone."""
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, timedelta
 
 import numpy as np
 
-from briefing.compose.grouping import Group
-from briefing.compose.wording import day_label, make_self_contained, wording_quality
+from briefing.compose.grouping import Group, Story
+from briefing.compose.weights import STORY_WEIGHTS, StoryWeights
+from briefing.compose.wording import day_label, wording_quality
 from briefing.records import Sentence
-from briefing.text.patterns import DATE
+from briefing.text.patterns import BARE_WEEKDAY, DATE, WEEKDAYS
 
 # Transcript and Q&A lines: "Q: …", "SMITH: …", "Reporter: …" — a speaker label, no context.
 _SPEAKER_LABEL = re.compile(r"^(Q|A|[A-Z][A-Za-z.'’-]*(?: [A-Z][A-Za-z.'’-]*){0,2})\s?:\s")
+
+
 # Fact-box and timeline entries: "-- Aug. 3: …", "*DEAD: …", "- Monday: …": a list line, read
 # only under its header.
 _LIST_ENTRY = re.compile(r"^([-*•–—]+\s*|\d+[.)]\s+)")
+
+
 # Teasers and cross-references: they point at another piece instead of saying something.
 _TEASER = re.compile(r"^(here['’]s|here is|here are|this is|find out|learn|see|watch|read|"
                      r"click|a look at|a (brief )?(chronology|timeline|summary) of|"
@@ -34,10 +34,14 @@ _TEASER = re.compile(r"^(here['’]s|here is|here are|this is|find out|learn|see
 # phrases ("this week", "that day") and "that" as a conjunction ("said that …") are not.
 _TIME_NOUNS = (r"week|weekend|year|month|morning|afternoon|evening|night|day|time|summer|"
                r"winter|spring|fall|autumn|season|decade|century")
+
+
 _POINTS_BACK = re.compile(
     rf"\b(this|these|those|such)\s+(?!(?:{_TIME_NOUNS})s?\b)[a-z]+|"
     rf"\b(to|of|on|in|at|with|by|for|from|about|after)\s+that\s+(?!(?:{_TIME_NOUNS})s?\b)[a-z]+\b"
     rf"(?=\W*$|[.,;])|^part of (this|that)\b", re.IGNORECASE)
+
+
 POINTS_BACK_PENALTY = 1.0  # rejects the line: no effect on MultiLing or duc_tac ROUGE-2
 
 
@@ -52,31 +56,6 @@ def standalone_quality(sentence: Sentence) -> float:
     return quality
 
 
-def choose_lead_wording(group: Group, sentences: list[Sentence], embeddings: np.ndarray,
-                        opening_bonus: float = 0.3) -> None:
-    """Set the group's wording: the usable member closest to the group's centroid, with a
-    small bonus for an article's opening sentence (wire leads are written to stand alone)."""
-    best, best_value = -1, -math.inf
-    for m in group.members:
-        quality = standalone_quality(sentences[m])
-        if quality <= -1.0:
-            continue
-        value = (quality + 1.5 * float(embeddings[m] @ group.centroid)
-                 + (opening_bonus if sentences[m].position == 0 else 0.0))
-        if value > best_value:
-            best, best_value = m, value
-    group.best = best
-    group.text = make_self_contained(sentences[best].text, sentences[best].context) \
-        if best >= 0 else ""
-
-
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-# A bare weekday ("killed on Wednesday", "said Tuesday"), not one already dated
-# ("Wednesday, January 26") nor part of a name ("Good Friday", "Black Monday").
-_BARE_WEEKDAY = re.compile(r"(?<!Good )(?<!Black )\b(" + "|".join(_WEEKDAYS) + r")\b(?![,]? "
-                           r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)")
-
-
 def resolve_weekday(text: str, published: str | None) -> str:
     """"… said Wednesday" in an article published on 2005-01-27 becomes "… said Wednesday
     (January 26)": a briefing read days later, citing several articles, cannot lean on the
@@ -89,9 +68,39 @@ def resolve_weekday(text: str, published: str | None) -> str:
         day = date.fromisoformat(published[:10])
     except ValueError:
         return text
-    match = _BARE_WEEKDAY.search(text)
+    match = BARE_WEEKDAY.search(text)
     if not match:
         return text
-    back = (day.weekday() - _WEEKDAYS.index(match.group(1))) % 7
+    back = (day.weekday() - WEEKDAYS.index(match.group(1).lower())) % 7
     when = day - timedelta(days=back)
     return f"{text[:match.end()]} ({day_label(when.month, when.day)}){text[match.end():]}"
+
+
+LEAD_MIN_QUALITY = -0.25  # standalone_quality: under 10 words costs 0.3, a dangling start more
+
+
+def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
+                weights: StoryWeights = STORY_WEIGHTS) -> Group | None:
+    """The story's lead: among facts one of whose sentences opens an article, or the most
+    corroborated facts, the best-scoring one with a self-contained wording. Every fact gets
+    wording was chosen when it was scored."""
+    usable = [f for f in story.facts if f.text]
+    if not usable:
+        return None
+    most = max(len(set(f.articles) & set(story.articles)) for f in usable)
+    candidates = [f for f in usable
+                  if any(sentences[m].position < 2 for m in f.members)
+                  or len(set(f.articles) & set(story.articles)) == most]
+    # A lead must read well on its own: no short fragment ("X also did Y."), nothing that
+    # leans on an earlier sentence, when the story has anything better.
+    clean = [f for f in candidates if standalone_quality(sentences[f.best]) > LEAD_MIN_QUALITY]
+    candidates = clean or candidates
+    # Linear share, not log: what all of a story's outlets report is the event itself, what
+    # three of four report is usually a detail around it.
+    size = max(len(story.articles), 1)
+    options = [(f, f.score + weights.lead_corroboration
+                * len(set(f.articles) & set(story.articles)) / size) for f in candidates]
+    # The others stay as fallbacks: a lead that repeats another story's chosen line, or no
+    # longer fits the budget, leaves the story to its next candidate rather than to nothing.
+    story.lead_options = sorted(options, key=lambda fv: -fv[1])
+    return story.lead_options[0][0]

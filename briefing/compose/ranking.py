@@ -1,13 +1,18 @@
-"""How important a group is: corroboration, centrality, position, information."""
+"""Ranking: how important each fact is inside its story (word support across outlets,
+closeness to the story's openings and centre, position, quotes), with the weights and the
+corpus that set each."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
 
 import numpy as np
 
-from briefing.compose.grouping import Group
+from briefing.compose.grouping import Story
+from briefing.compose.leads import resolve_weekday, standalone_quality
+from briefing.compose.weights import StoryWeights
+from briefing.compose.wording import make_self_contained
 from briefing.records import Sentence
 from briefing.text.patterns import MONTH, NUMBER, name_spans
 
@@ -19,31 +24,80 @@ def informativeness(text: str) -> float:
     return min(hits, 6) / 6
 
 
-@dataclass(frozen=True)
-class Weights:
-    """How much each signal counts in an item's importance (see docs/quality.md)."""
-
-    corroboration: float = 1.5  # share of the day's articles that report the fact
-    centrality: float = 1.0  # closeness to the day's centre of gravity
-    information: float = 0.2  # numbers, dates, names
-    lead: float = 0.5  # reported early in its article
-    theme: float = 0.3  # fits its theme well
 
 
-WEIGHTS = Weights()
+_WORD = re.compile(r"[a-z0-9]+")
 
 
-def score_groups(groups: list[Group], sentences: list[Sentence], embeddings: np.ndarray,
-                 weights: Weights = WEIGHTS) -> None:
-    day_centroid = embeddings.mean(axis=0)
-    day_centroid /= max(float(np.linalg.norm(day_centroid)), 1e-9)
-    n_articles = len({s.article_id for s in sentences})
-    for g in groups:
-        sources = len(g.articles)
-        centrality = float(g.centroid @ day_centroid)
-        info = max(informativeness(sentences[m].text) for m in g.members)
-        lead = max(1.0 / (1 + sentences[m].position) for m in g.members)
-        corroboration = math.log2(1 + sources) / math.log2(1 + max(n_articles, 1))
-        g.score = (weights.corroboration * corroboration + weights.centrality * centrality
-                   + weights.information * info + weights.lead * lead
-                   + weights.theme * max(g.theme_score, 0.0))
+_STOPWORDS = frozenset(
+    "a an the and or but of in on at to for from by with as is are was were be been being "
+    "has have had do does did that this these those it its he she they them his her their "
+    "we our you your i not no said says say will would could should may might can also "
+    "than then there here who whom which what when where while after before about over "
+    "into out up down more most some any all one two new last first".split())
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased content words, crudely singularised (agreement across outlets' wordings)."""
+    return {w[:-1] if len(w) > 4 and w.endswith("s") else w
+            for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 2}
+
+
+def word_support(sentences: list[Sentence]) -> list[float]:
+    """For each sentence, the mean share of the day's articles that use each of its content
+    words: corroboration by the words outlets share, finer than whole facts. Counted over
+    all articles, not one story's: in a story of one article every word would count 1."""
+    words = [content_words(s.text) for s in sentences]
+    per_article: dict[str, set[str]] = {}
+    for s, vocabulary in zip(sentences, words, strict=True):
+        per_article.setdefault(s.article_id, set()).update(vocabulary)
+    df: dict[str, int] = {}
+    for vocabulary in per_article.values():
+        for w in vocabulary:
+            df[w] = df.get(w, 0) + 1
+    size = max(len(per_article), 1)
+    return [sum(df[w] for w in v) / (len(v) * size) if v else 0.0 for v in words]
+
+
+def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
+                weights: StoryWeights, support: list[float],
+                published: dict[str, str | None] | None = None) -> None:
+    """Every fact's wording and importance within the story. Each usable member sentence
+    (``leads.standalone_quality``) is scored as it would be shown; the fact takes
+    its best-scoring member as wording, plus how many of the story's articles report it."""
+    size = len(story.articles)
+    inside = set(story.articles)
+    core_vector = story.core if story.core is not None else story.centroid
+    for fact in story.facts:
+        reporting = {sentences[m].article_id for m in fact.members} & inside
+        corroboration = math.log2(1 + len(reporting)) / math.log2(1 + size) if size > 1 else 0.0
+        fact.best, fact.score, fact.text = -1, -math.inf, ""
+        for m in fact.members:
+            sentence = sentences[m]
+            quality = standalone_quality(sentence)
+            if quality <= -1.0:
+                continue
+            value = (weights.corroboration * corroboration
+                     + weights.centrality * float(embeddings[m] @ story.centroid)
+                     + weights.core * float(embeddings[m] @ core_vector)
+                     + weights.position / (1 + sentence.position)
+                     + weights.information * informativeness(sentence.text)
+                     + weights.support * support[m]
+                     - weights.quote * quote_share(sentence.text)
+                     + weights.wording * quality)
+            if value > fact.score:
+                fact.best, fact.score = m, value
+        if fact.best >= 0:
+            best = sentences[fact.best]
+            fact.text = make_self_contained(best.text, best.context)
+            if weights.resolve_weekdays:
+                fact.text = resolve_weekday(fact.text, (published or {}).get(best.article_id))
+
+
+_QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
+
+
+def quote_share(text: str) -> float:
+    """The share of a sentence inside quotation marks (0..1)."""
+    quoted = sum(len(m.group()) for m in _QUOTED.finditer(text))
+    return quoted / max(len(text), 1)

@@ -1,13 +1,14 @@
-"""Chosen groups to themed sections of items, each citing its articles and evidence."""
+"""Sections: stories filed under themes, and chosen stories as themed sections of items, each
+citing its articles and the exact sentences."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from briefing.compose.grouping import Group
+from briefing.compose.grouping import Group, Story
 from briefing.compose.themes import ThemeIndex
 from briefing.config import CATCHALL_ID, Settings
-from briefing.records import Article, Evidence, Item, Section, Sentence
+from briefing.records import Evidence, Fact, Item, Section, Sentence
 
 GENERIC_ID = "summary"
 
@@ -27,37 +28,75 @@ def assign_themes(groups: list[Group], index: ThemeIndex | None, threshold: floa
         g.theme, g.theme_score = theme, score
 
 
-def build_sections(chosen: list[Group], sentences: list[Sentence], settings: Settings,
-                   by_id: dict[str, Article], themed: bool) -> list[Section]:
+def split_by_theme(stories: list[Story], sentences: list[Sentence], index: ThemeIndex,
+                   threshold: float) -> list[Story]:
+    """File stories under themes: each fact is classified, and a story whose facts fall under
+    several themes becomes one story per theme (the arms sent after a summit are military
+    aid, the summit is diplomacy), each citing the articles that report its facts."""
+    facts = [f for story in stories for f in story.facts if f.text]
+    assign_themes(facts, index, threshold)
+    out: list[Story] = []
+    for story in stories:
+        by_theme: dict[str, list[Group]] = {}
+        for fact in story.facts:
+            if fact.text:
+                by_theme.setdefault(fact.theme, []).append(fact)
+        for theme, theme_facts in by_theme.items():
+            reporting = {sentences[m].article_id for f in theme_facts for m in f.members}
+            out.append(Story(articles=[a for a in story.articles if a in reporting],
+                             centroid=story.centroid, core=story.core, facts=theme_facts,
+                             theme=theme,
+                             theme_score=max(f.theme_score for f in theme_facts)))
+    return out
+
+
+def build_sections(chosen: list[tuple[Story, list[Group]]], sentences: list[Sentence],
+                         embeddings: np.ndarray, settings: Settings,
+                         themed: bool) -> list[Section]:
     titles = {t.id: t.title for t in settings.themes} if themed else {GENERIC_ID: "Summary"}
     titles[CATCHALL_ID] = settings.catchall_title
-    order = list(titles)
-    order.remove(CATCHALL_ID)
-    order.append(CATCHALL_ID)
+    order = [t for t in titles if t != CATCHALL_ID] + [CATCHALL_ID]
     sections = []
     for theme in order:
-        groups = sorted((g for g in chosen if g.theme == theme), key=lambda g: -g.score)
-        if not groups:
+        # The story most outlets report first; the score orders stories of one size.
+        stories = sorted(((s, f) for s, f in chosen if s.theme == theme),
+                         key=lambda sf: (-len(sf[0].articles), -sf[0].score))
+        if not stories:
             continue
-        items = [_item(g, sentences) for g in groups]
+        items = [story_item(s, f, sentences, embeddings) for s, f in stories]
         sections.append(Section(theme=theme, title=titles[theme], items=items))
     return sections
 
 
-def _item(group: Group, sentences: list[Sentence]) -> Item:
-    evidence: list[Evidence] = []
-    seen: set[tuple[str, str]] = set()
-    # The chosen wording's sentence first, then one sentence per other citing article.
+def story_item(story: Story, lines: list[Group], sentences: list[Sentence],
+               embeddings: np.ndarray) -> Item:
+    """The story as an item: the lead cites every article of the story, each with its
+    sentence closest to the lead as evidence; facts cite the articles that report them."""
+    lead, facts = lines[0], lines[1:]
+    evidence = [Evidence(sentences[lead.best].article_id, sentences[lead.best].text)]
+    by_article: dict[str, list[int]] = {}
+    for i, s in enumerate(sentences):
+        if s.article_id in story.articles:
+            by_article.setdefault(s.article_id, []).append(i)
+    lead_vector = embeddings[lead.best]
+    for aid in story.articles:
+        if aid == evidence[0].article:
+            continue
+        rows = by_article[aid]
+        closest = rows[int(np.argmax(embeddings[rows] @ lead_vector))]
+        evidence.append(Evidence(aid, sentences[closest].text))
+    return Item(text=lead.text, sources=[e.article for e in evidence], evidence=evidence,
+                theme=story.theme, score=story.score,
+                facts=[fact_of(f, sentences) for f in facts])
+
+
+def fact_of(group: Group, sentences: list[Sentence]) -> Fact:
+    """A supporting fact: its wording's sentence first, then one sentence per other article."""
     members = [group.best] + [m for m in group.members if m != group.best]
-    cited: list[str] = []
+    evidence: list[Evidence] = []
     for m in members:
         s = sentences[m]
-        if s.article_id in cited and m != group.best:
+        if any(e.article == s.article_id for e in evidence):
             continue
-        if (s.article_id, s.text) in seen:
-            continue
-        seen.add((s.article_id, s.text))
-        evidence.append(Evidence(article=s.article_id, text=s.text))
-        cited.append(s.article_id)
-    return Item(text=group.text, sources=list(dict.fromkeys(cited)), evidence=evidence,
-                theme=group.theme, score=group.score)
+        evidence.append(Evidence(s.article_id, s.text))
+    return Fact(text=group.text, sources=[e.article for e in evidence], evidence=evidence)

@@ -1,57 +1,93 @@
-"""Choosing groups under the word budget without saying a thing twice (MMR)."""
+"""Selection: stories' leads and facts under the word budget, by MMR, nothing said twice."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from briefing.compose.grouping import Group
+from briefing.compose.grouping import Group, Story
+from briefing.compose.weights import StoryWeights
 from briefing.config import CATCHALL_ID
 
 
-def select(groups: list[Group], embeddings: np.ndarray, budget_words: int,
-           theme_order: list[str], redundancy_cutoff: float, lam: float = 0.5) -> list[Group]:
-    """Greedy MMR under the word budget. Each theme first gets its best item (so no section
-    is empty when it has material), then items go by score minus redundancy. An item as
-    close to a chosen one as two reports of the same fact (``redundancy_cutoff``) is left
-    out; closeness below that only lowers its rank.
+@dataclass
+class Line:
+    story: Story
+    fact: Group
+    is_lead: bool
+    value: float
 
-    Linear in the number of groups per chosen item: each group's closeness to the chosen
-    ones is kept up to date with one matrix-vector product per choice, and a group that no
-    longer fits the words left or is too close to a chosen one is dropped for good (both
-    only get worse as items are added).
-    """
-    ranked = sorted(groups, key=lambda g: -g.score)
-    if not ranked:
+
+def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int,
+                 theme_order: list[str], redundancy_cutoff: float,
+                 weights: StoryWeights) -> list[tuple[Story, list[Group]]]:
+    """Greedy MMR over every story's lines under the word budget. A story's facts become
+    eligible once its lead is chosen; a lead competes with its story's score plus a bonus,
+    a fact with its score scaled by its story's share. Each theme first gets its best story.
+    A line as close to a chosen one as two reports of one fact is dropped."""
+    lines: list[Line] = []
+    for story in stories:
+        assert story.lead is not None
+        share = story.score - story.lead.score  # the story's weight, without its lead
+        # A lead competes with its own score; which candidate leads is the story's choice
+        # (choose_lead's order): only its first candidate still open is eligible.
+        lines += [Line(story, f, True, share + f.score + weights.lead_bonus)
+                  for f, _value in story.lead_options]
+        # A fact that fits a configured theme outranks catch-all material of equal score:
+        # on a one-topic day, word support alone favours the generic background lines.
+        lines += [Line(story, f, False, f.score + share + weights.theme_fit * (
+            f.theme_score if f.theme != CATCHALL_ID else 0.0)) for f in story.facts if f.text]
+    if not lines:
         return []
-    vectors = embeddings[[g.best for g in ranked]]
-    scores = np.array([g.score for g in ranked])
-    lengths = np.array([len(g.text.split()) for g in ranked])
-    themes = np.array([g.theme for g in ranked], dtype=object)
-    closeness = np.zeros(len(ranked), dtype=np.float32)  # max similarity to a chosen item
-    open_ = np.ones(len(ranked), dtype=bool)
-    chosen: list[Group] = []
+    vectors = embeddings[[ln.fact.best for ln in lines]]
+    values = np.array([ln.value for ln in lines])
+    lengths = np.array([len(ln.fact.text.split()) for ln in lines])
+    closeness = np.zeros(len(lines), dtype=np.float32)
+    open_ = np.ones(len(lines), dtype=bool)
+    # Per line: is it a lead candidate, and which story (index) it belongs to. A story's lead
+    # candidates are consecutive, best first, so the first open one is the story's pick.
+    is_lead = np.array([ln.is_lead for ln in lines])
+    story_index = {id(story): n for n, story in enumerate(stories)}
+    owner = np.array([story_index[id(ln.story)] for ln in lines])
+    started_mask = np.zeros(len(stories), dtype=bool)
+    started: dict[int, list[Group]] = {}  # id(story) -> chosen lines, lead first
+    order: list[Story] = []
     words = 0
 
-    def usable() -> np.ndarray:
+    def eligible() -> np.ndarray:
         open_[lengths > budget_words - words] = False
         open_[closeness >= redundancy_cutoff] = False
-        return open_
+        ready = ~is_lead & started_mask[owner]
+        leads = np.flatnonzero(open_ & is_lead)
+        if leads.size:
+            _, first = np.unique(owner[leads], return_index=True)
+            ready[leads[first]] = True
+        return open_ & ready
 
-    def take(index: int) -> None:
+    def take(k: int) -> None:
         nonlocal words, closeness
-        chosen.append(ranked[index])
-        words += int(lengths[index])
-        open_[index] = False
-        closeness = np.maximum(closeness, vectors @ vectors[index])
+        line = lines[k]
+        if line.is_lead:
+            started[id(line.story)] = [line.fact]
+            started_mask[owner[k]] = True
+            line.story.lead = line.fact
+            order.append(line.story)
+            open_[is_lead & (owner == owner[k])] = False  # a story never leads twice
+        else:
+            started[id(line.story)].append(line.fact)
+        words += int(lengths[k])
+        open_[k] = False
+        # Also closes the line's twin (the same fact as lead and as fact): closeness 1.
+        closeness = np.maximum(closeness, vectors @ vectors[k])
 
     for theme in [*theme_order, CATCHALL_ID]:
-        candidates = np.flatnonzero(usable() & (themes == theme))
-        if candidates.size:
-            take(int(candidates[0]))  # ranked by score: the first is the theme's best
+        mask = eligible() & np.array([ln.is_lead and ln.story.theme == theme for ln in lines])
+        if mask.any():
+            take(int(np.argmax(np.where(mask, values, -np.inf))))
     while words < budget_words:
-        mask = usable()
+        mask = eligible()
         if not mask.any():
             break
-        value = np.where(mask, scores - lam * closeness, -np.inf)
-        take(int(np.argmax(value)))
-    return chosen
+        take(int(np.argmax(np.where(mask, values - weights.mmr * closeness, -np.inf))))
+    return [(story, started[id(story)]) for story in order]

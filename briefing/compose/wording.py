@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, timedelta
 
-import numpy as np
-
-from briefing.compose.grouping import Group
 from briefing.records import Sentence
 from briefing.text.patterns import (
     DATE,
@@ -153,19 +149,3 @@ def unbalanced_quotes(text: str) -> bool:
     opening, closing = text.count("“"), text.count("”")
     straight = text.count('"')
     return opening != closing or straight % 2 == 1
-
-
-def choose_wording(group: Group, sentences: list[Sentence], embeddings: np.ndarray) -> None:
-    best, best_value = -1, -math.inf
-    for m in group.members:
-        quality = wording_quality(sentences[m])
-        if quality <= -1.0:
-            continue
-        value = quality + 1.5 * float(embeddings[m] @ group.centroid)
-        if value > best_value:
-            best, best_value = m, value
-    if best < 0:
-        group.text = ""
-        return
-    group.best = best
-    group.text = make_self_contained(sentences[best].text, sentences[best].context)

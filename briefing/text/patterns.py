@@ -90,6 +90,12 @@ DATE_MENTION = re.compile(
 # A weekday named in full and capitalised ("Friday").
 WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in WEEKDAYS) + r")\b")
 
+# A weekday not dated in the same breath ("killed on Wednesday", "said Tuesday"; not
+# "Wednesday, January 26") nor part of a name ("Good Friday", "Black Monday"): a bare weekday
+# a briefing read days later must date.
+BARE_WEEKDAY = re.compile(r"(?<!Good )(?<!Black )" + WEEKDAY.pattern + r"(?![,]? "
+                          r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)")
+
 # A day named from the day of writing ("yesterday", "next week"): the guard checks that a
 # generated text keeps exactly the one its evidence used.
 DAY_FROM_TODAY = re.compile(r"\b(today|tonight|yesterday|tomorrow|(?:last|next) (?:week|month|"
