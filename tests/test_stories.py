@@ -70,17 +70,28 @@ def test_facts_survive_the_json_round_trip():
     assert Briefing.from_json(data).sections[0].items[0].facts == [fact]
 
 
-def test_bare_weekdays_are_dated_from_the_article():
-    from briefing.compose.leads import resolve_weekday
+def test_bare_weekdays_and_yesterday_are_dated_from_the_article():
+    from briefing.compose.leads import resolve_relative_days as resolve
 
-    assert resolve_weekday("Two ferries collided Wednesday off Bergen.", "2026-01-29") == \
-        "Two ferries collided Wednesday (January 28) off Bergen."
-    assert resolve_weekday("Two ferries collided Thursday.", "2026-01-29T08:00") == \
-        "Two ferries collided Thursday (January 29)."
-    assert resolve_weekday("On Wednesday, January 28 two ferries collided.", "2026-01-29") == \
+    assert resolve("Two ferries collided Wednesday off Bergen.", "2026-01-29") == \
+        "Two ferries collided January 28 off Bergen."
+    assert resolve("Two ferries collided on Thursday.", "2026-01-29T08:00") == \
+        "Two ferries collided on January 29."
+    assert resolve("On Wednesday, January 28 two ferries collided.", "2026-01-29") == \
         "On Wednesday, January 28 two ferries collided."
-    assert resolve_weekday("Two ferries collided Wednesday.", None) == \
-        "Two ferries collided Wednesday."
+    assert resolve("Two ferries collided Wednesday.", None) == "Two ferries collided Wednesday."
+    assert resolve("Yesterday the coastguard found both crews.", "2026-01-29") == \
+        "On January 28 the coastguard found both crews."
+    assert resolve("The port reopened late yesterday.", "2026-01-29") == \
+        "The port reopened late on January 28."
+    assert resolve("Divers will return today.", "2026-01-29") == \
+        "Divers will return on January 29."
+    # A quote stays as said; a possessive is not a date.
+    assert resolve('"We saw them Wednesday," a fisherman said.', "2026-01-29") == \
+        '"We saw them Wednesday," a fisherman said.'
+    assert resolve("Yesterday's search found nothing.", "2026-01-29") == \
+        "Yesterday's search found nothing."
+
 
 
 def test_lines_that_cannot_stand_alone_are_rejected():

@@ -10,11 +10,11 @@ import re
 import numpy as np
 
 from briefing.compose.grouping import Story
-from briefing.compose.leads import resolve_weekday, standalone_quality
+from briefing.compose.leads import resolve_relative_days, standalone_quality
 from briefing.compose.weights import StoryWeights
 from briefing.compose.wording import make_self_contained
 from briefing.records import Sentence
-from briefing.text.patterns import MONTH, NUMBER, name_spans
+from briefing.text.patterns import MONTH, NUMBER, QUOTED, name_spans
 
 
 def informativeness(text: str) -> float:
@@ -90,14 +90,14 @@ def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
         if fact.best >= 0:
             best = sentences[fact.best]
             fact.text = make_self_contained(best.text, best.context)
-            if weights.resolve_weekdays:
-                fact.text = resolve_weekday(fact.text, (published or {}).get(best.article_id))
+            if weights.resolve_days:
+                fact.text = resolve_relative_days(fact.text,
+                                                  (published or {}).get(best.article_id))
 
 
-_QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 
 
 def quote_share(text: str) -> float:
     """The share of a sentence inside quotation marks (0..1)."""
-    quoted = sum(len(m.group()) for m in _QUOTED.finditer(text))
+    quoted = sum(len(m.group()) for m in QUOTED.finditer(text))
     return quoted / max(len(text), 1)

@@ -96,6 +96,15 @@ WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in WEEKDAYS) + r")\b
 BARE_WEEKDAY = re.compile(r"(?<!Good )(?<!Black )" + WEEKDAY.pattern + r"(?![,]? "
                           r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)")
 
+# A day named from the day of writing that a sentence can be dated by: the word, and how many
+# days before the writing it is. Not before an apostrophe ("yesterday's vote" stays).
+RELATIVE_DAY_WORDS: dict[str, int] = {"yesterday": 1, "last night": 1, "today": 0, "tonight": 0}
+RELATIVE_DAY = re.compile(r"\b(?:" + "|".join(RELATIVE_DAY_WORDS) + r")\b(?!['’]s)",
+                          re.IGNORECASE)
+
+# A span inside quotation marks, straight or curly: quoted words are the speaker's, and stay.
+QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
+
 # A day named from the day of writing ("yesterday", "next week"): the guard checks that a
 # generated text keeps exactly the one its evidence used.
 DAY_FROM_TODAY = re.compile(r"\b(today|tonight|yesterday|tomorrow|(?:last|next) (?:week|month|"
