@@ -311,8 +311,9 @@ def test_a_send_cut_off_mid_transfer_is_never_repeated_automatically(rendered, t
     # 1. The process died after marking the message 'sending' (its body was going out).
     with Store(settings.database_path) as store:
         message_id = queue_briefing(settings, store, rendered)
-        assert store.start_attempt(message_id)
-        store.mark_sending(message_id)
+        accepted = store.start_attempt(message_id)
+        assert accepted == RECIPIENTS
+        store.mark_sending(message_id, accepted)
     message, ok = send_command(settings, retry=True)
     assert "may already have been delivered" in message and f"message {message_id}" in message
     assert [r["status"] for r in outbox(settings)] == ["unknown"]
