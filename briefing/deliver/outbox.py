@@ -1,4 +1,40 @@
-"""The outbox: messages recorded before they are sent, retried with backoff, never sent twice."""
+"""The outbox: messages recorded before they are sent, retried with backoff, never sent twice.
+
+Each message is stored whole (its exact bytes, Message-ID included) before the first try, and
+each of its recipients has a state of its own, because an SMTP server answers for every
+address separately: it may take the message for one, defer another (4xx) and refuse a third
+(5xx) in the same conversation. A try goes to the recipients still ``pending`` and nobody else;
+every retry sends the same bytes.
+
+Per recipient, a try ends as:
+
+- ``sent``: the server accepted the address (RCPT 250/251) and then the message (250 to the
+  final dot). Nothing else is ever marked sent.
+- ``pending``: no connection, a timeout, or a 4xx at any stage, before the message body went
+  out. The message is due again after ``email.retry_seconds``, doubling up to an hour
+  (``retry_delay``); the daemon and ``briefing send --retry`` pick it up.
+- ``failed``: a 5xx at any stage: the greeting, STARTTLS, the login or the sender (then for
+  every recipient), this address (RCPT), the DATA command or the message itself (then for the
+  accepted ones). Retrying will not help until someone fixes the cause, so it is not retried
+  automatically; ``briefing send --retry`` puts failed recipients back to pending first.
+- ``unknown``: the connection broke after the message body was sent: see below.
+
+Exactly once. One process at a time sends (a lock file in ``state_dir``), so a recipient is
+never tried by two processes. Its row stays ``pending`` while connecting, logging in and
+naming the recipients: if the process dies there, the server has not accepted anything (a
+transaction without the end of DATA is discarded) and a retry is safe. After the server's 354
+and just before the body goes out, the accepted recipients become ``sending``, and ``sent``
+once the server answered 250. A crash between those two marks, or a connection that breaks
+before the answer comes, is the one case we cannot decide: the server may have accepted the
+message. We choose never to risk a duplicate: such a recipient becomes ``unknown`` (at once,
+or the next time anyone sends, for a crash), is reported by the daemon's log and by
+``briefing send --retry``, and gets the briefing again only when a person asks (``briefing
+send DATE``). The window is the time the server takes to answer the final dot, so this is
+rare; the other recipients of the same message are not held up by it.
+
+The message row's status sums its recipients up (see ``briefing.store.outbox``): sent only
+when every recipient is.
+"""
 
 from __future__ import annotations
 

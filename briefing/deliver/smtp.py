@@ -1,4 +1,5 @@
-"""One SMTP conversation: connect, secure, log in, send; errors described in one line."""
+"""One SMTP conversation: connect, secure, log in, name the recipients, send; what became of
+each recipient, and errors described in one line."""
 
 from __future__ import annotations
 
