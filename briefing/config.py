@@ -293,6 +293,21 @@ def _one_line(value: str) -> str:
     return value
 
 
+def _ascii_login(value: str | None) -> str | None:
+    # smtplib encodes the AUTH exchange as ASCII: anything else fails mid-login.
+    if value is not None and (not value.isascii() or _CONTROL.search(value)):
+        raise _fail(f"{value!r}: SMTP login names must be ASCII on one line")
+    return value
+
+
+def _host_name(value: str) -> str:
+    # A name or an address; anything else (a line break, a space, a URL) would only fail at
+    # 07:00, when the daemon connects.
+    if not re.fullmatch(r"[A-Za-z0-9.:_-]+", value.strip()):
+        raise _fail(f"not a host name or address: {value!r}")
+    return value.strip()
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` names this machine (no name is looked up: a config check stays
     offline)."""
@@ -307,10 +322,10 @@ def is_loopback(host: str) -> bool:
 
 class EmailSettings(_Model):
     enabled: Flag = False
-    smtp_host: NonEmptyStr = "localhost"
+    smtp_host: Annotated[NonEmptyStr, AfterValidator(_host_name)] = "localhost"
     smtp_port: WholeNumber = Field(25, ge=1)
     security: Literal["starttls", "ssl", "none"] = "none"
-    username: PlainStr | None = None
+    username: Annotated[PlainStr | None, AfterValidator(_ascii_login)] = None
     password_env: Annotated[str | None, _check(
         lambda v: v is None or isinstance(v, str),
         "must be the name of an environment variable")] = None

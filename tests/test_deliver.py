@@ -638,3 +638,19 @@ def test_a_hostile_template_override_cannot_reach_python(rendered, tmp_path):
                                  r"access to attribute '\w+' of '\w+' object is unsafe\.$"):
             build_message(settings, rendered)
     assert not (settings.state_dir / "owned").exists()
+
+
+def test_a_password_smtp_cannot_send_is_one_line_not_a_traceback(rendered, tmp_path,
+                                                                  monkeypatch):
+    variable = "BRIEFING_TEST_SMTP_PASSWORD"
+    monkeypatch.setenv(variable, "pässwörd")  # smtplib encodes the login as ASCII
+    with ScriptedSMTP() as server:
+        settings = make_settings(tmp_path, server.port, username="briefing",
+                                 password_env=variable)
+        date = record(settings, rendered)
+        code, out, err = run_cli("--config", str(settings.config_path), "send", date)
+        assert code == 1 and err == ""
+        assert f"the password in {variable} has characters outside ASCII" in out
+        assert "pässwörd" not in out
+        assert server.sessions == 0  # found before connecting
+    assert recipient_states(settings) == dict.fromkeys(RECIPIENTS, "pending")

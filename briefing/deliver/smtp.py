@@ -138,6 +138,11 @@ def smtp_password(email: EmailSettings) -> str | None:
     if value is None:
         raise DeliveryError(f"email.password_env: the environment variable "
                             f"{email.password_env} is not set")
+    if not value.isascii():
+        # smtplib sends the AUTH exchange as ASCII and would fail half way through the login.
+        raise DeliveryError(f"email.password_env: the password in {email.password_env} has "
+                            "characters outside ASCII, which SMTP login cannot send; use an "
+                            "ASCII password")
     return value
 
 
