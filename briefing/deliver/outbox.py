@@ -81,18 +81,19 @@ class Attempt:
             return f"message {self.message_id} skipped: {self.detail}"
         parts = []
         for status, addresses, why in _groups(self.outcomes):
+            names = ", ".join(addresses)
             # Name the addresses only when the outcome is not the same for everyone tried.
-            who = "" if len(addresses) == len(self.outcomes) else f" to {', '.join(addresses)}"
+            some = len(addresses) < len(self.outcomes)
             if status == "sent":
-                parts.append(f"sent (to {', '.join(addresses)})")
+                parts.append(f"sent (to {names})")
             elif status == "pending":
-                parts.append(f"not sent{who}: {why}; it waits in the outbox, next try at "
-                             f"{self.next_attempt_at}")
+                parts.append(f"not sent{f' to {names}' if some else ''}: {why}; it waits in "
+                             f"the outbox, next try at {self.next_attempt_at}")
             elif status == "failed":
-                parts.append(f"refused by the server{who.replace(' to ', ' for ')}: {why}; "
+                parts.append(f"refused by the server{f' for {names}' if some else ''}: {why}; "
                              "kept in the outbox (`briefing send --retry` tries again)")
             else:
-                parts.append(f"in doubt{who}: {why}")
+                parts.append(f"in doubt{f' to {names}' if some else ''}: {why}")
         return f"message {self.message_id} " + "; ".join(parts)
 
 
