@@ -14,9 +14,11 @@ rather than ``sender``, ``- path: DIR`` rather than ``kind``/``target``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -250,21 +252,80 @@ class Schedule(_Model):
     grace_seconds: WholeNumber = Field(3600, ge=0)
 
 
+# One address as SMTP carries it without SMTPUTF8: ASCII, no spaces, quotes or brackets (a
+# non-ASCII domain is written in its xn-- form). The display name may be anything on one line.
+_ADDR_SPEC = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _address_problem(value: Any) -> str | None:
+    """Why ``value`` is not one email address (``Name <a@b.org>`` or ``a@b.org``), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return f"must be an email address, got {value!r}"
+    # A line break would end the To:/From: header and start another (a Bcc:, say): the message
+    # builder refuses it with a traceback, so the config says so first.
+    if _CONTROL.search(value):
+        return (f"{value!r} has a line break or control character; write one address on "
+                "one line")
+    pairs = getaddresses([value])
+    if len(pairs) != 1 or not _ADDR_SPEC.fullmatch(pairs[0][1]):
+        return (f"not an email address: {value!r} (write name@example.org or "
+                "Name <name@example.org>, one per entry, in ASCII)")
+    return None
+
+
 def _addresses(value: Any) -> Any:
     if isinstance(value, str):
         value = [value]  # `to: desk@example.org` is one recipient
-    if not isinstance(value, list | tuple) or not all(
-            isinstance(t, str) and "@" in t for t in value):
+    if not isinstance(value, list | tuple):
         raise _fail("must be a list of email addresses")
+    for i, address in enumerate(value):
+        problem = _address_problem(address)
+        if problem:
+            raise _fail(problem, at=(i,))
     return value
+
+
+def _one_line(value: str) -> str:
+    # The title goes into the From: display name and the subject; a header is one line.
+    if _CONTROL.search(value):
+        raise _fail(f"{value!r} has a line break or control character; write it on one line")
+    return value
+
+
+def _ascii_login(value: str | None) -> str | None:
+    # smtplib encodes the AUTH exchange as ASCII: anything else fails mid-login.
+    if value is not None and (not value.isascii() or _CONTROL.search(value)):
+        raise _fail(f"{value!r}: SMTP login names must be ASCII on one line")
+    return value
+
+
+def _host_name(value: str) -> str:
+    # A name or an address; anything else (a line break, a space, a URL) would only fail at
+    # 07:00, when the daemon connects.
+    if not re.fullmatch(r"[A-Za-z0-9.:_-]+", value.strip()):
+        raise _fail(f"not a host name or address: {value!r}")
+    return value.strip()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (no name is looked up: a config check stays
+    offline)."""
+    name = host.strip().rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class EmailSettings(_Model):
     enabled: Flag = False
-    smtp_host: NonEmptyStr = "localhost"
+    smtp_host: Annotated[NonEmptyStr, AfterValidator(_host_name)] = "localhost"
     smtp_port: WholeNumber = Field(25, ge=1)
     security: Literal["starttls", "ssl", "none"] = "none"
-    username: PlainStr | None = None
+    username: Annotated[PlainStr | None, AfterValidator(_ascii_login)] = None
     password_env: Annotated[str | None, _check(
         lambda v: v is None or isinstance(v, str),
         "must be the name of an environment variable")] = None
@@ -286,7 +347,21 @@ class EmailSettings(_Model):
     def _is_address(cls, value: str) -> str:
         if "@" not in value:
             raise _fail(f"not an email address: {value!r}")
+        problem = _address_problem(value)
+        if problem:
+            raise _fail(problem)
         return value
+
+    @model_validator(mode="after")
+    def _credentials_only_encrypted(self) -> Self:
+        # With security: none the AUTH exchange (the password, base64) crosses the network as
+        # it is; only a relay on this machine makes that harmless.
+        if (self.security == "none" and (self.username or self.password_env)
+                and not is_loopback(self.smtp_host)):
+            raise _fail(f"none would send the SMTP password unencrypted to {self.smtp_host}; "
+                        "use starttls (port 587) or ssl (port 465), or a relay on localhost",
+                        at=("security",))
+        return self
 
     @model_validator(mode="after")
     def _has_recipients(self) -> Self:
@@ -353,7 +428,7 @@ class Settings(_Model):
 
     config_path: Path | None
     base_dir: Path
-    title: NonEmptyStr = Field(
+    title: Annotated[NonEmptyStr, AfterValidator(_one_line)] = Field(
         "Daily Briefing", description="Title shown in the masthead and the email subject.")
     timezone: Annotated[NonEmptyStr, AfterValidator(_time_zone)] = Field(
         "UTC", description="IANA zone for dates and the schedule, e.g. Europe/Berlin.")

@@ -123,7 +123,9 @@ def test_the_default_crons_are_valid():
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"email": {"smtp_port": "25"}}, "email.smtp_port: must be a whole number, got '25'"),
     ({"email": {"enabled": "yes"}}, "email.enabled: must be true or false, got 'yes'"),
-    ({"email": {"to": "nobody"}}, "email.to: must be a list of email addresses"),
+    ({"email": {"to": "nobody"}}, "email.to[0]: not an email address: 'nobody' (write "
+     "name@example.org or Name <name@example.org>, one per entry, in ASCII)"),
+    ({"email": {"to": {"a": 1}}}, "email.to: must be a list of email addresses"),
     ({"email": {"from": "nobody"}}, "email.from: not an email address: 'nobody'"),
     ({"email": {"enabled": True, "to": []}},
      "email.to: email is enabled but has no recipients"),
@@ -229,3 +231,64 @@ def test_help_and_a_bad_config_stay_light():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=REPO, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# --- issue 15: what would reach a mail header or the wire is checked by `briefing check` ------
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"title": "Daily\r\nBcc: victim@example.org"},
+     "title: 'Daily\\r\\nBcc: victim@example.org' has a line break or control character; "
+     "write it on one line"),
+    ({"email": {"to": ["desk@example.org", "x@example.org\nBcc: victim@example.org"]}},
+     "email.to[1]: 'x@example.org\\nBcc: victim@example.org' has a line break or control "
+     "character; write one address on one line"),
+    ({"email": {"from": "Desk <desk@example.org>\r\nBcc: victim@example.org"}},
+     "email.from: 'Desk <desk@example.org>\\r\\nBcc: victim@example.org' has a line break or "
+     "control character; write one address on one line"),
+    ({"email": {"to": ["a@example.org, b@example.org"]}},
+     "email.to[0]: not an email address: 'a@example.org, b@example.org' (write "
+     "name@example.org or Name <name@example.org>, one per entry, in ASCII)"),
+    ({"email": {"to": ["jörg@example.org"]}},
+     "email.to[0]: not an email address: 'jörg@example.org' (write name@example.org or "
+     "Name <name@example.org>, one per entry, in ASCII)"),
+    ({"email": {"smtp_host": "smtp.example.org", "security": "none", "username": "briefing",
+                "password_env": "BRIEFING_SMTP_PASSWORD"}},
+     "email.security: none would send the SMTP password unencrypted to smtp.example.org; use "
+     "starttls (port 587) or ssl (port 465), or a relay on localhost"),
+    ({"email": {"smtp_host": "10.0.0.5", "security": "none",
+                "password_env": "BRIEFING_SMTP_PASSWORD"}},
+     "email.security: none would send the SMTP password unencrypted to 10.0.0.5; use "
+     "starttls (port 587) or ssl (port 465), or a relay on localhost"),
+    ({"email": {"smtp_host": "smtp.example.org\r\nRCPT TO:<x@example.org>"}},
+     "email.smtp_host: not a host name or address: "
+     "'smtp.example.org\\r\\nRCPT TO:<x@example.org>'"),
+    ({"email": {"username": "jörg", "security": "starttls"}},
+     "email.username: 'jörg': SMTP login names must be ASCII on one line"),
+])
+def test_header_breaking_values_and_clear_text_credentials_are_refused(tmp_path, overrides,
+                                                                      message):
+    with pytest.raises(ConfigError) as info:
+        settings_from_mapping(overrides, base_dir=tmp_path)
+    assert str(info.value) == message
+    # `briefing check` finds it: one line, exit status 2, no traceback.
+    config = write_config(tmp_path, **overrides)
+    code, out, err = run_cli("--config", str(config), "check")
+    assert code == 2 and out == ""
+    assert err == f"briefing: error: {message}\n"
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.0.0.53", "::1"])
+def test_credentials_without_tls_are_fine_to_a_relay_on_this_machine(tmp_path, host):
+    settings = settings_from_mapping(
+        {"email": {"smtp_host": host, "security": "none", "username": "briefing",
+                   "password_env": "BRIEFING_SMTP_PASSWORD",
+                   "from": "Morning Briefing <briefing@example.org>",
+                   "to": ["Desk <desk@example.org>", "editor@example.org"]}},
+        base_dir=tmp_path)
+    assert settings.email.smtp_host == host
+    for security in ("starttls", "ssl"):  # and to any host over TLS
+        settings_from_mapping({"email": {"smtp_host": "smtp.example.org", "security": security,
+                                         "username": "briefing",
+                                         "password_env": "BRIEFING_SMTP_PASSWORD"}},
+                              base_dir=tmp_path)

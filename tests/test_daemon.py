@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import SEEDS, run_cli, write_config
 from fixtures_http import http_server_fixture  # noqa: F401  (http_server)
-from fixtures_smtp import SMTPServer, free_port, smtp_server_fixture  # noqa: F401
+from fixtures_smtp import ScriptedSMTP, SMTPServer, free_port, smtp_server_fixture  # noqa: F401
 
 from briefing.clock import FakeClock, use_clock
 from briefing.config import load_settings
@@ -404,3 +404,25 @@ def test_due_jobs_fire_once_at_the_latest_firing_within_the_grace():
     assert due_jobs(jobs, at(6, 50), at(7, 14), 60) == []
     # Nothing is due twice: the next look starts where this one ended.
     assert due_jobs(jobs, at(7, 0, 30), at(7, 1), 600) == []
+
+
+def test_the_daemon_says_who_still_waits_and_sends_to_them_alone(tmp_path, caplog):
+    reader, desk = "reader@example.org", "desk@example.org"
+    with ScriptedSMTP() as server:
+        server.rcpt = {desk: "452 4.2.2 mailbox full, try later"}  # the reader's is taken
+        config = project(tmp_path, port=server.port, to=[reader, desk])
+        code, _, err = run_cli("--config", str(config), "run", "--once")
+        assert code == 0, err
+        assert re.search(rf"email: message 1 sent \(to {reader}\); not sent to {desk}: 452 "
+                         r"4\.2\.2 mailbox full, try later; it waits in the outbox, next try "
+                         r"at \S+", caplog.text), caplog.text
+        assert [r["status"] for r in outbox(config)] == ["pending"]
+
+        server.rcpt = {}
+        later = FakeClock(datetime.now(UTC) + timedelta(seconds=5))  # the retry is due
+        with use_clock(later):
+            code, _, err = run_cli("--config", str(config), "run", "--once")
+        assert code == 0, err
+        assert f"email: message 1 sent (to {desk})" in caplog.text
+    assert [t.recipients for t in server.delivered] == [[reader], [desk]]
+    assert [r["status"] for r in outbox(config)] == ["sent"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, run_cli, write_config
-from fixtures_smtp import SMTPServer, free_port, smtp_server_fixture  # noqa: F401
+from fixtures_smtp import ScriptedSMTP, SMTPServer, free_port, smtp_server_fixture  # noqa: F401
 
 from briefing.clock import FakeClock, iso, use_clock
 from briefing.config import Settings, load_settings
@@ -311,8 +311,9 @@ def test_a_send_cut_off_mid_transfer_is_never_repeated_automatically(rendered, t
     # 1. The process died after marking the message 'sending' (its body was going out).
     with Store(settings.database_path) as store:
         message_id = queue_briefing(settings, store, rendered)
-        assert store.start_attempt(message_id)
-        store.mark_sending(message_id)
+        accepted = store.start_attempt(message_id)
+        assert accepted == RECIPIENTS
+        store.mark_sending(message_id, accepted)
     message, ok = send_command(settings, retry=True)
     assert "may already have been delivered" in message and f"message {message_id}" in message
     assert [r["status"] for r in outbox(settings)] == ["unknown"]
@@ -414,3 +415,242 @@ def test_a_broken_text_template_override_is_named_not_a_traceback(rendered, tmp_
                                           templates_dir="mytemplates"))
     with pytest.raises(TemplateRenderError, match=r"briefing\.txt\.j2, line 1"):
         build_message(settings, rendered)
+
+
+# --- each recipient's own state, against a server whose every reply is scripted ---------------
+
+
+HAPPY_REPLIES = {"greeting": "220 ready", "mail": "250 OK", "data": "354 go ahead",
+                 "end": "250 OK"}
+
+
+def scripted_settings(folder: Path, server: ScriptedSMTP, **extra) -> Settings:
+    return make_settings(folder, server.port, **extra)
+
+
+def recipient_states(settings: Settings, message_id: int = 1) -> dict[str, str]:
+    with Store(settings.database_path) as store:
+        return {r["address"]: r["status"] for r in store.outbox_recipients(message_id)}
+
+
+def test_a_recipient_deferred_with_452_is_retried_alone_with_the_same_bytes(rendered,
+                                                                             tmp_path):
+    reader, desk = RECIPIENTS
+    with ScriptedSMTP() as server:
+        server.rcpt = {desk: "452 4.2.2 mailbox full, try later"}
+        settings = scripted_settings(tmp_path, server)
+        date = record(settings, rendered)
+        message, ok = send_command(settings, date=date)
+        assert not ok  # not everyone has it yet
+        assert f"sent (to {reader})" in message
+        assert f"not sent to {desk}: 452 4.2.2 mailbox full, try later; it waits in the " \
+            "outbox" in message
+        assert recipient_states(settings) == {reader: "sent", desk: "pending"}
+        [row] = outbox(settings)
+        assert row["status"] == "pending" and desk in row["last_error"]
+
+        # `send --retry` knows the desk still waits, and sends to the desk only.
+        server.rcpt = {}
+        message, ok = send_command(settings, retry=True)
+        assert ok and f"message 1 sent (to {desk})" in message, message
+        assert recipient_states(settings) == {reader: "sent", desk: "sent"}
+        assert send_command(settings, retry=True) == ("Outbox: nothing waiting.", True)
+
+    first, second = server.delivered
+    assert (first.recipients, second.recipients) == ([reader], [desk])
+    assert first.data == second.data  # the same bytes, Message-ID included
+    assert first.message["Message-ID"] == second.message["Message-ID"]
+    [done] = outbox(settings)
+    assert done["status"] == "sent" and done["sent_at"] and done["attempts"] == 2
+
+
+@pytest.mark.parametrize("stage", ["greeting", "mail", "data", "end"])
+def test_a_5xx_at_any_stage_is_failed_and_not_retried_by_the_daemon(rendered, tmp_path,
+                                                                    stage):
+    with ScriptedSMTP() as server:
+        setattr(server, stage, "554 5.7.1 rejected by policy")
+        settings = scripted_settings(tmp_path, server)
+        date = record(settings, rendered)
+        code, out, err = run_cli("--config", str(settings.config_path), "send", date)
+        assert code == 1 and err == "", err
+        assert "message 1 refused by the server: " in out and "554 5.7.1 rejected by " \
+            "policy" in out and "`briefing send --retry` tries again" in out
+        assert recipient_states(settings) == dict.fromkeys(RECIPIENTS, "failed")
+        assert [r["status"] for r in outbox(settings)] == ["failed"]
+
+        # The daemon's passes leave it alone, however late it gets.
+        with use_clock(FakeClock(datetime.now(UTC) + timedelta(days=1))), \
+                Store(settings.database_path) as store:
+            assert send_queued(settings, store) == []
+        assert server.sessions == 1
+
+        # Fixed on the server's side: a retry asked for by hand delivers it, once.
+        setattr(server, stage, HAPPY_REPLIES[stage])
+        message, ok = send_command(settings, retry=True)
+        assert ok, message
+    [delivered] = server.delivered
+    assert delivered.recipients == RECIPIENTS
+
+
+def test_a_recipient_refused_with_550_fails_alone_and_the_other_is_sent(rendered, tmp_path):
+    reader, desk = RECIPIENTS
+    with ScriptedSMTP() as server:
+        server.rcpt = {desk: "550 5.1.1 no such user"}
+        settings = scripted_settings(tmp_path, server)
+        with Store(settings.database_path) as store:
+            outcome = send_briefing_dir(settings, store, rendered)
+            assert f"sent (to {reader})" in outcome
+            assert f"refused by the server for {desk}: 550 5.1.1 no such user" in outcome
+            assert send_queued(settings, store, due_only=False) == []  # failed: not retried
+        assert recipient_states(settings) == {reader: "sent", desk: "failed"}
+        server.rcpt = {}
+        message, ok = send_command(settings, retry=True)
+        assert ok and f"message 1 sent (to {desk})" in message
+    assert [t.recipients for t in server.delivered] == [[reader], [desk]]
+
+
+def test_a_connection_dropped_after_the_data_is_in_doubt_and_never_repeated(rendered,
+                                                                            tmp_path):
+    reader, desk = RECIPIENTS
+    with ScriptedSMTP() as server:
+        server.rcpt = {desk: "451 4.3.0 try again later"}
+        server.end = None  # takes the body, then closes without answering
+        settings = scripted_settings(tmp_path, server)
+        date = record(settings, rendered)
+        message, ok = send_command(settings, date=date)
+        assert not ok
+        assert f"in doubt to {reader}: 127.0.0.1:{server.port} closed the connection" in message
+        assert f"not sent to {desk}: 451 4.3.0 try again later" in message
+        assert recipient_states(settings) == {reader: "unknown", desk: "pending"}
+
+        # The retry sends the desk its copy and names the reader's as in doubt; never resent.
+        server.rcpt, server.end = {}, "250 OK"
+        message, ok = send_command(settings, retry=True)
+        assert f"message 1 sent (to {desk})" in message
+        assert (f"message 1 ({rendered}) may already have been delivered to {reader}"
+                in message)
+        message, ok = send_command(settings, retry=True)
+        assert f"may already have been delivered to {reader}" in message
+        assert "sent" not in message
+    assert [(t.recipients, t.answer) for t in server.transactions] == [
+        ([reader], None), ([desk], "250 OK")]
+    assert recipient_states(settings) == {reader: "unknown", desk: "sent"}
+
+
+def test_4xx_answers_keep_the_message_waiting_for_the_next_try(rendered, tmp_path):
+    for stage in ("greeting", "mail", "data", "end"):
+        folder = tmp_path / stage
+        folder.mkdir()
+        with ScriptedSMTP() as server:
+            setattr(server, stage, "451 4.3.0 local problem, try later")
+            settings = scripted_settings(folder, server)
+            with Store(settings.database_path) as store:
+                [attempt] = send_queued(settings, store,
+                                        [queue_briefing(settings, store, rendered)])
+            assert attempt.status == "pending", (stage, attempt)
+            assert "451 4.3.0 local problem, try later" in attempt.describe()
+            assert recipient_states(settings) == dict.fromkeys(RECIPIENTS, "pending")
+
+
+def test_outbox_rows_of_schema_1_migrate_to_per_recipient_states(rendered, tmp_path,
+                                                                 smtp_server):
+    import sqlite3
+
+    from briefing.store.schema import MIGRATIONS, _statements
+
+    settings = make_settings(tmp_path, smtp_server.port)
+    built = build_message(settings, rendered)
+    settings.state_dir.mkdir()
+    db = sqlite3.connect(settings.database_path, isolation_level=None)
+    for statement in _statements(MIGRATIONS[0]):
+        db.execute(statement)
+    db.execute("PRAGMA user_version=1")
+    for status in ("sent", "pending", "failed"):
+        db.execute("INSERT INTO outbox (briefing_dir, recipients, subject, message, status, "
+                   "attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,1,?,?)",
+                   (str(rendered), "\n".join(RECIPIENTS), built.subject, built.data, status,
+                    "2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00+00:00"))
+    db.close()
+
+    with Store(settings.database_path) as store:
+        states = [(r["message_id"], r["address"], r["status"], r["attempts"])
+                  for r in store.outbox_recipients()]
+        assert states == [(1, RECIPIENTS[0], "sent", 1), (1, RECIPIENTS[1], "sent", 1),
+                          (2, RECIPIENTS[0], "pending", 1), (2, RECIPIENTS[1], "pending", 1),
+                          (3, RECIPIENTS[0], "failed", 1), (3, RECIPIENTS[1], "failed", 1)]
+        [attempt] = send_queued(settings, store)  # the pending one; sent stays sent
+        assert attempt.message_id == 2 and attempt.status == "sent"
+    assert [r["status"] for r in outbox(settings)] == ["sent", "sent", "failed"]
+    [got] = smtp_server.messages
+    assert got.recipients == RECIPIENTS and got.data.replace(b"\r\n", b"\n") == \
+        built.data.replace(b"\r\n", b"\n")
+
+
+# --- one line, not a traceback ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("overrides", "named"), [
+    ({"title": "Morning\r\nBcc: victim@example.org"}, "title: "),
+    ({"email": {**email_config(25), "to": ["reader@example.org",
+                                           "desk@example.org\nBcc: victim@example.org"]}},
+     "email.to[1]: "),
+    ({"email": {**email_config(25), "from": "briefing@example.org\r\nBcc: v@example.org"}},
+     "email.from: "),
+])
+def test_line_breaks_in_headers_are_one_line_with_status_2_and_nothing_queued(
+        rendered, tmp_path, overrides, named):
+    good = make_settings(tmp_path, 25)
+    date = record(good, rendered)
+    before = (good.database_path.read_bytes(), sorted(p.name for p in rendered.iterdir()))
+    config = write_config(tmp_path, **{"email": email_config(25), **overrides})
+    for command in (["check"], ["send", date], ["send", "--retry"]):
+        code, out, err = run_cli("--config", str(config), *command)
+        assert code == 2 and out == "", (command, out)
+        assert err.startswith(f"briefing: error: {named}") and err.count("\n") == 1, err
+        assert "line break" in err and "Traceback" not in err
+    assert outbox(good) == []
+    assert (good.database_path.read_bytes(), sorted(p.name for p in rendered.iterdir())) == \
+        before
+
+
+def test_a_line_break_in_a_briefing_json_title_stays_out_of_the_headers(rendered, tmp_path):
+    path = rendered / "briefing.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["title"] = "Morning\r\nBcc: victim@example.org"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    built = build_message(make_settings(tmp_path, 25), rendered)
+    msg = message_from_bytes(built.data, policy=policy.default)
+    assert msg["Bcc"] is None
+    assert msg["From"].addresses[0].display_name == "Morning Bcc: victim@example.org"
+
+
+def test_a_hostile_template_override_cannot_reach_python(rendered, tmp_path):
+    mine = tmp_path / "mytemplates"
+    mine.mkdir()
+    settings = load_settings(write_config(tmp_path, email=email_config(25),
+                                          templates_dir="mytemplates"))
+    for body in ("{{ ''.__class__.__mro__ }}",
+                 "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+                 "{{ settings.state_dir.joinpath('owned').write_text('x') }}"):
+        (mine / "briefing.txt.j2").write_text(body + "\n", encoding="utf-8")
+        with pytest.raises(TemplateRenderError,
+                           match=rf"^template {re.escape(str(mine))}/briefing\.txt\.j2, line 1: "
+                                 r"access to attribute '\w+' of '\w+' object is unsafe\.$"):
+            build_message(settings, rendered)
+    assert not (settings.state_dir / "owned").exists()
+
+
+def test_a_password_smtp_cannot_send_is_one_line_not_a_traceback(rendered, tmp_path,
+                                                                  monkeypatch):
+    variable = "BRIEFING_TEST_SMTP_PASSWORD"
+    monkeypatch.setenv(variable, "pässwörd")  # smtplib encodes the login as ASCII
+    with ScriptedSMTP() as server:
+        settings = make_settings(tmp_path, server.port, username="briefing",
+                                 password_env=variable)
+        date = record(settings, rendered)
+        code, out, err = run_cli("--config", str(settings.config_path), "send", date)
+        assert code == 1 and err == ""
+        assert f"the password in {variable} has characters outside ASCII" in out
+        assert "pässwörd" not in out
+        assert server.sessions == 0  # found before connecting
+    assert recipient_states(settings) == dict.fromkeys(RECIPIENTS, "pending")

@@ -229,3 +229,47 @@ def test_nothing_was_fetched_while_rendering_nor_when_a_browser_opens_it(hostile
         assert response.status == 200
     assert [r.path for r in server.requests] == [PIXEL]
 
+
+
+# --- a template override is untrusted too: it runs in Jinja's sandbox -------------------------
+
+HOSTILE_TEMPLATES = {
+    "briefing.md.j2": "{{ ''.__class__.__mro__[1].__subclasses__() }}\n",
+    "partials/footer.html.j2": "<footer>{{ cycler.__init__.__globals__.os.popen('id')"
+                               ".read() }}</footer>\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TEMPLATES))
+def test_a_hostile_template_override_fails_in_one_line_and_changes_nothing(hostile, tmp_path,
+                                                                           name):
+    import shutil
+
+    from briefing.store import Store
+
+    root = tmp_path / "copy"
+    shutil.copytree(hostile["root"], root)
+    mine = root / "mytemplates"
+    (mine / name).parent.mkdir(parents=True, exist_ok=True)
+    (mine / name).write_text(HOSTILE_TEMPLATES[name], encoding="utf-8")
+    config = write_config(root, sources=[{"path": "inbox/"}], themes=[],
+                          templates_dir="mytemplates")
+    output = root / "output"
+    before = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
+
+    def briefings() -> list[tuple]:
+        with Store(root / "state" / "briefing.sqlite3") as store:
+            return [tuple(r) for r in store.db.execute(
+                "SELECT b.id, b.out_dir, count(c.article_id) FROM briefings b LEFT JOIN "
+                "coverage c ON c.briefing_id = b.id GROUP BY b.id")]
+
+    recorded = briefings()
+    assert recorded and before  # the earlier briefing is there to be kept
+    code, out, err = run_cli("--config", str(config), "render", "--all")
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert re.fullmatch(rf"briefing: error: template {re.escape(str(mine / name))}, line 1: "
+                        r"access to attribute '__\w+__' of '\w+' object is unsafe\.\n", err)
+    # Nothing written: no new folder, earlier briefings byte for byte, no briefing recorded.
+    assert {p: p.read_bytes() for p in output.rglob("*") if p.is_file()} == before
+    assert briefings() == recorded

@@ -4,23 +4,21 @@ In: a rendered briefing folder. Out: one MIME message (``message``) recorded in 
 (``outbox``) and handed to the SMTP server (``smtp``); ``commands`` is ``briefing send``.
 
 Every message is written to the outbox (its complete bytes) before the first attempt, so a
-mail server that is down, refuses, or times out loses nothing: the row stays ``pending``
-and is tried again later with a doubling delay (``email.retry_seconds``, up to an hour) by
-the daemon or by ``briefing send --retry``. A server that rejects the message itself (a
-5xx answer to the sender, every recipient, or the data) marks it ``failed``; it is kept, and
-``briefing send --retry`` tries it again once the cause is fixed.
+mail server that is down, defers, refuses or times out loses nothing. The outbox keeps a state
+for each recipient, since a server answers for each address on its own: a recipient deferred
+(4xx, or no answer) stays ``pending`` and is tried again later with a doubling delay
+(``email.retry_seconds``, up to an hour) by the daemon or by ``briefing send --retry``; one
+refused with a 5xx at any stage is ``failed``, kept, and tried again by ``briefing send
+--retry`` once the cause is fixed; only a recipient whose address and message the server
+accepted is ``sent``. A retry goes to the pending recipients only, with the same bytes and
+Message-ID.
 
-Exactly once. One process at a time sends (a lock file in ``state_dir``), so a row is never
-sent by two processes. The row stays ``pending`` while connecting, logging in and naming the
-recipients: if the process dies there, the server has not accepted anything (an SMTP
-transaction without the end of DATA is discarded) and a retry is safe. Just before the
-message body goes out the row becomes ``sending``, and ``sent`` once the server answered
-250. A crash between those two marks is the one case we cannot decide: the server may have
-accepted the message. We choose never to risk a duplicate: such a row becomes ``unknown``
-the next time anyone sends, is reported by the daemon and by ``briefing send --retry``, and
-is sent again only when a person asks (``briefing send DATE``). The window is the time the
-server takes to answer the final dot, so this is rare; the retry of a ``pending`` row sends
-the same bytes with the same Message-ID.
+Exactly once, per recipient: one sender at a time (a lock file), and a recipient whose copy
+may have reached the server when the connection broke is ``unknown``, reported, and never
+sent again without a person asking. ``outbox``'s docstring has the whole argument.
+
+Credentials go only over TLS (``starttls`` or ``ssl``) or to a relay on this machine: the
+config check (``briefing.config.EmailSettings``) refuses anything else.
 
 """
 

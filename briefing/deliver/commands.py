@@ -51,14 +51,24 @@ def retry_outbox(settings: Settings, store: Store) -> tuple[str, bool]:
         log.info("retrying %d message(s) the server had refused", requeued)
     attempts = send_queued(settings, store, due_only=False)
     lines = [a.describe() for a in attempts]
-    for row in store.outbox(["unknown"]):
-        lines.append(f"message {row['id']} ({row['briefing_dir']}) may already have been "
-                     "delivered: a crash cut it off while the server was receiving it. Check "
-                     "the inbox; `briefing send DATE` sends that briefing again.")
+    for message_id, addresses in in_doubt(store).items():
+        row = store.outbox_message(message_id)
+        lines.append(f"message {message_id} ({row['briefing_dir']}) may already have been "
+                     f"delivered to {', '.join(addresses)}: the connection broke while the "
+                     "server was receiving it. Check the inbox; `briefing send DATE` sends "
+                     "that briefing again.")
     if not lines:
         return "Outbox: nothing waiting.", True
     return "Outbox:\n" + "\n".join(f"  {line}" for line in lines), all(
         a.status == "sent" for a in attempts)
+
+
+def in_doubt(store: Store) -> dict[int, list[str]]:
+    """message id -> the recipients that may or may not have got it (status unknown)."""
+    found: dict[int, list[str]] = {}
+    for row in store.outbox_recipients(statuses=["unknown"]):
+        found.setdefault(row["message_id"], []).append(row["address"])
+    return found
 
 
 def briefing_dir_for(store: Store, date: str | None) -> Path:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 
 from briefing import clock
@@ -56,9 +56,17 @@ def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
     display_name, sender = parseaddr(email.sender)
     subject = format_subject(email.subject, briefing)
     msg = EmailMessage(policy=policy.SMTP)
-    msg["Subject"] = subject
-    msg["From"] = Address(display_name=display_name or briefing.title, addr_spec=sender)
-    msg["To"] = ", ".join(email.to)
+    # The config check refuses line breaks in `title`, `from` and `to`; a briefing.json
+    # written by hand (or by an older version) may still hold one in its title, and a header
+    # is one line, so the display name is flattened rather than refused.
+    name = " ".join((display_name or briefing.title).split())
+    try:
+        msg["Subject"] = subject
+        msg["From"] = Address(display_name=name, addr_spec=sender)
+        msg["To"] = ", ".join(email.to)
+    except (ValueError, IndexError) as exc:  # what the header classes raise for bad parts
+        raise ConfigError(f"email.from / email.to: cannot be written as a mail header ({exc})"
+                          ) from None
     msg["Date"] = format_datetime(clock.now().astimezone(settings.tz))
     message_id = make_msgid(idstring="briefing", domain=sender.rpartition("@")[2] or None)
     msg["Message-ID"] = message_id
@@ -69,8 +77,18 @@ def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
                         cte="quoted-printable")
     msg.add_attachment(pdf, maintype="application", subtype="pdf",
                        filename=f"briefing-{briefing.date}.pdf")
-    return BuiltMessage(sender=sender, recipients=tuple(email.to), subject=subject,
+    return BuiltMessage(sender=sender, recipients=envelope_recipients(email.to), subject=subject,
                         message_id=message_id, data=msg.as_bytes(policy=policy.SMTP))
+
+
+def envelope_recipients(to: tuple[str, ...]) -> tuple[str, ...]:
+    """The bare addresses of ``email.to`` (``Desk <desk@x.org>`` → ``desk@x.org``), each once:
+    the server is given these, and the outbox keeps a state for each."""
+    out: list[str] = []
+    for _, address in getaddresses(list(to)):
+        if address and address.lower() not in {a.lower() for a in out}:
+            out.append(address)
+    return tuple(out)
 
 
 def load_briefing(out_dir: Path) -> Briefing:

@@ -1,24 +1,54 @@
-"""The outbox: messages recorded before they are sent, retried with backoff, never sent twice."""
+"""The outbox: messages recorded before they are sent, retried with backoff, never sent twice.
+
+Each message is stored whole (its exact bytes, Message-ID included) before the first try, and
+each of its recipients has a state of its own, because an SMTP server answers for every
+address separately: it may take the message for one, defer another (4xx) and refuse a third
+(5xx) in the same conversation. A try goes to the recipients still ``pending`` and nobody else;
+every retry sends the same bytes.
+
+Per recipient, a try ends as:
+
+- ``sent``: the server accepted the address (RCPT 250/251) and then the message (250 to the
+  final dot). Nothing else is ever marked sent.
+- ``pending``: no connection, a timeout, or a 4xx at any stage, before the message body went
+  out. The message is due again after ``email.retry_seconds``, doubling up to an hour
+  (``retry_delay``); the daemon and ``briefing send --retry`` pick it up.
+- ``failed``: a 5xx at any stage: the greeting, STARTTLS, the login or the sender (then for
+  every recipient), this address (RCPT), the DATA command or the message itself (then for the
+  accepted ones). Retrying will not help until someone fixes the cause, so it is not retried
+  automatically; ``briefing send --retry`` puts failed recipients back to pending first.
+- ``unknown``: the connection broke after the message body was sent: see below.
+
+Exactly once. One process at a time sends (a lock file in ``state_dir``), so a recipient is
+never tried by two processes. Its row stays ``pending`` while connecting, logging in and
+naming the recipients: if the process dies there, the server has not accepted anything (a
+transaction without the end of DATA is discarded) and a retry is safe. After the server's 354
+and just before the body goes out, the accepted recipients become ``sending``, and ``sent``
+once the server answered 250. A crash between those two marks, or a connection that breaks
+before the answer comes, is the one case we cannot decide: the server may have accepted the
+message. We choose never to risk a duplicate: such a recipient becomes ``unknown`` (at once,
+or the next time anyone sends, for a crash), is reported by the daemon's log and by
+``briefing send --retry``, and gets the briefing again only when a person asks (``briefing
+send DATE``). The window is the time the server takes to answer the final dot, so this is
+rare; the other recipients of the same message are not held up by it.
+
+The message row's status sums its recipients up (see ``briefing.store.outbox``): sent only
+when every recipient is.
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from briefing import clock
 from briefing.config import Settings
 from briefing.deliver.message import build_message
-from briefing.deliver.smtp import (
-    PermanentRefusal,
-    UncertainDelivery,
-    describe_error,
-    reply_text,
-    smtp_send,
-)
+from briefing.deliver.smtp import Outcome, PermanentRefusal, describe_error, smtp_send
 from briefing.errors import DeliveryError
 from briefing.locks import file_lock
 from briefing.store import Store
@@ -34,26 +64,46 @@ LOCK_WAIT_SECONDS = 300  # how long a sender waits for another one to finish
 
 @dataclass(frozen=True)
 class Attempt:
-    """What happened to one outbox message on one try."""
+    """What happened to one outbox message on one try, for each recipient it was tried for.
+
+    ``status`` is the message's status afterwards (sent only when every recipient has it);
+    ``outcomes`` maps each recipient tried to (sent | pending | failed | unknown, why)."""
 
     message_id: int
     status: str  # sent | pending | failed | unknown | skipped
-    detail: str
+    detail: str = ""
     briefing_dir: str = ""
     next_attempt_at: str | None = None
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
 
     def describe(self) -> str:
-        if self.status == "sent":
-            return f"message {self.message_id} sent ({self.detail})"
-        if self.status == "pending":
-            return (f"message {self.message_id} not sent: {self.detail}; it waits in the "
-                    f"outbox, next try at {self.next_attempt_at}")
-        if self.status == "failed":
-            return (f"message {self.message_id} refused by the server: {self.detail}; kept in "
-                    "the outbox (`briefing send --retry` tries again)")
-        if self.status == "unknown":
-            return f"message {self.message_id} in doubt: {self.detail}"
-        return f"message {self.message_id} skipped: {self.detail}"
+        if not self.outcomes:
+            return f"message {self.message_id} skipped: {self.detail}"
+        parts = []
+        for status, addresses, why in _groups(self.outcomes):
+            names = ", ".join(addresses)
+            # Name the addresses only when the outcome is not the same for everyone tried.
+            some = len(addresses) < len(self.outcomes)
+            if status == "sent":
+                parts.append(f"sent (to {names})")
+            elif status == "pending":
+                parts.append(f"not sent{f' to {names}' if some else ''}: {why}; it waits in "
+                             f"the outbox, next try at {self.next_attempt_at}")
+            elif status == "failed":
+                parts.append(f"refused by the server{f' for {names}' if some else ''}: {why}; "
+                             "kept in the outbox (`briefing send --retry` tries again)")
+            else:
+                parts.append(f"in doubt{f' to {names}' if some else ''}: {why}")
+        return f"message {self.message_id} " + "; ".join(parts)
+
+
+def _groups(outcomes: dict[str, Outcome]) -> list[tuple[str, list[str], str | None]]:
+    """Recipients with the same outcome and reason together, sent first, else as tried."""
+    order = {"sent": 0, "pending": 1, "failed": 2, "unknown": 3}
+    grouped: dict[tuple[str, str | None], list[str]] = {}
+    for address, (status, why) in outcomes.items():
+        grouped.setdefault((status, why), []).append(address)
+    return sorted(((s, a, w) for (s, w), a in grouped.items()), key=lambda g: order[g[0]])
 
 
 def queue_briefing(settings: Settings, store: Store, out_dir: Path) -> int:
@@ -78,38 +128,29 @@ def send_queued(settings: Settings, store: Store, ids: list[int] | None = None, 
 
 
 def attempt_send(settings: Settings, store: Store, message_id: int) -> Attempt:
-    """One try at one message; the caller holds the outbox lock."""
-    if not store.start_attempt(message_id):
-        row = store.outbox_message(message_id)
+    """One try at one message, for its recipients still pending; the caller holds the outbox
+    lock."""
+    recipients = store.start_attempt(message_id)
+    row = store.outbox_message(message_id)
+    if not recipients:
         status = row["status"] if row else "missing"
         return Attempt(message_id, "skipped", f"it is {status}, not pending")
-    row = store.outbox_message(message_id)
     where = row["briefing_dir"]
-    recipients = [r for r in row["recipients"].split("\n") if r]
     try:
-        refused = smtp_send(settings.email, row["message"], recipients,
-                            before_data=lambda: store.mark_sending(message_id))
+        outcomes = smtp_send(settings.email, row["message"], recipients,
+                             before_data=lambda accepted: store.mark_sending(message_id,
+                                                                             accepted))
     except PermanentRefusal as exc:
-        store.finish_message(message_id, "failed", str(exc))
-        return Attempt(message_id, "failed", str(exc), where)
-    except UncertainDelivery as exc:
-        note = f"{exc}; it may have been delivered, so it is not sent again automatically"
-        store.finish_message(message_id, "unknown", note)
-        return Attempt(message_id, "unknown", note, where)
+        outcomes = dict.fromkeys(recipients, ("failed", str(exc)))
     except (OSError, smtplib.SMTPException, DeliveryError) as exc:
-        reason = describe_error(exc, settings.email)
+        outcomes = dict.fromkeys(recipients, ("pending", describe_error(exc, settings.email)))
+    next_at = None
+    if any(status == "pending" for status, _ in outcomes.values()):
         delay = retry_delay(settings.email.retry_seconds, row["attempts"])
         next_at = clock.iso(clock.now() + timedelta(seconds=delay))
-        store.release_message(message_id, reason, next_at)
-        return Attempt(message_id, "pending", reason, where, next_at)
-    note = None
-    if refused:
-        note = "refused recipients: " + "; ".join(
-            f"{addr} ({code} {reply_text(text)})" for addr, (code, text) in refused.items())
-    store.finish_message(message_id, "sent", note)
-    accepted = [r for r in recipients if r not in refused]
-    detail = f"to {', '.join(accepted)}" + (f"; {note}" if note else "")
-    return Attempt(message_id, "sent", detail, where)
+    status = store.record_outcomes(message_id, outcomes, next_at)
+    ordered = {r: outcomes[r] for r in recipients if r in outcomes}
+    return Attempt(message_id, status, "", where, next_at, ordered)
 
 
 def retry_delay(first: int, attempts: int) -> int:

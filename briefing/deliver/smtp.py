@@ -1,8 +1,11 @@
-"""One SMTP conversation: connect, secure, log in, send; errors described in one line."""
+"""One SMTP conversation: connect, secure, log in, name the recipients, send; what became of
+each recipient, and errors described in one line."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -13,60 +16,115 @@ from briefing.errors import DeliveryError
 
 
 class PermanentRefusal(DeliveryError):
-    """The server refused this message for good (a 5xx reply); retrying will not help."""
+    """The server refused the whole message for good (a 5xx reply before any recipient was
+    named: the greeting, STARTTLS, the login, the sender); retrying will not help."""
 
 
-class UncertainDelivery(DeliveryError):
-    """The connection broke after the message body was sent: it may have been delivered."""
+# What became of one recipient on one try: (status, why), status one of
+#   sent     the server answered 250 to the end of the data, having accepted this recipient
+#   pending  a temporary refusal (4xx) or a broken connection before the data: try again
+#   failed   a permanent refusal (5xx) of this recipient or of the data
+#   unknown  the connection broke after the data went out: it may have been delivered
+Outcome = tuple[str, str | None]
 
 
 def smtp_send(email: EmailSettings, data: bytes, recipients: list[str],
-              before_data: Callable[[], None] = lambda: None) -> dict[str, tuple[int, bytes]]:
-    """Hand one message to the SMTP server; return the recipients it refused (if others were
-    accepted). ``before_data`` runs just before the message body is transmitted."""
+              before_data: Callable[[list[str]], None] = lambda accepted: None
+              ) -> dict[str, Outcome]:
+    """Hand one message to the SMTP server for ``recipients``; return what became of each.
+
+    Raises ``PermanentRefusal`` (5xx) or another error for a failure before any recipient
+    was named (nothing was accepted, for anyone). ``before_data`` gets the recipients the
+    server accepted, just before the message body is transmitted; after that call this
+    function raises nothing it could catch, so the caller always learns each outcome."""
     _, sender = _envelope_sender(email)
     password = smtp_password(email)
-    context = ssl.create_default_context()
+    where = f"{email.smtp_host}:{email.smtp_port}"
+    smtp = None
+    try:
+        try:
+            smtp = _connect(email)
+            smtp.ehlo()
+            if email.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if email.username:
+                smtp.login(email.username, password or "")
+            code, text = smtp.mail(sender)
+            if code != 250:
+                _refuse(code, f"{where} refused the sender {sender}: {code} {reply_text(text)}")
+            outcomes: dict[str, Outcome] = {}
+            accepted: list[str] = []
+            for rcpt in recipients:
+                code, text = smtp.rcpt(rcpt)
+                if code in (250, 251):
+                    accepted.append(rcpt)
+                else:
+                    outcomes[rcpt] = (_status_of(code), f"{code} {reply_text(text)}")
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code >= 500:
+                raise PermanentRefusal(describe_error(exc, email)) from exc
+            raise
+        if not accepted:
+            _rset_quietly(smtp)
+            return outcomes
+        outcomes.update(_send_data(smtp, email, data, accepted, before_data))
+        return outcomes
+    finally:
+        if smtp is not None:
+            _close_quietly(smtp)
+
+
+def _connect(email: EmailSettings) -> smtplib.SMTP:
     timeout = email.timeout_seconds
     if email.security == "ssl":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(email.smtp_host, email.smtp_port,
-                                              timeout=timeout, context=context)
-    else:
-        smtp = smtplib.SMTP(email.smtp_host, email.smtp_port, timeout=timeout)
+        return smtplib.SMTP_SSL(email.smtp_host, email.smtp_port, timeout=timeout,
+                                context=ssl.create_default_context())
+    return smtplib.SMTP(email.smtp_host, email.smtp_port, timeout=timeout)
+
+
+def _send_data(smtp: smtplib.SMTP, email: EmailSettings, data: bytes, accepted: list[str],
+               before_data: Callable[[list[str]], None]) -> dict[str, Outcome]:
+    """DATA, the body, the final reply: one outcome shared by every accepted recipient.
+
+    Done by hand rather than with ``smtplib.SMTP.data`` so that the one uncertain moment is
+    exactly known: a failure up to the server's 354 means nothing was sent (pending, or
+    failed for a 5xx answer to DATA itself), and only once the body is on its way can a lost
+    answer mean "maybe delivered"."""
     try:
-        smtp.ehlo()
-        if email.security == "starttls":
-            smtp.starttls(context=context)
-            smtp.ehlo()
-        if email.username:
-            smtp.login(email.username, password or "")
-        code, text = smtp.mail(sender)
-        if code != 250:
-            _refuse(code, f"sender {sender} refused: {code} {reply_text(text)}")
-        refused: dict[str, tuple[int, bytes]] = {}
-        for rcpt in recipients:
-            code, text = smtp.rcpt(rcpt)
-            if code not in (250, 251):
-                refused[rcpt] = (code, text)
-        if len(refused) == len(recipients):
-            smtp.rset()
-            detail = "; ".join(f"{a}: {c} {reply_text(t)}" for a, (c, t) in refused.items())
-            if all(c >= 500 for c, _ in refused.values()):
-                raise PermanentRefusal(f"every recipient refused ({detail})")
-            raise DeliveryError(f"every recipient deferred ({detail})")
-        before_data()
-        try:
-            code, text = smtp.data(data)
-        except smtplib.SMTPResponseException:
-            raise  # a refusal the server stated: it has not taken the message
-        except (OSError, smtplib.SMTPException) as exc:
-            # The body may have reached the server before the connection broke.
-            raise UncertainDelivery(describe_error(exc, email)) from exc
-        if code != 250:
-            _refuse(code, f"message refused: {code} {reply_text(text)}")
-    finally:
-        _close_quietly(smtp)
-    return refused
+        code, text = smtp.docmd("DATA")
+    except (OSError, smtplib.SMTPException) as exc:
+        return dict.fromkeys(accepted, ("pending", describe_error(exc, email)))
+    if code != 354:
+        _rset_quietly(smtp)
+        return dict.fromkeys(accepted, (_status_of(code), f"DATA answered {code} "
+                                                          f"{reply_text(text)}"))
+    before_data(accepted)
+    try:
+        body = re.sub(rb"(?m)^\.", b"..", data)  # a line starting with "." gets another
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        smtp.send(body + b".\r\n")
+        code, text = smtp.getreply()
+    except (OSError, smtplib.SMTPException) as exc:
+        note = (f"{describe_error(exc, email)} after the message was sent; it may have been "
+                "delivered, so it is not sent again automatically")
+        return dict.fromkeys(accepted, ("unknown", note))
+    if code == 250:
+        return dict.fromkeys(accepted, ("sent", None))
+    return dict.fromkeys(accepted, (_status_of(code), f"the message was answered {code} "
+                                                      f"{reply_text(text)}"))
+
+
+def _status_of(code: int) -> str:
+    """A refusal's outcome: 5xx is for good, anything else (4xx) is worth another try."""
+    return "failed" if code >= 500 else "pending"
+
+
+def _rset_quietly(smtp: smtplib.SMTP) -> None:
+    # The transaction ends with the connection anyway; RSET only tells the server early.
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        smtp.rset()
 
 
 def smtp_password(email: EmailSettings) -> str | None:
@@ -80,6 +138,11 @@ def smtp_password(email: EmailSettings) -> str | None:
     if value is None:
         raise DeliveryError(f"email.password_env: the environment variable "
                             f"{email.password_env} is not set")
+    if not value.isascii():
+        # smtplib sends the AUTH exchange as ASCII and would fail half way through the login.
+        raise DeliveryError(f"email.password_env: the password in {email.password_env} has "
+                            "characters outside ASCII, which SMTP login cannot send; use an "
+                            "ASCII password")
     return value
 
 

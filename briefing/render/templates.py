@@ -1,5 +1,17 @@
 """Templates and their values: the Jinja2 environment, filters, and the context all formats
-share."""
+share.
+
+Templates are rendered in Jinja's sandbox (``ImmutableSandboxedEnvironment``) because a user's
+``templates_dir`` is data the renderer reads, not code it should run: an override that reaches
+for ``''.__class__.__mro__`` or ``cycler.__init__.__globals__`` (the usual way out to ``os``)
+stops with one line naming the template, as any other template mistake does. On top of
+Jinja's rules (nothing starting with ``_``, no mutating ``list``/``dict``/``set``), a template
+calls methods only on plain values (strings, numbers, lists, mappings, dates) and Jinja's own
+helpers (``loop``, ``cycler``, ``joiner``, ``namespace``): ``settings.state_dir`` is a ``Path``
+whose ``write_text`` and ``unlink`` a template must not reach, and a config model's
+``model_*`` methods are no business of a template either. docs/templates.md lists what a
+template can reach.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +25,16 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import (
-    Environment,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
     select_autoescape,
 )
+from jinja2.runtime import LoopContext
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Cycler, Joiner, Namespace
+from pydantic import BaseModel
 
 from briefing.config import Settings
 from briefing.errors import BriefingError
@@ -38,10 +53,27 @@ PREHEADER_CHARS = 140
 log = logging.getLogger("briefing.render")
 
 
-def template_environment(settings: Settings) -> Environment:
+# Objects whose methods a template may call: plain values and Jinja's own helpers. Anything
+# else (records, config models, paths) is read through its fields only.
+_CALLABLE_OWNERS = (str, int, float, list, tuple, dict, date, LoopContext, Cycler, Joiner,
+                    Namespace)
+
+
+class TemplateSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, plus: no methods of our own objects, no pydantic internals."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        if isinstance(obj, BaseModel) and attr.startswith("model_"):
+            return False
+        return not callable(value) or isinstance(obj, _CALLABLE_OWNERS)
+
+
+def template_environment(settings: Settings) -> TemplateSandbox:
     search = [str(settings.templates_dir)] if settings.templates_dir else []
     search.append(str(packaged_templates_dir()))
-    env = Environment(
+    env = TemplateSandbox(
         loader=FileSystemLoader(search),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2", "xml"),
                                      default_for_string=True),

@@ -1,30 +1,42 @@
-"""The email outbox table.
+"""The email outbox: one row per message (its exact bytes), one row per recipient (its state).
 
-Status moves pending -> sending -> sent; a send that fails goes back to pending (with a later
-next_attempt_at) or, when the server refused the message itself, to failed. A row still
+A recipient's status moves pending -> sending -> sent. A try the server answered with a
+temporary refusal (4xx, or no connection at all) leaves it pending, due again at the
+message's ``next_attempt_at``; a permanent refusal (5xx) makes it failed. A recipient still
 'sending' after a crash is moved to 'unknown' (see briefing/deliver/outbox.py).
+
+The message's own ``status`` sums its recipients up, so that "what is due" and "what is in
+doubt" stay one indexed query: sending if any recipient is being sent, else pending if any
+waits, else unknown if any is in doubt, else failed if any was refused, else sent.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from briefing.clock import now_iso
 from briefing.store.base import Tables
+
+# The message's status is the first of these that any of its recipients has.
+_STATUS_ORDER = ("sending", "pending", "unknown", "failed", "sent")
 
 
 class OutboxTable(Tables):
     def enqueue_message(self, briefing_dir: Path, recipients: Iterable[str], subject: str,
                         message: bytes) -> int:
         now = now_iso()
+        addresses = list(dict.fromkeys(recipients))
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO outbox (briefing_dir, recipients, subject, message, status, "
                 "next_attempt_at, created_at) VALUES (?,?,?,?,'pending',?,?)",
-                (str(briefing_dir), "\n".join(recipients), subject, message, now, now))
-            return int(cur.lastrowid)
+                (str(briefing_dir), "\n".join(addresses), subject, message, now, now))
+            message_id = int(cur.lastrowid)
+            db.executemany("INSERT INTO outbox_recipients (message_id, address, status) "
+                           "VALUES (?,?,'pending')", [(message_id, a) for a in addresses])
+            return message_id
 
     def outbox_message(self, message_id: int) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM outbox WHERE id=?", (message_id,)).fetchone()
@@ -39,6 +51,19 @@ class OutboxTable(Tables):
             sql += f" WHERE status IN ({','.join('?' * len(args))})"
         return self.db.execute(sql + " ORDER BY id", args).fetchall()
 
+    def outbox_recipients(self, message_id: int | None = None,
+                          statuses: Iterable[str] | None = None) -> list[sqlite3.Row]:
+        """Recipient rows (of one message, or of all), in message and insertion order."""
+        sql, args = "SELECT * FROM outbox_recipients WHERE 1=1", []
+        if message_id is not None:
+            sql += " AND message_id=?"
+            args.append(message_id)
+        if statuses is not None:
+            wanted = list(statuses)
+            sql += f" AND status IN ({','.join('?' * len(wanted))})"
+            args += wanted
+        return self.db.execute(sql + " ORDER BY message_id, rowid", args).fetchall()
+
     def due_messages(self, now: str | None = None) -> list[int]:
         """Ids of pending messages whose next attempt is due (all pending ones without now)."""
         if now is None:
@@ -48,41 +73,81 @@ class OutboxTable(Tables):
                                    "next_attempt_at <= ? ORDER BY id", (now,))
         return [r[0] for r in rows]
 
-    def start_attempt(self, message_id: int) -> bool:
-        """Count an attempt on a pending message; False if it is not pending (any more)."""
+    def start_attempt(self, message_id: int) -> list[str]:
+        """Count an attempt on a pending message and its pending recipients; return those
+        recipients (none if the message is not pending any more)."""
         with self.transaction() as db:
             cur = db.execute("UPDATE outbox SET attempts=attempts+1 "
                              "WHERE id=? AND status='pending'", (message_id,))
-            return cur.rowcount == 1
+            if cur.rowcount != 1:
+                return []
+            db.execute("UPDATE outbox_recipients SET attempts=attempts+1 "
+                       "WHERE message_id=? AND status='pending'", (message_id,))
+            return [r[0] for r in db.execute(
+                "SELECT address FROM outbox_recipients WHERE message_id=? AND "
+                "status='pending' ORDER BY rowid", (message_id,))]
 
-    def mark_sending(self, message_id: int) -> None:
-        """pending -> sending: the message body is about to go to the server."""
+    def mark_sending(self, message_id: int, addresses: Iterable[str]) -> None:
+        """pending -> sending for the recipients the server accepted: the message body is
+        about to go to the server."""
         with self.transaction() as db:
-            db.execute("UPDATE outbox SET status='sending' WHERE id=?", (message_id,))
+            db.executemany("UPDATE outbox_recipients SET status='sending' WHERE message_id=? "
+                           "AND address=?", [(message_id, a) for a in addresses])
+            _refresh_status(db, message_id)
 
-    def release_message(self, message_id: int, error: str, next_attempt_at: str) -> None:
-        """back to pending: the server did not take the message; try again later."""
+    def record_outcomes(self, message_id: int, outcomes: Mapping[str, tuple[str, str | None]],
+                        next_attempt_at: str | None = None) -> str:
+        """Record one try: address -> (pending | sent | failed | unknown, why). The message
+        is next due at ``next_attempt_at`` if a recipient still waits. Returns the message's
+        status."""
+        now = now_iso()
         with self.transaction() as db:
-            db.execute("UPDATE outbox SET status='pending', last_error=?, next_attempt_at=? "
-                       "WHERE id=?", (error, next_attempt_at, message_id))
-
-    def finish_message(self, message_id: int, status: str, note: str | None = None) -> None:
-        """-> sent | failed."""
-        with self.transaction() as db:
-            db.execute("UPDATE outbox SET status=?, last_error=?, sent_at=? WHERE id=?",
-                       (status, note, now_iso() if status == "sent" else None, message_id))
+            db.executemany(
+                "UPDATE outbox_recipients SET status=?, last_error=?, sent_at=? "
+                "WHERE message_id=? AND address=?",
+                [(status, note, now if status == "sent" else None, message_id, address)
+                 for address, (status, note) in outcomes.items()])
+            notes = [f"{a}: {note}" for a, (s, note) in outcomes.items()
+                     if note and s != "sent"]
+            db.execute("UPDATE outbox SET last_error=?, next_attempt_at=coalesce(?, "
+                       "next_attempt_at) WHERE id=?",
+                       ("; ".join(notes) or None, next_attempt_at, message_id))
+            return _refresh_status(db, message_id)
 
     def requeue_failed(self) -> int:
-        """failed -> pending, due now (an operator asked to retry)."""
+        """failed -> pending for every refused recipient, due now (an operator asked to
+        retry); return how many messages that concerns."""
         with self.transaction() as db:
-            return db.execute("UPDATE outbox SET status='pending', next_attempt_at=? "
-                              "WHERE status='failed'", (now_iso(),)).rowcount
+            ids = [r[0] for r in db.execute(
+                "SELECT DISTINCT message_id FROM outbox_recipients WHERE status='failed'")]
+            db.execute("UPDATE outbox_recipients SET status='pending' WHERE status='failed'")
+            for message_id in ids:
+                if _refresh_status(db, message_id) == "pending":
+                    db.execute("UPDATE outbox SET next_attempt_at=? WHERE id=?",
+                               (now_iso(), message_id))
+            return len(ids)
 
     def mark_interrupted_sends(self) -> list[int]:
-        """sending -> unknown for sends a crash cut short; return their ids."""
+        """sending -> unknown for sends a crash cut short; return the messages' ids."""
+        note = ("interrupted while the server was receiving it; it may have been delivered, "
+                "so it is not sent again automatically")
         with self.transaction() as db:
-            ids = [r[0] for r in db.execute("SELECT id FROM outbox WHERE status='sending'")]
-            db.execute("UPDATE outbox SET status='unknown', last_error=? WHERE status='sending'",
-                       ("interrupted while the server was receiving it; it may have been "
-                        "delivered, so it is not sent again automatically",))
+            ids = [r[0] for r in db.execute(
+                "SELECT DISTINCT message_id FROM outbox_recipients WHERE status='sending'")]
+            db.execute("UPDATE outbox_recipients SET status='unknown', last_error=? "
+                       "WHERE status='sending'", (note,))
+            for message_id in ids:
+                _refresh_status(db, message_id)
+                db.execute("UPDATE outbox SET last_error=? WHERE id=?", (note, message_id))
             return ids
+
+
+def _refresh_status(db: sqlite3.Connection, message_id: int) -> str:
+    """Set the message's status (and sent_at, once all is sent) from its recipients'."""
+    have = {r[0] for r in db.execute(
+        "SELECT status FROM outbox_recipients WHERE message_id=?", (message_id,))}
+    status = next((s for s in _STATUS_ORDER if s in have), "sent")
+    db.execute("UPDATE outbox SET status=?, sent_at=CASE WHEN ?='sent' THEN "
+               "coalesce(sent_at, ?) ELSE sent_at END WHERE id=?",
+               (status, status, now_iso(), message_id))
+    return status

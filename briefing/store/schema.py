@@ -104,6 +104,36 @@ CREATE TABLE IF NOT EXISTS daemon_state (
     value TEXT NOT NULL
 );
 """,)
+
+# Outbox state per recipient (issue 15): a server may take the message for one address and
+# defer or refuse another, so "sent" is a fact about an address, not about a message. Each
+# existing message's recipients (one per line) get a row with the message's own status, so
+# a pending message stays pending for all of them and a sent one is never sent again.
+# Kept as its own string so that migrations written in parallel can be put in any order.
+OUTBOX_RECIPIENTS = """
+CREATE TABLE IF NOT EXISTS outbox_recipients (
+    message_id INTEGER NOT NULL REFERENCES outbox(id),
+    address TEXT NOT NULL,
+    status TEXT NOT NULL,          -- pending | sending | sent | failed | unknown
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    sent_at TEXT,
+    PRIMARY KEY (message_id, address)
+);
+INSERT OR IGNORE INTO outbox_recipients (message_id, address, status, attempts, last_error,
+                                         sent_at)
+WITH RECURSIVE split(message_id, address, rest, status, attempts, last_error, sent_at) AS (
+    SELECT id, '', recipients || char(10), status, attempts, last_error, sent_at FROM outbox
+    UNION ALL
+    SELECT message_id, substr(rest, 1, instr(rest, char(10)) - 1),
+           substr(rest, instr(rest, char(10)) + 1), status, attempts, last_error, sent_at
+    FROM split WHERE rest <> ''
+)
+SELECT message_id, trim(address), status, attempts, last_error, sent_at FROM split
+WHERE trim(address) <> '';
+"""
+
+MIGRATIONS += (OUTBOX_RECIPIENTS,)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
