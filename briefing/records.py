@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,10 +97,16 @@ class Item:
     fallback_reason: str | None = None
     new: bool = False
     facts: list[Fact] = field(default_factory=list)  # the story's supporting facts
+    headline: str = ""  # a short name for the story (top lines point at it)
 
     @property
     def words(self) -> int:
         return len(self.text.split())
+
+    @property
+    def anchor(self) -> str:
+        """The story's id in a rendered page, stable for its lead's text."""
+        return "story-" + hashlib.sha1(self.text.encode()).hexdigest()[:10]
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -110,6 +117,8 @@ class Item:
             "method": self.method,
             "facts": [f.to_json() for f in self.facts],
         }
+        if self.headline:
+            data["headline"] = self.headline
         if self.new:
             data["new"] = True
         if self.fallback_reason:
@@ -158,7 +167,8 @@ class Briefing:
                         theme=theme, score=d.get("score", 0.0),
                         method=d.get("method", "extractive"),
                         fallback_reason=d.get("fallback_reason"), new=d.get("new", False),
-                        facts=[Fact.from_json(f) for f in d.get("facts", [])])
+                        facts=[Fact.from_json(f) for f in d.get("facts", [])],
+                        headline=d.get("headline", ""))
 
         articles = [Article(id=a["id"], title=a["title"], source=a["source"], text="",
                             url=a.get("url"), path=a.get("path"), published=a.get("published"))
@@ -176,7 +186,7 @@ class Briefing:
             "title": self.title,
             "date": self.date,
             "generated_at": self.generated_at,
-            "top_lines": [i.to_json() for i in self.top_lines],
+            "top_lines": [{**i.to_json(), "theme": i.theme} for i in self.top_lines],
             "sections": [s.to_json() for s in self.sections],
             "key_figures": self.key_figures,
             "timeline": self.timeline,

@@ -109,7 +109,7 @@ def test_index_says_what_each_briefing_holds(archive):
     index = (archive["out"] / "index.html").read_text(encoding="utf-8")
     assert "2 briefings, newest first" in index
     assert "(edition 2)" in index  # the day's second briefing is labelled as such
-    assert index.count("items from 1 article ·") == 2  # one article, not "1 articles"
+    assert index.count(" from 1 article ·") == 2  # one article, not "1 articles"
     assert index.index("Lviv") < index.index("Danube")  # each entry's lead line, newest first
 
 

@@ -31,6 +31,7 @@ from briefing.compose.sections import (
     GENERIC_ID,
     TOP_LINES,
     build_sections,
+    headline,
     split_by_theme,
 )
 from briefing.compose.selection import select_lines
@@ -71,7 +72,13 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     chosen = select_lines(stories, embeddings, settings.budget_words, themes,
                           min(weights.redundancy, settings.group_threshold), weights)
     sections = build_sections(chosen, sentences, embeddings, settings,
-                                    theme_index is not None)
+                              theme_index is not None)
     items = [i for s in sections for i in s.items]
+    # Top lines point at the most important stories by headline; they do not repeat them.
     top = sorted(items, key=lambda i: -i.score)[:TOP_LINES]
+    by_id = {a.id: a for a in articles}
+    used: set[str] = set()
+    for item in sorted(items, key=lambda i: -i.score):
+        item.headline = headline(item, by_id, used)
+        used.add(item.headline)
     return sections, top

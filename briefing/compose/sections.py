@@ -8,7 +8,8 @@ import numpy as np
 from briefing.compose.grouping import Group, Story
 from briefing.compose.themes import ThemeIndex
 from briefing.config import CATCHALL_ID, Settings
-from briefing.records import Evidence, Fact, Item, Section, Sentence
+from briefing.compose.ranking import content_words
+from briefing.records import Article, Evidence, Fact, Item, Section, Sentence
 
 GENERIC_ID = "summary"
 
@@ -100,3 +101,23 @@ def fact_of(group: Group, sentences: list[Sentence]) -> Fact:
             continue
         evidence.append(Evidence(s.article_id, s.text))
     return Fact(text=group.text, sources=[e.article for e in evidence], evidence=evidence)
+
+
+HEADLINE_WORDS = 12  # a headline made from a lead: its first words, as a pointer
+
+
+def headline(item: Item, articles: dict[str, Article], taken: set[str] | None = None) -> str:
+    """A short name for the story, to point at it: the title of one of its articles (the
+    one sharing most words with the lead, shorter first) that no other story has ``taken``
+    (one event filed under two themes is two stories), or the lead's first words when no
+    such title is left."""
+    lead_words = content_words(item.text)
+    titles = [articles[a].title for a in item.sources
+              if a in articles and articles[a].title and not articles[a].title_generated
+              and articles[a].title not in (taken or ())]
+    if titles:
+        return max(titles, key=lambda t: (len(content_words(t) & lead_words), -len(t)))
+    words = item.text.split()
+    if len(words) <= HEADLINE_WORDS:
+        return item.text
+    return " ".join(words[:HEADLINE_WORDS]).rstrip(",;:") + "…"

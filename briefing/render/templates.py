@@ -202,6 +202,8 @@ def context(briefing: Briefing, settings: Settings, variant: str = "web") -> dic
         "settings": settings,
         "numbers": briefing.article_number(),
         "articles_by_id": {a.id: a for a in briefing.articles},
+        # Top lines name the section their story is in.
+        "section_titles": {s.theme: s.title for s in briefing.sections},
         "variant": variant,
         "page_size": settings.page_size,
         "total_items": total_items,
