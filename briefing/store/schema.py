@@ -103,7 +103,17 @@ CREATE TABLE IF NOT EXISTS daemon_state (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-""",)
+""", """
+-- Version 2: feed entries whose linked page could not be fetched, by entry key, so a failing
+-- page is tried again after a growing pause instead of on every poll.
+CREATE TABLE IF NOT EXISTS entry_failures (
+    entry_key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failure TEXT NOT NULL,
+    retry_at TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+""")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
