@@ -107,8 +107,8 @@ def internal_kind(address: str) -> str | None:
                        ("is_link_local", "a link-local address"),
                        ("is_multicast", "a multicast address"),
                        ("is_unspecified", "the unspecified address"),
-                       ("is_private", "a private address"),
-                       ("is_reserved", "a reserved address")):
+                       ("is_reserved", "a reserved address"),  # 240/4 is "private" too
+                       ("is_private", "a private address")):
         if getattr(ip, test):
             return kind
     # Shared (100.64/10), benchmark, documentation ranges …: not private, not public either.
