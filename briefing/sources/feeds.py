@@ -173,9 +173,11 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
             seen.add(key)
         stored = key is not None and _entry_stored(store, key, _legacy_key(guid,
                                                                            base_url or origin))
-        if key is not None and not stored:
-            # Only new entries cost work (a page to fetch, an article to clean); stored ones
-            # are passed on for their changes or skipped, whatever the budget.
+        if fetch_links and key is not None and not stored:
+            # Only new entries of a fetched feed count: they cost work (a page to fetch, an
+            # article to clean), and the next poll reads the feed again for what is left. A
+            # saved feed file is read whole: nothing would come back for the rest. Stored
+            # entries are passed on for their changes or skipped, whatever the budget.
             if taken >= budget.max_entries or budget.expired():
                 left += 1
                 continue

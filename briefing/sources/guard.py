@@ -188,7 +188,7 @@ def guarded_transport(ssl_context: Any) -> httpx.HTTPTransport:
     """An httpx transport whose connections go through GuardedBackend."""
     transport = httpx.HTTPTransport(retries=0, verify=ssl_context)
     # httpx builds its connection pool without a way to name the network backend, so the
-    # pool is rebuilt with the same settings and ours (tests/test_fetch.py proves it is used).
+    # pool is rebuilt with ours (the refusals in tests/test_hostile_servers.py happen only in it).
     transport._pool = httpcore.ConnectionPool(ssl_context=ssl_context, retries=0,
                                               network_backend=GuardedBackend())
     return transport
