@@ -445,3 +445,93 @@ def test_a_saved_feed_file_is_read_whole_whatever_the_budget(tmp_path):
     config = make_project(tmp_path, [{"path": "inbox"}], fetch={"max_entries": 1})
     result, stored, _ = collect(config)
     assert len(stored) == 3 and not result.problems
+
+
+# --- TLS through the guarded backend ---------------------------------------------------------
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch) -> Iterator[LocalHTTPServer]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate for localhost, which the
+    fetches of this test trust."""
+    import shutil
+    import ssl
+
+    from briefing.sources import fetch as fetch_module
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed (apt-get install openssl)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    monkeypatch.setattr(fetch_module, "_ssl_context", ssl.create_default_context(cafile=cert))
+    server = LocalHTTPServer()
+    server._server.socket = server_side.wrap_socket(server._server.socket, server_side=True)
+    with server:
+        yield server
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_name(tls_server):
+    """The backend connects to the address it resolved; TLS still checks the certificate
+    against the host name, and the Host header is the URL's."""
+    tls_server.routes["/p"] = Response(200, HTML_TYPE, page("geneva"))
+    url = f"https://localhost:{tls_server.port}/p"
+    assert fetch(url, LIMITS).status == 200  # configured: localhost is the user's choice
+    assert tls_server.requests_to("/p")[-1].header("Host") == f"localhost:{tls_server.port}"
+    # The certificate is for localhost, not for 127.0.0.1: refused by name.
+    assert "cannot connect" in reason(f"https://127.0.0.1:{tls_server.port}/p")
+    assert "loopback" in reason(url, trusted=[])  # found in a feed: refused
+
+
+def test_a_server_that_never_finishes_the_tls_handshake_is_cut_at_the_deadline():
+    sock = socket.create_server(("127.0.0.1", 0))  # accepts (the backlog), never answers
+    try:
+        started = time.monotonic()
+        why = reason(f"https://127.0.0.1:{sock.getsockname()[1]}/")
+        elapsed = time.monotonic() - started
+    finally:
+        sock.close()
+    assert "timed out after 1 s" in why and elapsed < 1.5
+
+
+# --- every failure: one line, and nothing stored changes -------------------------------------
+
+
+def test_hostile_entries_leave_the_database_and_earlier_briefings_as_they_were(
+        tmp_path, http_server, internal_server):
+    http_server.routes["/feed"] = feed_route(rss([entry("geneva"), entry("missiles")]))
+    config = make_project(tmp_path, [{"feed": http_server.url("/feed")}],
+                          fetch={"timeout_seconds": 1})
+    from conftest import run_cli
+
+    code, out, err = run_cli("--config", str(config), "render", "--format", "json,md")
+    assert code == 0, err
+    before = {p: p.read_bytes() for p in (tmp_path / "output").rglob("*") if p.is_file()}
+    db_path = tmp_path / "state" / "briefing.sqlite3"
+    with sqlite3.connect(db_path) as db:
+        articles_before = db.execute("SELECT * FROM articles ORDER BY id").fetchall()
+
+    http_server.routes["/bomb"] = Response(200, {**HTML_TYPE, "Content-Encoding": "gzip"},
+                                           _zlib_bomb(zlib.MAX_WBITS | 16, 64 << 20))
+    http_server.routes["/slow"] = Response(200, HTML_TYPE, page("paris"), delay=3)
+    hostile = {"internal": internal_server.url("/secret"), "bomb": http_server.url("/bomb"),
+               "slow": http_server.url("/slow")}
+    http_server.routes["/feed"] = feed_route(rss(
+        [entry("geneva"), entry("missiles")]
+        + [entry("paris", guid=k, link=v, content=False) for k, v in hostile.items()]),
+        etag='"v2"')
+    result, stored, states = collect(config)
+    reasons = {p.origin: p.reason for p in result.problems}
+    assert set(reasons) == set(hostile.values())
+    assert "fetch.allow_private" in reasons[hostile["internal"]]
+    assert "fetch.max_bytes" in reasons[hostile["bomb"]]
+    assert "fetch.timeout_seconds" in reasons[hostile["slow"]]
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT * FROM articles ORDER BY id").fetchall() == articles_before
+    after = {p: p.read_bytes() for p in (tmp_path / "output").rglob("*") if p.is_file()}
+    assert after == before
+    # The feed keeps its old validators: the next poll reads it in full again.
+    assert states[f"feed: {http_server.url('/feed')}"]["etag"] == '"v1"'
