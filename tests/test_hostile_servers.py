@@ -380,13 +380,18 @@ def numbered_page(n: int) -> bytes:
     return page(name).replace(b"<h1>", f"<p>Dispatch {n} from our desk.</p><h1>".encode())
 
 
-def test_a_huge_feed_is_read_a_budget_at_a_time(tmp_path, http_server):
-    count = 25
-    http_server.routes["/feed"] = feed_route(rss([
-        entry("geneva", guid=f"n{n}", link=http_server.url(f"/p/{n}"), content=False)
+def serve_linked_feed(server: LocalHTTPServer, count: int, delay: float = 0.0) -> None:
+    """/feed: ``count`` teaser entries, each linking to its own page /p/N."""
+    server.routes["/feed"] = feed_route(rss([
+        entry("geneva", guid=f"n{n}", link=server.url(f"/p/{n}"), content=False)
         for n in range(count)]))
     for n in range(count):
-        http_server.routes[f"/p/{n}"] = Response(200, HTML_TYPE, numbered_page(n))
+        server.routes[f"/p/{n}"] = Response(200, HTML_TYPE, numbered_page(n), delay=delay)
+
+
+def test_a_huge_feed_is_read_a_budget_at_a_time(tmp_path, http_server):
+    count = 25
+    serve_linked_feed(http_server, count)
     config = make_project(tmp_path, [{"feed": http_server.url("/feed")}],
                           fetch={"max_entries": 10})
     page_requests = []
@@ -402,11 +407,7 @@ def test_a_huge_feed_is_read_a_budget_at_a_time(tmp_path, http_server):
 
 def test_a_slow_feed_stops_at_the_polls_seconds(tmp_path, http_server):
     count = 20
-    http_server.routes["/feed"] = feed_route(rss([
-        entry("geneva", guid=f"n{n}", link=http_server.url(f"/p/{n}"), content=False)
-        for n in range(count)]))
-    for n in range(count):
-        http_server.routes[f"/p/{n}"] = Response(200, HTML_TYPE, numbered_page(n), delay=0.3)
+    serve_linked_feed(http_server, count, delay=0.3)
     config = make_project(tmp_path, [{"feed": http_server.url("/feed")}],
                           fetch={"poll_seconds": 1, "timeout_seconds": 2})
     started = time.monotonic()
