@@ -227,7 +227,7 @@ def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Set
                                        trusted=trusted), origin, **meta)
         except InputError as exc:  # a failed fetch, or a link to an image, a PDF …
             if not text:
-                if key is not None and store is not None and isinstance(exc, FetchError):
+                if key is not None and store is not None:  # a 404, a PDF …: not every poll
                     store.record_entry_failure(key, exc.reason, RETRY_SECONDS)
                 yield exc
                 return

@@ -236,7 +236,7 @@ def _capped(chunks: Iterator[bytes], limit: int, url: str, over: str) -> Iterato
 
 def _refused(exc: AddressRefused, url: str, current: str) -> str:
     via = "" if host_key(current) == host_key(url) else f"redirected to {current}: "
-    return (f"{via}not fetched: {exc.host} resolves to {exc.address}, {exc.kind}; links "
+    return (f"{via}not fetched: {exc.what}; links "
             "found in feeds and pages may not reach internal addresses (set "
             "fetch.allow_private: true to allow them, or configure the address as a source)")
 

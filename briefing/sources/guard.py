@@ -46,8 +46,15 @@ class AddressRefused(Exception):
     errors on the way up, and this one must reach ``fetch`` with its reason intact."""
 
     def __init__(self, host: str, address: str, kind: str):
-        super().__init__(f"{host} resolves to {address}, {kind}")
         self.host, self.address, self.kind = host, address, kind
+        super().__init__(self.what)
+
+    @property
+    def what(self) -> str:
+        """What was refused, e.g. 'intranet resolves to 10.0.0.5, a private address'."""
+        if self.host.strip("[]") == self.address:
+            return f"{self.host} is {self.kind}"
+        return f"{self.host} resolves to {self.address}, {self.kind}"
 
 
 @dataclass(frozen=True)
