@@ -536,3 +536,31 @@ def test_hostile_entries_leave_the_database_and_earlier_briefings_as_they_were(
     assert after == before
     # The feed keeps its old validators: the next poll reads it in full again.
     assert states[f"feed: {http_server.url('/feed')}"]["etag"] == '"v1"'
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw deflate", "br", "zstd",
+                                      "gzip, br"])
+def test_decoding_is_exact_in_bounded_pieces_however_the_body_is_cut(encoding):
+    import random
+
+    import brotli
+    import zstandard
+
+    from briefing.sources.decoding import PIECE, decoded
+
+    rng = random.Random(7)
+    data = rng.randbytes(100_000) + b"a" * 400_000
+    raw = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    body = {"gzip": _gzip(data), "deflate": zlib.compress(data),
+            "raw deflate": raw.compress(data) + raw.flush(),
+            "br": brotli.compress(data, quality=5), "zstd": zstandard.compress(data),
+            "gzip, br": brotli.compress(_gzip(data), quality=5)}[encoding]
+    for most in (3, 4096, 100_000):
+        cuts, at = [], 0
+        while at < len(body):
+            step = rng.randint(1, most)
+            cuts.append(body[at:at + step])
+            at += step
+        pieces = list(decoded(iter(cuts), encoding.replace("raw ", "")))
+        assert b"".join(pieces) == data
+        assert max(map(len, pieces)) <= PIECE * 3 // 2

@@ -3,8 +3,9 @@
 httpx decodes each network chunk in one call: 64 KB of gzip can become 64 MB before anyone
 counts it, and its brotli and zstd decoders have no output bound at all (an 861-byte brotli
 body once grew to 2 GB before the size check saw it). Here every decoder turns an iterator
-of raw chunks into an iterator of decoded pieces of at most ``PIECE`` bytes, so the caller
-that counts them (``fetch``) stops a bomb after at most one piece past its limit.
+of raw chunks into an iterator of decoded pieces of at most ``PIECE`` bytes (brotli's up to
+about 1.5 times that), so the caller that counts them (``fetch``) stops a bomb after at most
+one piece past its limit.
 
 Only the encodings decoded here are offered in Accept-Encoding (``ACCEPT_ENCODING``).
 """
@@ -12,6 +13,7 @@ Only the encodings decoded here are offered in Accept-Encoding (``ACCEPT_ENCODIN
 from __future__ import annotations
 
 import io
+import itertools
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
@@ -36,22 +38,15 @@ def _identity(chunks: Chunks) -> Pieces:
             yield chunk[start:start + PIECE]
 
 
-def _zlib(chunks: Chunks, wbits: int, name: str, raw_fallback: bool = False) -> Pieces:
+def _zlib(chunks: Chunks, wbits: int, name: str) -> Pieces:
     decoder = zlib.decompressobj(wbits)
-    first = True
     for chunk in chunks:
         data = chunk
         while data:
             try:
                 piece = decoder.decompress(data, PIECE)
             except zlib.error as exc:
-                if first and raw_fallback:
-                    # "deflate" is meant to be zlib-wrapped, but some servers send raw
-                    # deflate (httpx allows both the same way).
-                    decoder, first = zlib.decompressobj(-zlib.MAX_WBITS), False
-                    continue
                 raise DecodingError(f"bad {name} data ({exc})") from None
-            first = False
             data = decoder.unconsumed_tail
             if piece:
                 yield piece
@@ -75,7 +70,16 @@ def _gzip(chunks: Chunks) -> Pieces:
 
 
 def _deflate(chunks: Chunks) -> Pieces:
-    return _zlib(chunks, zlib.MAX_WBITS, "deflate", raw_fallback=True)
+    # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate; the first two
+    # bytes tell which (a zlib header names method 8 and is a multiple of 31).
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= 2:
+            break
+    wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+    yield from _zlib(itertools.chain([head], chunks), zlib.MAX_WBITS if wrapped
+                     else -zlib.MAX_WBITS, "deflate")
 
 
 def _brotli(chunks: Chunks) -> Pieces:
@@ -84,15 +88,13 @@ def _brotli(chunks: Chunks) -> Pieces:
     decoder = brotli.Decompressor()
     try:
         for chunk in chunks:
-            # With a limit, brotli keeps what did not fit; empty input drains it until it can
-            # take more (brotli >= 1.2, see _brotli_streams).
+            # With a limit brotli keeps what did not fit, and empty input drains it (brotli
+            # >= 1.2, see _brotli_streams). It grows its buffer in steps, so a piece can be
+            # up to about 1.5 × PIECE (96 KiB measured), still a fixed bound.
             piece = decoder.process(chunk, output_buffer_limit=PIECE)
-            if piece:
+            while piece:
                 yield piece
-            while not decoder.can_accept_more_data():
                 piece = decoder.process(b"", output_buffer_limit=PIECE)
-                if piece:
-                    yield piece
     except brotli.error as exc:
         raise DecodingError(f"bad brotli data ({exc})") from None
 
