@@ -129,7 +129,7 @@ class GuardedBackend(httpcore.SyncBackend):
                     local_address: str | None = None,
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
         policy = _policy.get()
-        if policy is None:  # a fetch outside guarded(): only possible from tests of this class
+        if policy is None:  # the transport used without fetch: no policy to apply
             return super().connect_tcp(host, port, timeout, local_address, socket_options)
         addresses = _resolve(host, port)
         if not policy.allow_private and host.lower().rstrip(".") not in policy.allowed_hosts:
