@@ -375,6 +375,13 @@ class FetchSettings(_Model):
     max_bytes: WholeNumber = Field(5_000_000, ge=1000)
     max_redirects: WholeNumber = Field(5, ge=0)
     user_agent: NonEmptyStr = "Briefing/0.1 (+https://github.com/briefing/briefing)"
+    # Links found in feeds and pages may reach loopback/private/link-local addresses only when
+    # this is true; the hosts of configured sources always may (the user wrote them).
+    allow_private: Flag = False
+    # One poll's budget: new entries read per feed, and seconds for all sources together;
+    # what is left over is read by the next poll.
+    max_entries: WholeNumber = Field(200, ge=1)
+    poll_seconds: Annotated[Number, _between(1, 86_400)] = 120.0
 
 
 class SummarizerSettings(_Model):
@@ -478,7 +485,8 @@ class Settings(_Model):
         "retry_seconds.")
     fetch: FetchSettings = Field(
         default_factory=FetchSettings,
-        description="Network limits: timeout_seconds, max_bytes, max_redirects, user_agent.")
+        description="Network limits: timeout_seconds, max_bytes, max_redirects, user_agent, "
+        "allow_private, max_entries, poll_seconds.")
     summarizer: SummarizerSettings = Field(
         default_factory=SummarizerSettings, description="method (extractive|abstractive), "
         "model, num_beams, max_new_tokens, device, min_similarity, batch_size.")

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from briefing.config import Settings, Source
 from briefing.errors import InputError
 from briefing.records import Article, Briefing
+from briefing.sources.budget import poll_budget
 from briefing.sources.kinds import iter_source
 from briefing.sources.records import FileDone, SourceStatus
 from briefing.store import Store
@@ -110,6 +111,12 @@ class Pipeline:
 
     def collect(self, sources: Iterable[Source] | None = None) -> CollectResult:
         """Read every source once; store new articles; report what could not be used."""
+        # One collect is one poll: the feeds read in it share one budget (fetch.max_entries,
+        # fetch.poll_seconds), and what it leaves is read by the next (see sources.budget).
+        with poll_budget(self.settings.fetch):
+            return self._collect(sources)
+
+    def _collect(self, sources: Iterable[Source] | None) -> CollectResult:
         result = CollectResult()
         # A file unchanged since its documents were stored is not even read; a document
         # cleaned before (say, in a file that changed) is read and hashed, not cleaned again.

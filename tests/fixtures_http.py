@@ -55,12 +55,13 @@ Route = Response | tuple[int, dict[str, str], bytes] | Callable[[Request], "Resp
 
 
 class LocalHTTPServer:
-    def __init__(self, conditional: bool = True):
+    def __init__(self, conditional: bool = True, host: str = "127.0.0.1"):
+        self.host = host  # another loopback address (127.0.0.2) plays an internal host
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
         self.conditional = conditional
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)
@@ -70,7 +71,7 @@ class LocalHTTPServer:
         return self._server.server_address[1]
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def requests_to(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.path == path]

@@ -169,8 +169,8 @@ def test_a_bad_nested_value_names_its_full_path_in_one_line(tmp_path, overrides,
      "password_env, retry_seconds, security, smtp_host, smtp_port, subject, timeout_seconds, "
      "to, username)"),
     ({"fetch": {"retries": 3}},
-     "fetch.retries: unknown key (allowed: max_bytes, max_redirects, timeout_seconds, "
-     "user_agent)"),
+     "fetch.retries: unknown key (allowed: allow_private, max_bytes, max_entries, "
+     "max_redirects, poll_seconds, timeout_seconds, user_agent)"),
 ])
 def test_an_unknown_nested_key_is_refused_with_its_path(tmp_path, overrides, message):
     with pytest.raises(ConfigError) as info:

@@ -13,8 +13,10 @@ import pytest
 from conftest import run_cli, write_config
 from fixtures_http import Response, http_server_fixture  # noqa: F401  (http_server)
 
+from briefing.clock import FakeClock, use_clock
 from briefing.config import Source, load_settings
 from briefing.pipeline import Pipeline
+from briefing.sources.feeds import RETRY_SECONDS
 
 # Short news articles written for these tests (one per theme, and a second diplomacy one).
 ARTICLES = {
@@ -413,19 +415,25 @@ def test_truncated_feed_is_read_in_full_once_it_is_whole_again(tmp_path, http_se
     assert len(stored) == 2 and not result.problems
 
 
-def test_entry_whose_page_fails_is_reported_and_retried_on_the_next_poll(tmp_path,
-                                                                        http_server):
+def test_entry_whose_page_fails_is_reported_and_retried_after_a_pause(tmp_path, http_server):
     http_server.routes["/feed"] = feed_route(rss([
         entry("geneva"),
         entry("paris", link=http_server.url("/story/paris"), content=False),
     ]))
     config = make_project(tmp_path, [{"feed": http_server.url("/feed")}])
-    result, stored, _ = collect(config)
-    assert [(p.origin, "404" in p.reason) for p in result.problems] == [
-        (http_server.url("/story/paris"), True)]
-    assert len(stored) == 1
-    http_server.routes["/story/paris"] = Response(200, HTML_TYPE, page("paris"))
-    result, stored, _ = collect(config)
+    with use_clock(FakeClock(BASE_TIME)) as clock:
+        result, stored, _ = collect(config)
+        assert [(p.origin, "404" in p.reason) for p in result.problems] == [
+            (http_server.url("/story/paris"), True)]
+        assert len(stored) == 1
+        http_server.routes["/story/paris"] = Response(200, HTML_TYPE, page("paris"))
+        # The next poll does not fetch the page that just failed (it backs off) …
+        result, stored, _ = collect(config)
+        assert len(http_server.requests_to("/story/paris")) == 1 and len(stored) == 1
+        assert not result.problems
+        # … and a later one does.
+        clock.advance(RETRY_SECONDS)
+        result, stored, _ = collect(config)
     assert [a.title for a in result.new] == [ARTICLES["paris"][0]]
     assert result.known == 1 and len(stored) == 2
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from briefing.compose.grouping import Group, Story
+from briefing.compose.ranking import content_words
 from briefing.compose.themes import ThemeIndex
 from briefing.config import CATCHALL_ID, Settings
-from briefing.compose.ranking import content_words
 from briefing.records import Article, Evidence, Fact, Item, Section, Sentence
 
 GENERIC_ID = "summary"

@@ -7,13 +7,16 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from briefing.clock import now
 from briefing.config import Settings, Source
 from briefing.errors import FetchError, InputError
 from briefing.records import RawDocument
+from briefing.sources.budget import current_budget
 from briefing.sources.conditional import fetch_changed
 from briefing.sources.fetch import FetchResult, fetch
 from briefing.sources.pages import PAGE_ACCEPT, page_document
@@ -32,12 +35,14 @@ FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q
 FULL_TEXT_WORDS = 150
 
 
+# A linked page that could not be fetched is tried again after this long, then after twice
+# as long each time it fails again, at most a day (see store.record_entry_failure).
+RETRY_SECONDS = 1800
+
+
 # feedparser's versions for the formats we accept: rss090, rss091n/u, rss092-094, rss10,
 # rss20, atom03, atom10 (and "rss"/"atom" when it can tell the family but not the version).
 _FEED_VERSION = re.compile(r"^(rss|atom)")
-
-
-
 
 
 
@@ -57,19 +62,27 @@ def iter_feed(source: Source, settings: Settings, store: Any = None,
 
 def feed_then_status(result: FetchResult, source: Source, settings: Settings,
                       store: Any) -> Iterator[SourceResult]:
-    retry = False
+    read = _FeedRead()
     for item in feed_documents(result.content, source.target, source, settings, store=store,
-                               base_url=result.final_url, charset=result.charset):
+                               base_url=result.final_url, charset=result.charset, read=read):
         # A feed that could not be read, or an entry whose page could not be fetched:
         if isinstance(item, FetchError) or item.origin == source.target:
-            retry = True
+            read.complete = False
         yield item
-    if retry:
+    if not read.complete:
         # Keep the old validators, so the next poll reads this feed again (and retries the
-        # pages that failed; entries already stored are not fetched twice).
+        # pages that failed, and reads the entries this poll's budget left; entries already
+        # stored are not fetched twice).
         yield SourceStatus()
     else:
         yield SourceStatus(etag=result.etag, last_modified=result.last_modified)
+
+
+@dataclass
+class _FeedRead:
+    """What a reader of feed_documents learns besides the documents."""
+
+    complete: bool = True  # False: entries were left for a later poll
 
 
 def parse_feed(content: bytes, origin: str, *, base_url: str | None = None,
@@ -126,21 +139,44 @@ def _xml_problem(error: Exception | None, content: bytes) -> str | None:
 def feed_documents(content: bytes, origin: str, source: Source, settings: Settings, *,
                    store: Any = None, base_url: str | None = None, charset: str | None = None,
                    fetch_links: bool = True, source_key: str | None = None,
-                   path: str | None = None) -> Iterator[RawDocument | InputError]:
-    """One document per feed entry (or one InputError for a feed that cannot be read)."""
+                   path: str | None = None,
+                   read: _FeedRead | None = None) -> Iterator[RawDocument | InputError]:
+    """One document per feed entry (or one InputError for a feed that cannot be read).
+
+    ``origin`` names the feed (its configured URL, or the file it is in) and scopes every
+    entry's identity: a guid is only unique inside its feed. New entries count against the
+    poll's budget (see ``sources.budget``); ``read`` learns whether some were left for the
+    next poll."""
+    read = read if read is not None else _FeedRead()
     try:
         parsed = parse_feed(content, origin, base_url=base_url, charset=charset)
     except InputError as exc:
         yield exc
         return
     feed_title = _plain(parsed.feed.get("title"))
+    budget = current_budget(settings.fetch)
+    # Links found in the feed may reach internal hosts only if the user configured them.
+    trusted = [origin, *(s.target for s in settings.sources if s.kind != "path")]
     seen: set[str] = set()
+    taken = left = 0
     for n, entry in enumerate(parsed.entries):
-        key = _entry_key(entry, base_url or origin)
+        guid = _entry_guid(entry)
+        key = _entry_key(origin, guid)
         if key is not None:
             if key in seen:
                 continue  # the same entry listed twice in one feed
             seen.add(key)
+        stored = key is not None and _entry_stored(store, key, _legacy_key(guid,
+                                                                           base_url or origin))
+        if fetch_links and key is not None and not stored:
+            # Only new entries of a fetched feed count: they cost work (a page to fetch, an
+            # article to clean), and the next poll reads the feed again for what is left. A
+            # saved feed file is read whole: nothing would come back for the rest. Stored
+            # entries are passed on for their changes or skipped, whatever the budget.
+            if taken >= budget.max_entries or budget.expired():
+                left += 1
+                continue
+            taken += 1
         link = _http_link(entry.get("link"))
         meta = {
             "title": _plain(entry.get("title")) or None,
@@ -151,29 +187,49 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
             "entry_key": key,
             "path": path,
         }
-        entry_origin = link or f"{origin}#{key or n + 1}"
-        yield from _entry_document(entry, entry_origin, meta, settings, store,
-                                   fetch_links and link is not None)
+        entry_origin = link or f"{origin}#{guid or n + 1}"
+        fetch_page = fetch_links and link is not None
+        for item in _entry_document(entry, entry_origin, meta, settings, store,
+                                    fetch_page, stored, trusted):
+            if item is None:  # a page in back-off: the entry waits for a later poll
+                read.complete = False
+                continue
+            yield item
+    if left:
+        read.complete = False
+        why = (f"fetch.max_entries is {budget.max_entries}" if taken >= budget.max_entries
+               else f"this poll used its fetch.poll_seconds ({settings.fetch.poll_seconds:g} s)")
+        log.warning("%s: %d new entries left for the next poll (%s)", origin, left, why)
 
 
 def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Settings,
-                    store: Any, may_fetch: bool) -> Iterator[RawDocument | InputError]:
+                    store: Any, may_fetch: bool, stored: bool,
+                    trusted: list[str]) -> Iterator[RawDocument | InputError | None]:
     text, complete = _entry_text(entry)
     if complete:
         yield RawDocument(origin=origin, content=text.encode("utf-8"), **meta)
         return
     if may_fetch:
-        if meta["entry_key"] and _entry_stored(store, meta["entry_key"]):
+        if stored:
             return  # its page was read on an earlier poll
+        key = meta["entry_key"]
+        if _backing_off(store, key):
+            log.info("%s: its page failed recently; trying again later", origin)
+            yield None
+            return
         try:
-            page = page_document(fetch(meta["url"], settings.fetch, accept=PAGE_ACCEPT),
-                                 origin, **meta)
+            page = page_document(fetch(meta["url"], settings.fetch, accept=PAGE_ACCEPT,
+                                       trusted=trusted), origin, **meta)
         except InputError as exc:  # a failed fetch, or a link to an image, a PDF …
             if not text:
+                if key is not None and store is not None:  # a 404, a PDF …: not every poll
+                    store.record_entry_failure(key, exc.reason, RETRY_SECONDS)
                 yield exc
                 return
             log.info("%s: %s; using the feed's summary instead", origin, exc.reason)
         else:
+            if key is not None and store is not None:
+                store.clear_entry_failure(key)
             yield page
             return
     if text:
@@ -203,20 +259,40 @@ def _detail_text(detail: Any) -> str:
     return value
 
 
-def _entry_key(entry: Any, feed_url: str) -> str | None:
-    """The entry's guid/id (else its link). An id that is not a URI ("42") is only unique
-    within its feed, so it is prefixed with the feed's URL."""
-    key = (entry.get("id") or entry.get("link") or "").strip()
-    if not key:
+def _entry_guid(entry: Any) -> str | None:
+    """The entry's guid/id, else its link."""
+    return (entry.get("id") or entry.get("link") or "").strip() or None
+
+
+def _entry_key(feed: str, guid: str | None) -> str | None:
+    """An entry's identity: its feed and its guid. Two feeds may use the same guid (both
+    number their entries "1", "2" …, or a hostile feed copies another's guids), and one
+    must never supersede the other's article."""
+    return None if guid is None else f"{feed}#{guid}"
+
+
+def _legacy_key(guid: str | None, feed_url: str) -> str | None:
+    """The key Briefing 0.1 stored: a guid that looked like a URI on its own, others
+    prefixed with the feed's final URL."""
+    if guid is None:
         return None
-    if re.match(r"^[a-z][a-z0-9+.-]*:", key, re.IGNORECASE):
-        return key
-    return f"{feed_url}#{key}"
+    if re.match(r"^[a-z][a-z0-9+.-]*:", guid, re.IGNORECASE):
+        return guid
+    return f"{feed_url}#{guid}"
 
 
-def _entry_stored(store: Any, entry_key: str) -> bool:
-    """Whether the store holds a current article for this feed entry."""
-    return store is not None and store.has_entry(entry_key)
+def _entry_stored(store: Any, key: str, legacy: str | None) -> bool:
+    """Whether the store holds a current article for this feed entry. An article stored
+    under the entry's old key (a database from before keys named their feed) is moved to
+    the new key the first time its feed lists it (``claim_entry``)."""
+    return store is not None and store.claim_entry(key, legacy)
+
+
+def _backing_off(store: Any, key: str | None) -> bool:
+    if store is None or key is None:
+        return False
+    retry_at = store.entry_retry_at(key)
+    return retry_at is not None and retry_at > now()
 
 
 def _plain(value: Any) -> str:

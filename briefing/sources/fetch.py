@@ -1,23 +1,30 @@
 """All network I/O goes through ``fetch``: one GET with the limits a news reader needs.
 
 - only ``http`` and ``https`` URLs, on the first request and on every redirect;
-- one time limit for the whole fetch, redirects and download included, so a server that
-  drips a byte a second cannot hold a run hostage (``fetch.timeout_seconds``);
-- a size limit on the decoded body, checked while it streams (``fetch.max_bytes``), so a
-  huge or endlessly compressed response is cut off early;
+- one wall-clock deadline for the whole fetch — connect, headers, body and redirects — so a
+  server that drips a header line or a byte at a time cannot hold a run hostage
+  (``fetch.timeout_seconds``; enforced on the socket, see ``guard``);
+- a size limit on the decoded body, checked while it streams, for every content encoding
+  (``fetch.max_bytes``; see ``decoding``), so a huge or endlessly compressed response is cut
+  off early;
+- no internal addresses for what the user did not write: a link found in a feed or a page,
+  or a redirect to another host, is refused when it resolves to a loopback, private,
+  link-local or reserved address (``fetch.allow_private``; see ``guard``);
 - a redirect limit (``fetch.max_redirects``) and loop detection;
 - a User-Agent that names the tool (``fetch.user_agent``);
 - conditional GET: given the ETag / Last-Modified of the last fetch, an unchanged resource
   comes back as a 304 with no body.
 
 The transport is a seam: ``use_transport`` swaps in any httpx transport (a proxy, a
-recording transport, a test double), and everything that fetches goes through it.
+recording transport, a test double), and everything that fetches goes through it. Such a
+transport makes its own connections, so the address check and the socket-level deadline
+are only as good as it is: build it on ``guarded_transport`` to keep them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -26,6 +33,15 @@ import httpx
 
 from briefing.config import FetchSettings
 from briefing.errors import FetchError
+from briefing.sources.decoding import ACCEPT_ENCODING, DecodingError, decoded
+from briefing.sources.guard import (
+    AddressRefused,
+    Policy,
+    configured_hosts,
+    guarded,
+    guarded_transport,
+    host_key,
+)
 
 ALLOWED_SCHEMES = ("http", "https")
 
@@ -84,15 +100,24 @@ def check_url(url: str) -> None:
 
 
 def fetch(url: str, limits: FetchSettings, *, etag: str | None = None,
-          last_modified: str | None = None, accept: str = "*/*") -> FetchResult:
+          last_modified: str | None = None, accept: str = "*/*",
+          trusted: Collection[str] | None = None) -> FetchResult:
     """GET ``url`` within ``limits``; raise FetchError (naming ``url``) when it cannot.
 
     ``etag`` / ``last_modified`` are the validators of the previous fetch; when the server
     says nothing changed the result has status 304 and no content.
+
+    ``trusted`` are the URLs the user wrote (the configured sources) whose hosts may be
+    internal addresses. None means ``url`` itself is one (the caller read it from the
+    config); a link found in a feed or page passes the configured sources instead, so it is
+    refused if it leads to an internal host the user never named.
     """
     check_url(url)
     deadline = time.monotonic() + limits.timeout_seconds
-    headers = {"User-Agent": limits.user_agent, "Accept": accept}
+    policy = Policy(deadline, configured_hosts([url] if trusted is None else trusted),
+                    limits.allow_private)
+    headers = {"User-Agent": limits.user_agent, "Accept": accept,
+               "Accept-Encoding": ACCEPT_ENCODING}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -102,7 +127,8 @@ def fetch(url: str, limits: FetchSettings, *, etag: str | None = None,
     transport = _default_transport() if own_transport else _transport
     client = httpx.Client(transport=transport, headers=headers, follow_redirects=False)
     try:
-        return _follow(client, url, limits, deadline)
+        with guarded(policy):
+            return _follow(client, url, limits, deadline)
     finally:
         if own_transport:
             client.close()
@@ -112,7 +138,7 @@ def _default_transport() -> httpx.HTTPTransport:
     global _ssl_context
     if _ssl_context is None:
         _ssl_context = httpx.create_ssl_context()
-    return httpx.HTTPTransport(retries=0, verify=_ssl_context)
+    return guarded_transport(_ssl_context)
 
 
 def _follow(client: httpx.Client, url: str, limits: FetchSettings,
@@ -129,6 +155,8 @@ def _follow(client: httpx.Client, url: str, limits: FetchSettings,
                 target = _redirect_target(response, current)
                 if target is None:
                     return _result(url, current, response, limits, deadline)
+        except AddressRefused as exc:
+            raise FetchError(url, _refused(exc, url, current)) from None
         except httpx.TimeoutException:
             raise _timed_out(url, limits) from None
         except httpx.InvalidURL as exc:
@@ -177,15 +205,40 @@ def _read_limited(response: httpx.Response, url: str, limits: FetchSettings,
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchError(url, over)
+    # Raw bytes are decoded here, not by httpx, in bounded pieces (see ``decoding``); the raw
+    # size is capped too, for a body that decodes to little or nothing.
+    raw = _capped(response.iter_raw(), limits.max_bytes, url, over)
     chunks, size = [], 0
-    for chunk in response.iter_bytes():  # decoded: the limit also stops compression bombs
-        size += len(chunk)
-        if size > limits.max_bytes:
-            raise FetchError(url, over)
-        if time.monotonic() > deadline:
-            raise _timed_out(url, limits)
-        chunks.append(chunk)
+    pieces = decoded(raw, response.headers.get("content-encoding", ""))
+    try:
+        for piece in pieces:
+            size += len(piece)
+            if size > limits.max_bytes:
+                raise FetchError(url, over)
+            if time.monotonic() > deadline:
+                raise _timed_out(url, limits)
+            chunks.append(piece)
+    except DecodingError as exc:
+        raise FetchError(url, f"the response body could not be decoded: {exc}") from None
+    finally:
+        pieces.close()  # at once, not when garbage collected: it holds the decoders
     return b"".join(chunks)
+
+
+def _capped(chunks: Iterator[bytes], limit: int, url: str, over: str) -> Iterator[bytes]:
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise FetchError(url, over)
+        yield chunk
+
+
+def _refused(exc: AddressRefused, url: str, current: str) -> str:
+    via = "" if host_key(current) == host_key(url) else f"redirected to {current}: "
+    return (f"{via}not fetched: {exc.what}; links "
+            "found in feeds and pages may not reach internal addresses (set "
+            "fetch.allow_private: true to allow them, or configure the address as a source)")
 
 
 def _timed_out(url: str, limits: FetchSettings) -> FetchError:

@@ -88,6 +88,22 @@ class ArticleTables(Tables):
                               "NULL LIMIT 1", (entry_key,)).fetchone()
         return row is not None
 
+    def claim_entry(self, entry_key: str, legacy_key: str | None) -> bool:
+        """``has_entry``, for a key that names its feed (``feed#guid``). Before it did, a guid
+        that looked like a URI was the key on its own, so two feeds could share it; articles
+        stored under such an old key are moved to the new one the first time a feed lists
+        the entry. Old keys are not rewritten by a migration because the articles table
+        never recorded which feed an article came from; a feed that lists the entry is the
+        best owner there is, and after the move the old key matches nothing again."""
+        if self.has_entry(entry_key):
+            return True
+        if not legacy_key or legacy_key == entry_key or not self.has_entry(legacy_key):
+            return False
+        with self.transaction() as db:
+            db.execute("UPDATE articles SET entry_key=? WHERE entry_key=?",
+                       (entry_key, legacy_key))
+        return True
+
     def article_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 

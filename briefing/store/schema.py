@@ -133,7 +133,20 @@ SELECT message_id, trim(address), status, attempts, last_error, sent_at FROM spl
 WHERE trim(address) <> '';
 """
 
-MIGRATIONS += (OUTBOX_RECIPIENTS,)
+# Feed entries whose linked page could not be fetched, by entry key, so a failing page is
+# tried again after a growing pause instead of on every poll.
+ENTRY_FAILURES = """
+CREATE TABLE IF NOT EXISTS entry_failures (
+    entry_key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failure TEXT NOT NULL,
+    retry_at TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+"""
+
+# Version 2: per-recipient outbox; version 3: entry failures.
+MIGRATIONS += (OUTBOX_RECIPIENTS, ENTRY_FAILURES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

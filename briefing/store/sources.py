@@ -1,10 +1,12 @@
-"""Each source's fetch status (with its ETag / Last-Modified) and the inputs it rejected."""
+"""Each source's fetch status (with its ETag / Last-Modified), the inputs it rejected, and
+the feed entries whose page failed (and when to try them again)."""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 
-from briefing.clock import now_iso
+from briefing.clock import iso, now, now_iso
 from briefing.store.base import Tables
 
 
@@ -44,3 +46,31 @@ class SourceTables(Tables):
 
     def sources(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM sources ORDER BY key").fetchall()
+
+    # --- feed entries whose linked page failed ---------------------------------------------
+
+    _MAX_RETRY_SECONDS = 86_400  # a page that keeps failing is still tried once a day
+
+    def record_entry_failure(self, entry_key: str, reason: str, first_pause: float) -> None:
+        """One more failure of the entry's page: the next try waits ``first_pause`` seconds,
+        doubling with each failure in a row (at most a day)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT failures FROM entry_failures WHERE entry_key=?",
+                             (entry_key,)).fetchone()
+            failures = (row["failures"] if row else 0) + 1
+            pause = min(first_pause * 2 ** min(failures - 1, 20), self._MAX_RETRY_SECONDS)
+            at = now()
+            db.execute("INSERT OR REPLACE INTO entry_failures VALUES (?,?,?,?,?)",
+                       (entry_key, failures, iso(at), iso(at + timedelta(seconds=pause)),
+                        reason))
+
+    def entry_retry_at(self, entry_key: str) -> datetime | None:
+        """When the entry's failed page may be tried again; None if it has not failed."""
+        row = self.db.execute("SELECT retry_at FROM entry_failures WHERE entry_key=?",
+                              (entry_key,)).fetchone()
+        return datetime.fromisoformat(row["retry_at"]) if row else None
+
+    def clear_entry_failure(self, entry_key: str) -> None:
+        if self.entry_retry_at(entry_key) is not None:  # a write only when there is one
+            with self.transaction() as db:
+                db.execute("DELETE FROM entry_failures WHERE entry_key=?", (entry_key,))
