@@ -205,17 +205,21 @@ def wcep_render(budget_words: int = 100_000) -> dict:
             done = pipeline.render(formats=("json",), now=datetime(2023, 2, 1, 7, 0))
             problems = [str(p) for p in done.collected.problems]
             briefing = done.briefing
-            by_path = {a.id: a.path for a in pipeline.store.articles()}
+            by_path = {a.id: a.path for a in pipeline.store.articles(uncovered_only=False)}
     shown: Counter[str] = Counter()
-    items = 0
+    items = placed_right = placements = 0
     if briefing is not None:
         for item in briefing.items:
             items += 1
             for article in set(item.sources):
-                shown[Path(by_path.get(article) or "").stem] += 1
+                stem = Path(by_path.get(article) or "").stem
+                shown[stem] += 1
+                placements += 1
+                placed_right += item.theme == wcep_theme_id(events[int(stem)]["category"])
     return {"events": len(events), "budget_words": budget_words, "items": items,
             "shown": len(shown), "shown_share": len(shown) / len(events),
             "shown_twice": sum(1 for v in shown.values() if v > 1),
+            "placement_accuracy": placed_right / max(placements, 1),
             "skipped": len(problems), "problems": problems[:5]}
 
 
@@ -253,6 +257,7 @@ def main() -> int:
             print(f"WCEP render, budget {shown['budget_words']} words: {shown['shown']} of "
                   f"{shown['events']} events shown ({shown['shown_share']:.1%}) in "
                   f"{shown['items']} items; {shown['shown_twice']} shown more than once; "
+                  f"placements in the editors' category {shown['placement_accuracy']:.3f}; "
                   f"{shown['skipped']} skipped {shown['problems']}")
     return 0
 

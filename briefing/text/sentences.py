@@ -13,6 +13,15 @@ MIN_SENTENCE_WORDS = 6
 MAX_SENTENCE_WORDS = 80
 
 
+# An article this short is a brief: a headline, or a headline and a sentence or two (a wire
+# feed's entries, an event log). It is one fact, not a text to pick sentences from.
+BRIEF_WORDS = 25
+
+
+# The fewest words a brief's fact may have ("Kyiv blackout ends" is news; "Video" is not).
+MIN_BRIEF_WORDS = 3
+
+
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "gen", "lt", "col", "capt", "sgt", "maj",
     "adm", "sen", "rep", "gov", "pres", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
@@ -51,7 +60,11 @@ def split_sentences(paragraph: str) -> list[str]:
 
 
 def article_sentences(article: Article) -> list[Sentence]:
-    """Every summarisable sentence of an article, with the sentence before it as context."""
+    """Every summarisable sentence of an article, with the sentence before it as context;
+    a brief's one fact (see ``brief_sentence``)."""
+    if len(article.text.split()) < BRIEF_WORDS:
+        brief = brief_sentence(article)
+        return [brief] if brief else []
     sentences: list[Sentence] = []
     position = 0
     previous = ""
@@ -65,6 +78,19 @@ def article_sentences(article: Article) -> list[Sentence]:
             previous = text
             position += 1
     return sentences
+
+
+def brief_sentence(article: Article) -> Sentence | None:
+    """A brief's one fact: its text as one sentence (cited exactly as written), with its
+    title as context; a headline alone is its own fact. The sentence rules of longer articles
+    (at least six words, a full stop) would drop most headlines, which are news all the same.
+    """
+    text = " ".join(article.text.split())
+    if len(text.split()) < MIN_BRIEF_WORDS:
+        return None
+    title = "" if article.title_generated else " ".join(article.title.split())
+    context = title if title and title.casefold() not in text.casefold() else ""
+    return Sentence(article.id, 0, 0, text, context)
 
 
 def is_heading(paragraph: str) -> bool:
