@@ -116,6 +116,9 @@ def cmd_render(settings, args) -> int:
                                  sources=sources)
         for problem in result.collected.problems:
             print(f"skipped {problem}", file=sys.stderr)
+        if result.collected.repeated:
+            print(f"skipped {result.collected.repeated} input(s) again for the reason given "
+                  "before (`briefing sources` lists them)", file=sys.stderr)
         print(result.message)
         for fmt, path in result.paths.items():
             print(f"  {fmt:<5} {path}")
@@ -124,7 +127,7 @@ def cmd_render(settings, args) -> int:
 
             outcome = send_briefing_dir(settings, pipeline.store, result.out_dir)
             print(outcome)
-    if not result.rendered and result.collected.problems and not result.collected.known:
+    if not result.rendered and result.collected.skipped and not result.collected.known:
         return EXIT_ERROR  # nothing usable at all: every input was bad
     return EXIT_OK
 

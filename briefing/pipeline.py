@@ -62,7 +62,14 @@ class CollectResult:
     new: list[Article] = field(default_factory=list)
     updated: list[Article] = field(default_factory=list)
     known: int = 0
+    # Problems to tell: inputs rejected for the first time, or for another reason than last
+    # time. ``repeated`` counts those rejected again as before: `briefing sources` lists them.
     problems: list[Problem] = field(default_factory=list)
+    repeated: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems) + self.repeated
 
 
 @dataclass
@@ -162,6 +169,8 @@ class Pipeline:
                     continue
                 outcome = self.store.add_article(article, document=digest)
                 cleaned.add(digest)
+                if outcome in ("new", "updated"):
+                    self.store.clear_problems(doc.origin)  # it works now
                 if outcome == "new":
                     result.new.append(article)
                     new += 1
@@ -171,6 +180,8 @@ class Pipeline:
                 else:
                     result.known += 1
             self.store.remember_files(stored_files)
+            if not status.startswith("error"):
+                self.store.clear_problems(source.target)  # the feed or folder itself works
             # Validators are stored only with the status of a fetch whose documents were all
             # stored; otherwise the previous ones are kept (update_source keeps them).
             self.store.update_source(source.label, status=status, documents=documents,
@@ -180,9 +191,12 @@ class Pipeline:
         return result
 
     def _problem(self, result: CollectResult, error: InputError, source: Source) -> None:
-        result.problems.append(Problem(error.origin, error.reason))
-        self.store.record_problem(error.origin, error.reason, source.label)
-        log.warning("skipped %s: %s", error.origin, error.reason)
+        if self.store.record_problem(error.origin, error.reason, source.label):
+            result.problems.append(Problem(error.origin, error.reason))
+            log.warning("skipped %s: %s", error.origin, error.reason)
+        else:  # told when first seen; `briefing sources` lists it
+            result.repeated += 1
+            log.debug("skipped again %s: %s", error.origin, error.reason)
 
     # 2–7. the briefing ---------------------------------------------------------------------
 
