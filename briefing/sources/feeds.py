@@ -164,6 +164,8 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
 def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Settings,
                     store: Any, may_fetch: bool) -> Iterator[RawDocument | InputError]:
     text, complete = _entry_text(entry)
+    # An entry with only a headline is news too (a brief): the headline is its teaser.
+    text = text or meta["title"] or ""
     if complete:
         yield RawDocument(origin=origin, content=text.encode("utf-8"), **meta)
         return
@@ -184,7 +186,7 @@ def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Set
     if text:
         yield RawDocument(origin=origin, content=text.encode("utf-8"), **meta)
     else:
-        yield InputError(origin, "feed entry has no text and no link to an article")
+        yield InputError(origin, "feed entry has no title, no text and no link to an article")
 
 
 def _entry_text(entry: Any) -> tuple[str, bool]:
