@@ -202,9 +202,10 @@ class Pipeline:
 
     def render(self, *, all_articles: bool = False, formats: tuple[str, ...] | None = None,
                out_root: Path | None = None, sources: Iterable[Source] | None = None,
-               now: datetime | None = None) -> RenderResult:
+               now: datetime | None = None, explain: bool = False) -> RenderResult:
         """Collect, then brief the articles not yet covered (or all); ``formats`` defaults to
-        every format (``briefing.render.FORMATS``)."""
+        every format (``briefing.render.FORMATS``). ``explain`` also writes ``themes.md``
+        beside the briefing: each item's section and its score for every theme."""
         self.check_summarizer()  # a broken model folder stops here, before any work
         collected = self.collect(sources)
         articles = self.store.articles(uncovered_only=not all_articles)
@@ -228,6 +229,8 @@ class Pipeline:
         if previous is not None:  # "new since the last briefing": before coverage is recorded
             mark_new(briefing, self.store.covered_ids(), previous["date"])
         result.paths = write_briefing(briefing, self.settings, out_dir, formats or FORMATS)
+        if explain:
+            result.paths["themes"] = self.write_explanation(briefing, out_dir)
         self.store.record_briefing(briefing.date, out_dir, [a.id for a in articles],
                                    len(briefing.items))
         self._write_archive(out_dir.parent)
@@ -288,6 +291,35 @@ class Pipeline:
                    "budget_words": self.settings.budget_words,
                    "summarizer": summarizer_stats(self.settings, sections)},
         )
+
+    def write_explanation(self, briefing: Briefing, out_dir: Path) -> Path:
+        """``out_dir/themes.md``: why each item is in its section (see ``explain_table``).
+        An item is scored by what it cites, the same sentences its section was chosen by."""
+        import numpy as np
+
+        from briefing.analyse.embedder import embed_texts
+        from briefing.compose.themes import explain_table
+
+        path = out_dir / "themes.md"
+        index = self.theme_index()
+        items = [i for s in briefing.sections for i in s.items]
+        if index is None:
+            path.write_text("No themes are configured: the briefing is one generic summary.\n",
+                            encoding="utf-8")
+            return path
+        vectors = np.zeros((0, 0), dtype=np.float32)
+        if items:
+            cited = [[e.text for e in i.evidence] or [i.text] for i in items]
+            embedded = embed_texts([t for texts in cited for t in texts], self.embedder,
+                                   self.store)
+            rows, at = [], 0
+            for texts in cited:
+                rows.append(embedded[at:at + len(texts)].mean(axis=0))
+                at += len(texts)
+            vectors = np.stack(rows)
+        path.write_text(explain_table(index, items, vectors, self.settings.theme_threshold),
+                        encoding="utf-8")
+        return path
 
     def check_summarizer(self) -> None:
         """Raise ConfigError (naming summarizer.model) if the abstractive model cannot serve."""

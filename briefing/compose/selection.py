@@ -28,6 +28,7 @@ def select(groups: list[Group], embeddings: np.ndarray, budget_words: int,
     lengths = np.array([len(g.text.split()) for g in ranked])
     themes = np.array([g.theme for g in ranked], dtype=object)
     closeness = np.zeros(len(ranked), dtype=np.float32)  # max similarity to a chosen item
+    nearest = np.full(len(ranked), -1)  # the chosen item it is that close to
     open_ = np.ones(len(ranked), dtype=bool)
     chosen: list[Group] = []
     words = 0
@@ -42,7 +43,9 @@ def select(groups: list[Group], embeddings: np.ndarray, budget_words: int,
         chosen.append(ranked[index])
         words += int(lengths[index])
         open_[index] = False
-        closeness = np.maximum(closeness, vectors @ vectors[index])
+        similar = vectors @ vectors[index]
+        nearest[similar > closeness] = index
+        closeness = np.maximum(closeness, similar)
 
     for theme in [*theme_order, CATCHALL_ID]:
         candidates = np.flatnonzero(usable() & (themes == theme))
@@ -54,4 +57,19 @@ def select(groups: list[Group], embeddings: np.ndarray, budget_words: int,
             break
         value = np.where(mask, scores - lam * closeness, -np.inf)
         take(int(np.argmax(value)))
+    _cite_duplicates(ranked, chosen, closeness, nearest, redundancy_cutoff)
     return chosen
+
+
+def _cite_duplicates(ranked: list[Group], chosen: list[Group], closeness: np.ndarray,
+                     nearest: np.ndarray, cutoff: float) -> None:
+    """A group left out as a duplicate of a chosen one says the same thing: the chosen one
+    cites its articles too, so no report of an event is lost (only the budget leaves news
+    out)."""
+    picked = {id(g) for g in chosen}
+    for n, group in enumerate(ranked):
+        if id(group) in picked or closeness[n] < cutoff or nearest[n] < 0:
+            continue
+        keeper = ranked[int(nearest[n])]
+        keeper.members = sorted({*keeper.members, *group.members})
+        keeper.articles += [a for a in group.articles if a not in keeper.articles]

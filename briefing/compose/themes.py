@@ -87,3 +87,33 @@ class ThemeIndex:
             theme = ids[best] if row[best] >= threshold else CATCHALL_ID
             out.append((theme, float(row[best])))
         return out
+
+
+def explain_table(index: ThemeIndex, items: list, vectors: np.ndarray,
+                  threshold: float) -> str:
+    """A Markdown table for a config author: for each item (``Item``s, with one vector per
+    item, what it says), the section it went to, its score for every theme and why it went
+    where it did, so a description that catches too much or too little shows at once."""
+    ids = index.ids
+    header = ["#", "section", "why", *ids, "item"]
+    lines = [f"Theme scores per item (centred similarity; the catch-all floor "
+             f"`theme_threshold` is {threshold:g}).", "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    rows = index.scores(vectors) if len(items) else np.zeros((0, len(ids)))
+    for n, (item, row) in enumerate(zip(items, rows, strict=True), start=1):
+        order = np.argsort(-row)
+        best = int(order[0]) if len(row) else -1
+        if best < 0:
+            why = "no themes"
+        elif ids[best] == CATCHALL_ID:
+            why = "closest to the catch-all phrases"
+        elif row[best] < threshold:
+            why = f"best ({ids[best]}) below the floor"
+        else:
+            runner = f" over {ids[int(order[1])]}" if len(row) > 1 else ""
+            why = f"best by {row[best] - row[order[1]]:.2f}{runner}" if runner else "best"
+        cells = [f"**{s:.2f}**" if k == best else f"{s:.2f}" for k, s in enumerate(row)]
+        text = " ".join(item.text.split())
+        text = (text[:117] + "…" if len(text) > 118 else text).replace("|", "\\|")
+        lines.append("| " + " | ".join([str(n), item.theme, why, *cells, text]) + " |")
+    return "\n".join(lines) + "\n"

@@ -22,6 +22,13 @@ BRIEF_WORDS = 25
 MIN_BRIEF_WORDS = 3
 
 
+# A text that leans on what comes before ("Those at risk would include …", "He said …") does
+# not read on its own, nor does half a quotation; the compose stage would drop either
+# (compose.wording's rules). When nothing of an article stands alone, its headline is its fact.
+_LEANS_ON_HEADLINE = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|"
+                                r"such|both|the two)\b", re.IGNORECASE)
+
+
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "gen", "lt", "col", "capt", "sgt", "maj",
     "adm", "sen", "rep", "gov", "pres", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
@@ -77,7 +84,17 @@ def article_sentences(article: Article) -> list[Sentence]:
                 sentences.append(Sentence(article.id, position, p_index, text, previous))
             previous = text
             position += 1
+    title = "" if article.title_generated else " ".join(article.title.split())
+    if title and len(title.split()) >= MIN_BRIEF_WORDS and not any(
+            _stands_alone(s.text) for s in sentences):
+        # Nothing of the text reads on its own (a quotation the splitter cut, one long
+        # sentence): the headline is the article's fact, so the article is not lost.
+        return [Sentence(article.id, 0, 0, title)]
     return sentences
+
+
+def _stands_alone(text: str) -> bool:
+    return not _LEANS_ON_HEADLINE.match(text) and not _half_quoted(text)
 
 
 def brief_sentence(article: Article) -> Sentence | None:
@@ -86,11 +103,17 @@ def brief_sentence(article: Article) -> Sentence | None:
     (at least six words, a full stop) would drop most headlines, which are news all the same.
     """
     text = " ".join(article.text.split())
+    title = "" if article.title_generated else " ".join(article.title.split())
+    if title and not _stands_alone(text) and len(title.split()) >= MIN_BRIEF_WORDS:
+        return Sentence(article.id, 0, 0, title)
     if len(text.split()) < MIN_BRIEF_WORDS:
         return None
-    title = "" if article.title_generated else " ".join(article.title.split())
     context = title if title and title.casefold() not in text.casefold() else ""
     return Sentence(article.id, 0, 0, text, context)
+
+
+def _half_quoted(text: str) -> bool:
+    return text.count("“") != text.count("”") or text.count('"') % 2 == 1
 
 
 def is_heading(paragraph: str) -> bool:
