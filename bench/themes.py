@@ -110,6 +110,17 @@ def evaluate(settings, embedder=None, threshold: float | None = None) -> dict:
     return result
 
 
+def description_only(settings):
+    """The config as a new user might have written it: no examples, no catch-all phrases,
+    the default floor."""
+    from briefing.config import Settings
+
+    themes = tuple(t.model_copy(update={"examples": ()}) for t in settings.themes)
+    return settings.model_copy(update={
+        "themes": themes, "catchall_examples": (),
+        "theme_threshold": Settings.model_fields["theme_threshold"].default})
+
+
 def wcep_events(path: Path = WCEP) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -233,7 +244,8 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     from briefing.config import load_settings
 
-    result = evaluate(load_settings(args.config), threshold=args.threshold)
+    settings = load_settings(args.config)
+    result = evaluate(settings, threshold=args.threshold)
     print(f"theme accuracy {result['accuracy']:.3f} on {result['n']} labelled sentences")
     for source, r in result["by_source"].items():
         print(f"  {source:<6} n={r['n']:<4} accuracy {r['accuracy']:.3f}")
@@ -241,6 +253,10 @@ def main() -> int:
     for label, r in result["per_theme"].items():
         print(f"  {label:<14}{r['gold']:>5}{r['precision']:>11.2f}{r['recall']:>8.2f}")
     print("  most common confusions:", ", ".join(f"{k} ({v})" for k, v in result["confusion"]))
+    bare = description_only(settings)
+    plain = evaluate(bare)
+    print(f"the same config with descriptions only (no examples, no catch-all phrases, floor "
+          f"{bare.theme_threshold}): accuracy {plain['accuracy']:.3f}")
     if WCEP.exists():
         wcep = evaluate_wcep(threshold=args.threshold)
         print(f"WCEP January 2023, descriptions only: accuracy {wcep['accuracy']:.3f}, "
