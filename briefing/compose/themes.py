@@ -97,7 +97,9 @@ def explain_table(index: ThemeIndex, items: list, vectors: np.ndarray,
     ids = index.ids
     header = ["#", "section", "why", *ids, "item"]
     lines = [f"Theme scores per item (centred similarity; the catch-all floor "
-             f"`theme_threshold` is {threshold:g}).", "",
+             f"`theme_threshold` is {threshold:g}). An item is scored here by the sentences "
+             "it cites; its section was chosen by all the sentences of its story, so the two "
+             "can differ when they are close.", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     rows = index.scores(vectors) if len(items) else np.zeros((0, len(ids)))
     for n, (item, row) in enumerate(zip(items, rows, strict=True), start=1):
