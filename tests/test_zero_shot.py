@@ -230,3 +230,17 @@ def test_short_headlines_are_not_too_short(tmp_path, title):
 
     assert clean_document(RawDocument(origin="x", content=title.encode(), title=title)).text \
         == title
+
+
+def test_the_daemon_tells_a_failing_entry_once_over_two_polls(tmp_path, http_server, caplog):
+    config = feed_project(tmp_path, http_server, [{"title": HEADLINES["sport"][1]},
+                                                  {"id": "bad", "title": "Video"}])
+    told = []
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="briefing"):
+            code, _, err = run_cli("--config", str(config), "run", "--once")
+        assert code == 0, err
+        told.append(sum("no news in it" in r.getMessage() for r in caplog.records
+                        if r.levelno >= logging.WARNING and r.name == "briefing.daemon"))
+    assert told == [1, 0]  # "poll: skipped …" at the first poll, then silence
