@@ -122,6 +122,7 @@ class Pipeline:
         # cleaned before (say, in a file that changed) is read and hashed, not cleaned again.
         known_files = self.store.known_files()
         cleaned = self.store.known_documents()
+        failed = {row["origin"] for row in self.store.problems()}  # to forget once they work
         todo = list(self.settings.sources if sources is None else sources)
         for done, source in enumerate(todo):
             if self.progress and len(todo) > 1:  # feeds can take seconds each
@@ -169,7 +170,7 @@ class Pipeline:
                     continue
                 outcome = self.store.add_article(article, document=digest)
                 cleaned.add(digest)
-                if outcome in ("new", "updated"):
+                if outcome in ("new", "updated") and doc.origin in failed:
                     self.store.clear_problems(doc.origin)  # it works now
                 if outcome == "new":
                     result.new.append(article)
@@ -180,7 +181,7 @@ class Pipeline:
                 else:
                     result.known += 1
             self.store.remember_files(stored_files)
-            if not status.startswith("error"):
+            if source.target in failed and not status.startswith("error"):
                 self.store.clear_problems(source.target)  # the feed or folder itself works
             # Validators are stored only with the status of a fetch whose documents were all
             # stored; otherwise the previous ones are kept (update_source keeps them).

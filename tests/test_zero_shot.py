@@ -211,6 +211,10 @@ def test_a_failing_entry_is_told_once_across_polls_and_again_when_its_reason_cha
     assert [p.reason for p in third.problems] == [
         "feed entry has no title, no text and no link to an article"]
     assert len(warned) == 1
+    fixed, _, listed = poll([good, {"id": "bad", "title": HEADLINES["courts"][2]}])
+    assert len(fixed.new) == 1 and not listed  # it works now: its problems are forgotten
+    again, warned, _ = poll([good, {"id": "bad", "title": "Video"}])
+    assert len(again.problems) == 1 and len(warned) == 1  # broken again: told again
 
 
 def test_sources_lists_a_problem_that_is_no_longer_told(tmp_path, http_server):
