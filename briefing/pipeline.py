@@ -63,7 +63,14 @@ class CollectResult:
     new: list[Article] = field(default_factory=list)
     updated: list[Article] = field(default_factory=list)
     known: int = 0
+    # Problems to tell: inputs rejected for the first time, or for another reason than last
+    # time. ``repeated`` counts those rejected again as before: `briefing sources` lists them.
     problems: list[Problem] = field(default_factory=list)
+    repeated: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems) + self.repeated
 
 
 @dataclass
@@ -122,6 +129,7 @@ class Pipeline:
         # cleaned before (say, in a file that changed) is read and hashed, not cleaned again.
         known_files = self.store.known_files()
         cleaned = self.store.known_documents()
+        failed = {row["origin"] for row in self.store.problems()}  # to forget once they work
         todo = list(self.settings.sources if sources is None else sources)
         for done, source in enumerate(todo):
             if self.progress and len(todo) > 1:  # feeds can take seconds each
@@ -169,6 +177,8 @@ class Pipeline:
                     continue
                 outcome = self.store.add_article(article, document=digest)
                 cleaned.add(digest)
+                if outcome in ("new", "updated") and doc.origin in failed:
+                    self.store.clear_problems(doc.origin)  # it works now
                 if outcome == "new":
                     result.new.append(article)
                     new += 1
@@ -178,6 +188,8 @@ class Pipeline:
                 else:
                     result.known += 1
             self.store.remember_files(stored_files)
+            if source.target in failed and not status.startswith("error"):
+                self.store.clear_problems(source.target)  # the feed or folder itself works
             # Validators are stored only with the status of a fetch whose documents were all
             # stored; otherwise the previous ones are kept (update_source keeps them).
             self.store.update_source(source.label, status=status, documents=documents,
@@ -187,17 +199,21 @@ class Pipeline:
         return result
 
     def _problem(self, result: CollectResult, error: InputError, source: Source) -> None:
-        result.problems.append(Problem(error.origin, error.reason))
-        self.store.record_problem(error.origin, error.reason, source.label)
-        log.warning("skipped %s: %s", error.origin, error.reason)
+        if self.store.record_problem(error.origin, error.reason, source.label):
+            result.problems.append(Problem(error.origin, error.reason))
+            log.warning("skipped %s: %s", error.origin, error.reason)
+        else:  # told when first seen; `briefing sources` lists it
+            result.repeated += 1
+            log.debug("skipped again %s: %s", error.origin, error.reason)
 
     # 2–7. the briefing ---------------------------------------------------------------------
 
     def render(self, *, all_articles: bool = False, formats: tuple[str, ...] | None = None,
                out_root: Path | None = None, sources: Iterable[Source] | None = None,
-               now: datetime | None = None) -> RenderResult:
+               now: datetime | None = None, explain: bool = False) -> RenderResult:
         """Collect, then brief the articles not yet covered (or all); ``formats`` defaults to
-        every format (``briefing.render.FORMATS``)."""
+        every format (``briefing.render.FORMATS``). ``explain`` also writes ``themes.md``
+        beside the briefing: each item's section and its score for every theme."""
         self.check_summarizer()  # a broken model folder stops here, before any work
         collected = self.collect(sources)
         articles = self.store.articles(uncovered_only=not all_articles)
@@ -221,6 +237,8 @@ class Pipeline:
         if previous is not None:  # "new since the last briefing": before coverage is recorded
             mark_new(briefing, self.store.covered_ids(), previous["date"])
         result.paths = write_briefing(briefing, self.settings, out_dir, formats or FORMATS)
+        if explain:
+            result.paths["themes"] = self.write_explanation(briefing, out_dir)
         self.store.record_briefing(briefing.date, out_dir, [a.id for a in articles],
                                    len(briefing.items))
         self._write_archive(out_dir.parent)
@@ -281,6 +299,35 @@ class Pipeline:
                    "budget_words": self.settings.budget_words,
                    "summarizer": summarizer_stats(self.settings, sections)},
         )
+
+    def write_explanation(self, briefing: Briefing, out_dir: Path) -> Path:
+        """``out_dir/themes.md``: why each item is in its section (see ``explain_table``).
+        An item is scored by what it cites, the same sentences its section was chosen by."""
+        import numpy as np
+
+        from briefing.analyse.embedder import embed_texts
+        from briefing.compose.themes import explain_table
+
+        path = out_dir / "themes.md"
+        index = self.theme_index()
+        items = [i for s in briefing.sections for i in s.items]
+        if index is None:
+            path.write_text("No themes are configured: the briefing is one generic summary.\n",
+                            encoding="utf-8")
+            return path
+        vectors = np.zeros((0, 0), dtype=np.float32)
+        if items:
+            cited = [[e.text for e in i.evidence] or [i.text] for i in items]
+            embedded = embed_texts([t for texts in cited for t in texts], self.embedder,
+                                   self.store)
+            rows, at = [], 0
+            for texts in cited:
+                rows.append(embedded[at:at + len(texts)].mean(axis=0))
+                at += len(texts)
+            vectors = np.stack(rows)
+        path.write_text(explain_table(index, items, vectors, self.settings.theme_threshold),
+                        encoding="utf-8")
+        return path
 
     def check_summarizer(self) -> None:
         """Raise ConfigError (naming summarizer.model) if the abstractive model cannot serve."""
