@@ -361,6 +361,9 @@ class Daemon:
                                              now=clock.now().astimezone(self.settings.tz))
             if analysed:
                 detail += f"; {analysed} sentence(s) analysed for the briefing"
+                from briefing.render.pdf import preload
+
+                preload()  # the PDF's library too (once per process)
             log.info("poll: %s article(s) picked up (%s)",
                      len(result.new) + len(result.updated), detail)
             status = "ok"
