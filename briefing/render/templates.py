@@ -161,6 +161,8 @@ def listed_articles(briefing: Briefing, limit: int | None = CITE_LIMIT) -> list[
     if limit is None:
         return list(briefing.articles)
     groups = [i.sources for i in (*briefing.top_lines, *briefing.items)]
+    # A story's supporting facts cite too (``Item.facts`` where compose makes stories).
+    groups += [f.sources for i in briefing.items for f in getattr(i, "facts", ())]
     groups += [e.get("sources", []) for e in (*briefing.key_figures, *briefing.timeline)]
     shown = {a for ids in groups for a in shown_sources(ids, limit)}
     return [a for a in briefing.articles if a.id in shown]
