@@ -386,8 +386,8 @@ class Settings(_Model):
         "count as the same fact.")
     theme_threshold: Annotated[Number, _between(-1.0, 1.0)] = Field(
         0.2, description="Minimum similarity between a sentence and a theme to file it there.")
-    window_hours: Number = Field(
-        36.0, ge=0, description="How old an article may be and still be news: older ones (by "
+    window_hours: WholeNumber = Field(
+        36, ge=0, description="How old an article may be and still be news: older ones (by "
         "published date, else first seen) are stored but not briefed; 0: no window.")
     language: NonEmptyStr = Field(
         "en", description="Language of the briefing; articles in another language are "
