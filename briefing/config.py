@@ -467,6 +467,9 @@ class Settings(_Model):
     theme_threshold: Annotated[Number, _between(-1.0, 1.0)] = Field(
         0.05, description="Minimum score of a sentence for its best theme to file it there; "
         "below it, the catch-all.")
+    window_hours: WholeNumber = Field(
+        36, ge=0, description="How old an article may be and still be news: older ones (by "
+        "published date, else first seen) are stored but not briefed; 0: no window.")
     language: NonEmptyStr = Field(
         "en", description="Language of the briefing; articles in another language are "
         "reported, not used.")

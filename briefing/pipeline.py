@@ -5,9 +5,12 @@
 1. ``sources`` → ``text`` → ``store``: pick up new articles (``collect``): read each source,
    clean each raw document into an Article, store it by content hash; bad inputs become
    problems, remembered per source;
-2. choose the articles to cover: those no earlier briefing covered (or all, with ``--all``);
+2. choose the articles to cover: those no earlier briefing covered (or all, with ``--all``)
+   that are still news: published (or first seen) inside ``window_hours``; older ones are
+   counted as left out;
 3. ``text.sentences`` and ``analyse``: split sentences, embed them (cached by content; the
-   model loads only if needed);
+   model loads only if needed). The daemon's poll job does this as articles arrive
+   (``prepare``), so at the briefing slot the vectors are cached;
 4. ``compose``: group, file under themes, rank, word and select under the word budget;
 5. ``summarize``: extractive by default, or a local seq2seq model whose every item must pass
    the faithfulness guard;
@@ -23,21 +26,25 @@ and the daemon are thin layers over it; nothing here prints or exits.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from briefing import clock
 from briefing.config import Settings, Source
 from briefing.errors import InputError
-from briefing.records import Article, Briefing
+from briefing.records import Article, Briefing, Sentence
 from briefing.sources.budget import poll_budget
 from briefing.sources.kinds import iter_source
 from briefing.sources.records import FileDone, SourceStatus
 from briefing.store import Store
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from briefing.analyse.embedder import Embedder
     from briefing.compose.themes import ThemeIndex
 
@@ -47,6 +54,44 @@ if TYPE_CHECKING:
 log = logging.getLogger("briefing")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+_DATE_ONLY = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def window_start(settings: Settings, now: datetime) -> datetime | None:
+    """The oldest moment that is still news for a briefing at ``now`` (None: no window)."""
+    if not settings.window_hours:
+        return None
+    return now - timedelta(hours=settings.window_hours)
+
+
+def article_time(article: Article, first_seen: str | None, settings: Settings
+                 ) -> datetime | None:
+    """When an article is from: its published date if it can be read, else when it was first
+    seen. A bare date counts as that day's end, in the briefing's time zone: the story may be
+    from any hour of it, and a day that overlaps the window is still news."""
+    published = (article.published or "").strip()
+    if published:
+        try:
+            moment = datetime.fromisoformat(published)
+        except ValueError:
+            moment = None  # a date as some site writes it: first seen says more
+        if moment is not None:
+            if _DATE_ONLY.fullmatch(published):
+                moment += timedelta(days=1)
+            return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+    if first_seen:
+        moment = datetime.fromisoformat(first_seen)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None
+
+
+def is_old(article: Article, first_seen: str | None, cutoff: datetime,
+           settings: Settings) -> bool:
+    """Older than the window's start (an article of unknown time is news)."""
+    moment = article_time(article, first_seen, settings)
+    return moment is not None and moment < cutoff
 
 
 @dataclass
@@ -216,19 +261,24 @@ class Pipeline:
         beside the briefing: each item's section and its score for every theme."""
         self.check_summarizer()  # a broken model folder stops here, before any work
         collected = self.collect(sources)
-        articles = self.store.articles(uncovered_only=not all_articles)
+        now = now or clock.now().astimezone(self.settings.tz)
+        articles, old = self.choose(all_articles=all_articles, now=now)
         result = RenderResult(collected=collected)
+        left_out = self._left_out_note(old)
         if not articles:
-            result.message = ("No new articles since the last briefing; nothing to render."
+            result.message = (f"No new articles inside the window{left_out}; nothing to render."
+                              if old else
+                              "No new articles since the last briefing; nothing to render."
                               if self.store.article_count() else
                               "No articles found in the configured sources; nothing to render.")
             return result
-        now = now or datetime.now(self.settings.tz)
         briefing = self.build(articles, now)
         if not briefing.items:
             result.message = (f"{len(articles)} article(s) read, but none had sentences "
-                              "to summarise; nothing to render.")
+                              f"to summarise{left_out}; nothing to render.")
             return result
+        briefing.stats["window_hours"] = self.settings.window_hours
+        briefing.stats["left_out_old"] = len(old)
         out_dir = self._new_out_dir(out_root or self.settings.output_dir, briefing.date)
         from briefing.compose.novelty import mark_new
         from briefing.render.writer import FORMATS, write_briefing
@@ -244,9 +294,75 @@ class Pipeline:
         self._write_archive(out_dir.parent)
         result.briefing, result.out_dir = briefing, out_dir
         result.message = (f"Briefing of {len(articles)} article(s), {len(briefing.items)} "
-                          f"items, written to {out_dir}")
+                          f"items, written to {out_dir}{left_out}")
         log.info(result.message)
         return result
+
+    # 2. the articles to cover ------------------------------------------------------------
+
+    def choose(self, *, all_articles: bool = False, now: datetime | None = None
+               ) -> tuple[list[Article], list[Article]]:
+        """The articles a briefing at ``now`` covers, and the ones it leaves out as old.
+
+        Covered: those no earlier briefing covered (with ``all_articles``, every article),
+        published (or, without a date, first seen) inside ``window_hours`` before ``now``.
+        Left out as old: the rest of those, counting only articles first seen since the last
+        briefing (every one, with ``all_articles``), so a feed's archive is reported once,
+        in the briefing after it arrived, not again every day."""
+        now = now or clock.now()
+        candidates = self.store.articles(uncovered_only=not all_articles)
+        cutoff = window_start(self.settings, now)
+        if cutoff is None or not candidates:
+            return candidates, []
+        seen = self.store.first_seen()
+        inside = [a for a in candidates if not is_old(a, seen.get(a.id), cutoff, self.settings)]
+        if len(inside) == len(candidates):
+            return candidates, []
+        previous = None if all_articles else self.store.last_briefing()
+        since = previous["created_at"] if previous is not None else ""
+        kept = {a.id for a in inside}
+        # first_seen and created_at are both clock.now_iso() text: they compare as times.
+        old = [a for a in candidates if a.id not in kept and (seen.get(a.id) or "") > since]
+        return inside, old
+
+    def _left_out_note(self, old: list[Article]) -> str:
+        if not old:
+            return ""
+        return (f"; {len(old)} article(s) older than the {self.settings.window_hours:g}-hour "
+                "window left out")
+
+    # 3. sentences and vectors -------------------------------------------------------------
+
+    def analyse(self, articles: list[Article]) -> tuple[list[Sentence], np.ndarray]:
+        """Split the articles' sentences and embed them (cached by text): the one place that
+        says which texts compose groups by, so the poll job's vectors (``prepare``) are the
+        ones the briefing finds in the cache."""
+        from briefing.analyse.embedder import embed_texts
+        from briefing.compose.wording import with_context
+        from briefing.text.sentences import article_sentences
+
+        sentences = [s for a in articles for s in article_sentences(a)]
+        # A sentence that leans on the one before ("the two agreed to meet") is embedded with
+        # it, so it groups with the fact it reports; its evidence stays the exact sentence.
+        embeddings = embed_texts([with_context(s.text, s.context) for s in sentences],
+                                 self.embedder, self.store)
+        return sentences, embeddings
+
+    def prepare(self, articles: list[Article], *, now: datetime | None = None) -> int:
+        """The poll job's share of the next briefing: analyse the new articles that are
+        inside the window now (they stay inside it until the briefing, whose window starts
+        later), and the theme phrases, so the briefing slot embeds nothing. Returns how many
+        sentences were analysed."""
+        cutoff = window_start(self.settings, now or clock.now())
+        if cutoff is not None:
+            seen = self.store.first_seen()
+            articles = [a for a in articles
+                        if not is_old(a, seen.get(a.id), cutoff, self.settings)]
+        if not articles:
+            return 0
+        sentences, _ = self.analyse(articles)
+        self.theme_index()  # cached after the first time: a lookup
+        return len(sentences)
 
     def _write_archive(self, out_root: Path) -> None:
         """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
@@ -259,19 +375,12 @@ class Pipeline:
 
     def build(self, articles: list[Article], now: datetime) -> Briefing:
         """Analyse and compose a briefing of these articles (no files written)."""
-        from briefing.analyse.embedder import embed_texts
         from briefing.compose.core import compose
         from briefing.compose.figures import key_figures
         from briefing.compose.timeline import timeline
-        from briefing.compose.wording import with_context
         from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
-        from briefing.text.sentences import article_sentences
 
-        sentences = [s for a in articles for s in article_sentences(a)]
-        # A sentence that leans on the one before ("the two agreed to meet") is embedded with
-        # it, so it groups with the fact it reports; its evidence stays the exact sentence.
-        embeddings = embed_texts([with_context(s.text, s.context) for s in sentences],
-                                 self.embedder, self.store)
+        sentences, embeddings = self.analyse(articles)
         index = self.theme_index()
         sections, top = compose(articles, sentences, embeddings, self.settings, index)
         # Rewrites items in place (top lines are the same objects); the guard keeps the

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -58,9 +59,12 @@ NEW_BODY = " ".join([
 
 
 def rss(entries: list[tuple[str, str, str]]) -> bytes:
+    # Dated now: the daemon in a subprocess runs in real time, and an entry older than
+    # window_hours would be stored but not briefed.
+    published = format_datetime(datetime.now(UTC), usegmt=True)
     items = "".join(
         f"<item><title>{title}</title><link>https://news.example.org/{guid}</link>"
-        f"<guid>{guid}</guid><pubDate>Tue, 18 Jan 2022 09:00:00 GMT</pubDate>"
+        f"<guid>{guid}</guid><pubDate>{published}</pubDate>"
         f"<description>{body}</description></item>" for guid, title, body in entries)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>Example News</title><link>https://news.example.org/</link>"

@@ -500,7 +500,8 @@ def test_render_picks_up_each_entry_once_then_only_new_ones_then_nothing(tmp_pat
                                                                          http_server):
     http_server.routes["/feed"] = feed_route(rss([entry(n) for n in
                                                   ("geneva", "missiles", "websites")]))
-    config = make_project(tmp_path, [{"feed": http_server.url("/feed")}])
+    # The wire's entries are dated 21 January 2022: no window, so they are news today.
+    config = make_project(tmp_path, [{"feed": http_server.url("/feed")}], window_hours=0)
 
     def render() -> tuple[int, str, str, dict | None]:
         code, out, err = run_cli("--config", str(config), "render", "--format", "json")
@@ -533,7 +534,7 @@ def test_render_picks_up_each_entry_once_then_only_new_ones_then_nothing(tmp_pat
 
 def test_cli_input_reads_a_feed_url_instead_of_the_configured_sources(tmp_path, http_server):
     http_server.routes["/rss"] = feed_route(rss([entry("geneva"), entry("paris")]))
-    config = make_project(tmp_path, [{"path": "nowhere/"}])
+    config = make_project(tmp_path, [{"path": "nowhere/"}], window_hours=0)  # a 2022 wire
     code, out, err = run_cli("--config", str(config), "render", "--format", "md",
                              "--input", http_server.url("/rss"))
     assert code == 0, err
