@@ -404,7 +404,7 @@ class Pipeline:
             timeline=events,
             stats={"articles_considered": len(articles), "sentences": len(sentences),
                    "items": sum(len(s.items) for s in sections),
-                   "words": sum(i.words for s in sections for i in s.items),
+                   "words": sum(i.story_words for s in sections for i in s.items),
                    "budget_words": self.settings.budget_words,
                    "summarizer": summarizer_stats(self.settings, sections)},
         )

@@ -88,7 +88,7 @@ def test_budget_is_the_only_cap(seeds):
             assert float((chosen_vectors @ vectors[fact.best]).max()) >= cutoff, fact.text
 
 
-def test_top_lines_are_the_three_highest_scoring_items(seeds):
+def test_top_lines_are_the_three_stories_most_outlets_report(seeds):
     articles, sentences, vectors = seeds
     settings = load_settings(REPO / "config.yaml")
     from briefing.compose.themes import ThemeIndex, theme_phrases
@@ -97,8 +97,11 @@ def test_top_lines_are_the_three_highest_scoring_items(seeds):
                        [embed_texts(theme_phrases(t), shared_embedder()) for t in settings.themes],
                        embed_texts(list(settings.catchall_examples), shared_embedder()))
     sections, top = compose(articles, sentences, vectors, settings, index)
-    scores = sorted((i.score for s in sections for i in s.items), reverse=True)
-    assert [i.score for i in top] == scores[:3]
+    ranked = sorted((i for s in sections for i in s.items),
+                    key=lambda i: (-len(i.sources), -i.score))
+    assert top == ranked[:3]
+    # They point at their stories by headline; no two share one.
+    assert all(i.headline for i in top) and len({i.headline for i in top}) == 3
 
 
 def test_relative_dates_become_absolute_when_the_article_gives_the_anchor():

@@ -225,7 +225,7 @@ def context(briefing: Briefing, settings: Settings, variant: str = "web") -> dic
     items = briefing.items
     total_items = len(items)
     new_items = sum(1 for i in items if i.new)
-    words = sum(i.words for i in items)
+    words = sum(i.story_words for i in items)
     first = briefing.top_lines[0].text if briefing.top_lines else (
         items[0].text if items else briefing.title)
     preheader = first if len(first) <= PREHEADER_CHARS else \
