@@ -254,6 +254,18 @@ def test_a_later_suggestion_is_not_dated_to_the_day_of_the_event():
     assert events[0]["year"] == 2001
 
 
+def test_a_weekday_dates_an_event_by_the_publication_only_when_the_sentence_names_it():
+    # Published on Wednesday, January 26, 2005.
+    events = timeline([_article(
+        "Rescuers lowered a capsule on Monday to reach the trapped miners.\n\n"
+        "The mine's owner said Tuesday that the shaft had collapsed on its own.\n\n"
+        "Tuesday's collapse was the worst in the region, officials said.\n\n"
+        "The inquiry into the collapse began a month ago in the capital.",
+        published="2005-01-26")])
+    assert [(e["date_label"], e["year"]) for e in events] == [("January 24", 2005)]
+    assert events[0]["event"].startswith("Rescuers lowered a capsule")
+
+
 def test_plans_are_not_events():
     events = timeline([_article("The envoys will meet again in Vienna on February 2.\n\n"
                                 "The talks are expected to resume on February 3.")])

@@ -20,10 +20,12 @@ from briefing.compose.wording import capitalise, day_label, shift_day
 from briefing.compose.wording import make_self_contained as _self_contained
 from briefing.records import Article, Sentence
 from briefing.text.patterns import (
+    BARE_WEEKDAY,
     DATE,
     DATE_RANGE,
     DAYS_AFTER_DATE,
     DAYS_AFTER_DATE_START,
+    WEEKDAYS,
     date_parts,
     month_day,
     name_words,
@@ -48,8 +50,8 @@ _NOT_AN_EVENT = re.compile(r"\b(?:birthdays?|born|anniversar(?:y|ies)|turns?\s+\
 
 # A plan, not something that happened: the timeline tells past events.
 _FUTURE = re.compile(r"\b(?:will|would|shall|(?:is|are|was|were)\s+(?:expected|scheduled|due|"
-                     r"set|planned|going)\s+to|plans?\s+to|intends?\s+to|next)\b",
-                     re.IGNORECASE)
+                     r"set|planned|going)\s+to|plans?\s+to|intends?\s+to|next|expects?|"
+                     r"scheduled\s+for|postponed)\b", re.IGNORECASE)
 
 # Before a date, a clause the sentence reports ("… suggested that …", "… announced Saturday
 # that …"): the date is that clause's, not of the reporting, so it dates nothing the sentence
@@ -65,7 +67,24 @@ _REPORTED = re.compile(
 # 25", "an explanation of why the jet crashed on July 25"): the date is the clause's, not the
 # day of what the sentence reports.
 _OPEN_RELATIVE = re.compile(r"\b(?:that|which|who|whom|whose|why|how|whether|after|before|"
-                            r"since|until|because)\b[^,;:]*$", re.IGNORECASE)
+                            r"since|until|because|following)\b[^,;:]*$", re.IGNORECASE)
+
+# A day named from the day of writing, in the sentence's own words: a weekday (not one dated in
+# the same breath, not "Good Friday"), "today", "tonight" or "yesterday"; the "on" or "last"
+# before it goes with it.
+_WEEKDAY_OR_TODAY = re.compile(r"\s*\b(?:on\s+)?(?:(?P<last>last)\s+)?(?P<day>"
+                               + BARE_WEEKDAY.pattern + r"|today|tonight|yesterday)\b",
+                               re.IGNORECASE)
+
+# A day opening the sentence, with its part of the day and its comma ("On Tuesday morning, ").
+_OPENING_DAY = re.compile(r"(?:on\s+)?(?:last\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|"
+                          r"today|tonight|yesterday)(?:\s+(?:morning|afternoon|evening|night))?"
+                          r",\s*", re.IGNORECASE)
+
+# A reporting verb just before the day ("said Friday", "told reporters on Monday"): the day of
+# a statement.
+_SAID = re.compile(r"\b(?:said|says|announced|reported|confirmed|added|denied|stated|"
+                   r"declared|insisted|told(?:\s+\w+){1,2})\s*$", re.IGNORECASE)
 
 # A weekday set beside a date (", a Monday,"): said once, by the date beside the event.
 _WEEKDAY_APPOSITION = re.compile(r"^,\s+a\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day(?=,)")
@@ -136,6 +155,8 @@ def _article_events(article: Article) -> list[_Event]:
         anchor: tuple[int, int] | None = None  # the last date this paragraph mentioned
         for sentence in split_sentences(paragraph):
             event = _dated_event(sentence, anchor)
+            if event is None and published is not None and not DATE.search(sentence):
+                event = _weekday_event(sentence, published)
             if event is not None and is_candidate(sentence):
                 event.article_id = article.id
                 if published is not None:
@@ -193,6 +214,41 @@ def _dated_event(sentence: str, anchor: tuple[int, int] | None) -> _Event | None
             return _Event(when, text, capitalise(event.strip()), sentence, "", name_words(text),
                           score=0.0 if buried else 0.5)
     return None
+
+
+def _weekday_event(sentence: str, published: date) -> _Event | None:
+    """An event the sentence dates by a day named from the day of writing ("rescuers lowered
+    a capsule Tuesday", "the navy said today"): the latest such day on or before the
+    article's publication. A statement's day ("officials said Friday") is the day of the
+    saying, not of what was said, so it dates nothing."""
+    text = _self_contained(sentence)
+    match = _WEEKDAY_OR_TODAY.search(text)
+    # Wire codes ("&QL;") and fragments (", said …") are no event's words.
+    if match is None or _NOT_AN_EVENT.search(text) or not re.match(r"[\w\"“‘']", text) \
+            or re.search(r"&[A-Z]+;", text):
+        return None
+    before, after = text[:match.start()], text[match.end():]
+    # "Tuesday's quake" names the event the sentence tells something else about; a plan
+    # anywhere in the sentence ("Saturday another team will arrive") is no past event.
+    if (re.match(r"['’]s\b", after) or _FUTURE.search(text) or _SAID.search(before)
+            or not _dates_the_sentence(before)):
+        return None
+    word = match.group("day").lower()
+    if word in ("today", "tonight"):
+        back = 0
+    elif word == "yesterday":
+        back = 1
+    else:
+        back = (published.weekday() - WEEKDAYS.index(word)) % 7
+        if match.group("last") and back == 0:
+            back = 7  # "last Tuesday" written on a Tuesday
+    day = date.fromordinal(published.toordinal() - back)
+    # The date is shown beside the event: an opening "On Tuesday," goes; a day inside the
+    # sentence stays ("late Tuesday evening" cut would read "late evening").
+    opening = _OPENING_DAY.match(text)
+    event = capitalise(text[opening.end():]) if opening else text
+    # A weekday names the day less surely than a date does: a date wins the day.
+    return _Event((day.month, day.day), text, event, sentence, "", name_words(text), score=0.3)
 
 
 def _dates_the_sentence(before: str) -> bool:
