@@ -155,9 +155,9 @@ def key_figures(sections: list[Section], sentences: list[Sentence] | None = None
     """Numbers with what they count, best first, each citing every article that reports it.
 
     ``sentences`` are all sentences of the covered articles; without them, the items' own
-    evidence sentences are searched. Articles one item cites together are one story (all
-    are one when no item cites any); an article no item cites joins the story whose
-    articles name the same people and places.
+    evidence sentences are searched. Articles one item cites together are one story, and so
+    are articles that name many of the same people and places (all are one when no item
+    cites any): see ``_stories``.
     """
     items = [i for s in sections for i in s.items]
     in_items = {e.text for i in items for e in i.evidence}
