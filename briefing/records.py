@@ -75,15 +75,28 @@ class Fact:
     text: str
     sources: list[str]
     evidence: list[Evidence]
+    method: str = "extractive"  # or "abstractive": rewritten by the summarizer, guard passed
+    fallback_reason: str | None = None
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "sources": list(self.sources),
-                "evidence": [{"article": e.article, "text": e.text} for e in self.evidence]}
+        data: dict[str, Any] = {
+            "text": self.text, "sources": list(self.sources),
+            "evidence": [{"article": e.article, "text": e.text} for e in self.evidence],
+            "method": self.method}
+        if self.fallback_reason:
+            data["fallback_reason"] = self.fallback_reason
+        return data
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Fact:
         return cls(text=d["text"], sources=list(d["sources"]),
-                   evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]])
+                   evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]],
+                   method=d.get("method", "extractive"),
+                   fallback_reason=d.get("fallback_reason"))
 
 
 @dataclass

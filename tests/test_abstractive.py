@@ -77,7 +77,9 @@ def _abstractive(project: Path, model: Path | str, **extra) -> Path:
 
 
 def _items(data: dict) -> list[dict]:
-    return [item for section in data["sections"] for item in section["items"]]
+    """Every line the summarizer rewrites: each story's lead and each of its facts."""
+    return [line for section in data["sections"] for item in section["items"]
+            for line in (item, *item.get("facts", []))]
 
 
 def _render_json(config: Path, *args: str) -> dict:

@@ -30,7 +30,7 @@ from typing import Any
 
 from briefing.config import Settings, SummarizerSettings
 from briefing.errors import ConfigError
-from briefing.records import Item, Section
+from briefing.records import Fact, Item, Section
 from briefing.summarize.guard import review
 
 log = logging.getLogger("briefing.summarizers")
@@ -324,14 +324,18 @@ def _task_prefix(config: Any) -> str:
 def apply_summarizer(sections: list[Section], settings: Settings, embedder, store=None, *,
                      summarizer: Summarizer | None = None,
                      progress: Progress | None = None) -> list[Section]:
-    """Rewrite each item in place with the configured summarizer where the guard allows it.
+    """Rewrite each item (a story's lead) and each of its facts in place with the configured
+    summarizer where the guard allows it, each against its own evidence.
 
-    Items are changed in place, so the top lines (the same objects) follow. An item keeps
+    Items are changed in place, so the top lines (the same objects) follow. A line keeps
     its extractive text, ``method="extractive"`` and a ``fallback_reason`` when the guard
     rejects the candidate, when the model fails on its batch, or when generated texts would
     take the briefing over ``budget_words``."""
     summarizer = summarizer or get_summarizer(settings.summarizer)
-    items = [item for section in sections for item in section.items]
+    items: list[Item | Fact] = []
+    for section in sections:
+        for item in section.items:
+            items += [item, *item.facts]
     if not summarizer.generative or not items:
         return sections
     from briefing.analyse.embedder import embed_texts
@@ -392,13 +396,13 @@ def _tidy(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _fall_back(item: Item, reason: str, position: int) -> None:
+def _fall_back(item: Item | Fact, reason: str, position: int) -> None:
     item.method, item.fallback_reason = "extractive", reason
     preview = item.text if len(item.text) <= 60 else item.text[:57] + "…"
     log.info("item %d keeps its extractive text (%s): %s", position + 1, reason, preview)
 
 
-def _keep_budget(items: list[Item], originals: list[str], budget_words: int) -> None:
+def _keep_budget(items: list[Item | Fact], originals: list[str], budget_words: int) -> None:
     """budget_words is the only cap on items: generated texts that grew an item give way,
     largest growth first, until the briefing fits again."""
     total = sum(item.words for item in items)
@@ -417,7 +421,8 @@ def _keep_budget(items: list[Item], originals: list[str], budget_words: int) -> 
 
 def summarizer_stats(settings: Settings, sections: list[Section]) -> dict[str, Any]:
     """For ``briefing.json`` stats: which method ran and how many items it rewrote."""
-    items = [item for section in sections for item in section.items]
+    items = [line for section in sections for item in section.items
+             for line in (item, *item.facts)]
     return {"method": settings.summarizer.method,
             "abstractive_items": sum(i.method == "abstractive" for i in items),
             "fallbacks": sum(bool(i.fallback_reason) for i in items)}
