@@ -83,3 +83,25 @@ def test_cleaner_strips_wire_codes_before_anything_else_sees_them():
     article = clean_document(RawDocument(origin="t", content=body.encode(), title="Ferry"))
     assert article.text.startswith("A ferry carrying 200")
     assert "Editors" not in article.text
+
+
+def test_a_colon_dateline_goes_from_the_first_paragraph_only():
+    from briefing.text.wire import strip_wire_copy
+
+    out, _ = strip_wire_copy(["Lagos, Nigeria: The river burst its banks overnight.",
+                              "Officials said: Nobody was hurt in the market."])
+    assert out == ["The river burst its banks overnight.",
+                   "Officials said: Nobody was hurt in the market."]
+    kept, _ = strip_wire_copy(["Kyiv and Lviv: two cities without power for a day."])
+    assert kept == ["Kyiv and Lviv: two cities without power for a day."]
+
+
+def test_wire_desk_codes_and_bylines_leave_headlines():
+    from briefing.text.wire import clean_wire_title
+
+    assert clean_wire_title("Ferry sinks off Bergen ATTENTION - RECASTS ///") == \
+        "Ferry sinks off Bergen"
+    assert clean_wire_title("Ferry sinks off Bergen (UPDATE 2)") == "Ferry sinks off Bergen"
+    for kept in ("Ferry sinks off Bergen", "Ferry Shot Down by Pirates Off Bergen",
+                 "UPDATE: ferry found"):
+        assert clean_wire_title(kept) == kept

@@ -14,7 +14,7 @@ from briefing.text.html import html_fragment_text
 from briefing.text.language import detect_language, language_name
 from briefing.text.repair import UndecodableError, decode_bytes, repair_text
 from briefing.text.sentences import is_heading
-from briefing.text.wire import strip_wire_copy
+from briefing.text.wire import clean_wire_title, strip_wire_copy
 
 # Fewer words with letters than this (title and text together) carry no news: "Video",
 # "Live updates", "Photo gallery".
@@ -77,6 +77,7 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
         title = paragraphs.pop(0)
     if title is not None:
         title, _ = repair_text(" ".join(title.split()))
+        title = clean_wire_title(title) or title
         if len(paragraphs) > 1 and paragraphs[0].strip() == title.strip():
             paragraphs.pop(0)
         if not paragraphs and title:

@@ -46,6 +46,10 @@ _DATELINE_TAGGED = re.compile(
     rf"^{_PLACE}(?:, {_PLACE}){{0,2}}(?:, {_DATE})? ?{_AGENCY} ?{_DASH} +(?=\S)")
 # An agency tag with no place ("(AP) --"), as some feeds cut the dateline.
 _BARE_AGENCY = re.compile(rf"^{_AGENCY} ?{_DASH} +(?=\S)")
+# A dateline closed by a colon, as some broadcasters' sites write it ("Washington, DC,
+# United States: …", "Lagos, Nigeria: …"): a place and one or two more, each capitalised,
+# then a capital. Taken only from a story's first paragraph, where a dateline stands.
+_DATELINE_COLON = re.compile(rf"^{_PLACE}(?:, {_PLACE}){{1,2}}: +(?=[A-Z])")
 
 # --- whole paragraphs that are desk notes, credits or widgets -----------------------------
 
@@ -88,9 +92,12 @@ _DOUBLE_APOSTROPHE = re.compile(r"``|''")
 _UNDERSCORE_DASH = re.compile(r"(?<=\S) _ (?=\S)")
 
 
-def strip_dateline(text: str) -> str:
-    """``text`` without a leading dateline or agency tag."""
-    for pattern in (_DATELINE_CAPS, _DATELINE_TAGGED, _BARE_AGENCY):
+def strip_dateline(text: str, first: bool = False) -> str:
+    """``text`` without a leading dateline or agency tag (``first``: the story's first
+    paragraph, where a colon dateline may stand too)."""
+    patterns = (_DATELINE_CAPS, _DATELINE_TAGGED, _BARE_AGENCY) + (
+        (_DATELINE_COLON,) if first else ())
+    for pattern in patterns:
         match = pattern.match(text)
         if match:
             rest = text[match.end():]
@@ -104,15 +111,28 @@ def is_wire_note(paragraph: str) -> bool:
     return any(p.search(text) for p in _NOTE_PARAGRAPHS)
 
 
-def clean_wire_text(paragraph: str) -> str:
+def clean_wire_text(paragraph: str, first: bool = False) -> str:
     """One paragraph with its dateline removed and wire quote and dash codes normalised;
     ``""`` when the whole paragraph is a desk note, credit, byline or widget."""
     text = paragraph.strip()
     if is_wire_note(text):
         return ""
-    text = strip_dateline(text)
+    text = strip_dateline(text, first)
     text = _DOUBLE_APOSTROPHE.sub('"', text)
     return _UNDERSCORE_DASH.sub(" — ", text)
+
+
+# What wire desks append to a headline for other desks: "ATTENTION - RECASTS ///",
+# "(UPDATE 2)", "=2=": layout codes, not the headline. (A byline before them stays: "… by
+# Jane Doe" cannot be told from "… shot down by Russian Forces" in a title-case headline.)
+_TITLE_CODES = re.compile(
+    r"(?:\s+(?:ATTENTION\b.*|/{2,}.*|=\d+=.*|\((?:UPDATE|CORRECTED|REFILE|RECASTS?)[^)]*\)))+"
+    r"\s*$")
+
+
+def clean_wire_title(title: str) -> str:
+    """A headline without the wire's desk codes and byline at its end."""
+    return _TITLE_CODES.sub("", title).strip()
 
 
 def strip_wire_copy(paragraphs: list[str]) -> tuple[list[str], list[str]]:
@@ -123,11 +143,12 @@ def strip_wire_copy(paragraphs: list[str]) -> tuple[list[str], list[str]]:
     notes: list[str] = []
     seen: set[str] = set()
     for paragraph in paragraphs:
-        cleaned = clean_wire_text(paragraph)
+        first = not out
+        cleaned = clean_wire_text(paragraph, first)
         if not cleaned:
             notes.append(f"removed wire note '{paragraph.strip()[:40]}'")
             continue
-        if cleaned != paragraph.strip() and strip_dateline(paragraph.strip()) != \
+        if cleaned != paragraph.strip() and strip_dateline(paragraph.strip(), first) != \
                 paragraph.strip():
             notes.append(f"removed dateline '{paragraph.strip()[:30]}'")
         key = " ".join(cleaned.split()).casefold()
