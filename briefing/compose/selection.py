@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from briefing.compose.grouping import Group, Story
+from briefing.compose.ranking import content_words
 from briefing.compose.weights import StoryWeights
 from briefing.config import CATCHALL_ID
 
@@ -45,6 +46,10 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     lengths = np.array([len(ln.fact.text.split()) for ln in lines])
     closeness = np.zeros(len(lines), dtype=np.float32)
     nearest = np.full(len(lines), -1)  # the chosen line each line is closest to
+    # Two wordings of one fact can sit below the vector cutoff ("A man was arrested …" /
+    # "Police arrested a man who …"): a line most of whose content words a chosen line
+    # already says is a repeat too. Checked only among lines the vectors call close.
+    vocabulary = [content_words(ln.fact.text) for ln in lines]
     open_ = np.ones(len(lines), dtype=bool)
     # Per line: is it a lead candidate, and which story (index) it belongs to. A story's lead
     # candidates are consecutive, best first, so the first open one is the story's pick.
@@ -81,6 +86,11 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         open_[k] = False
         # Also closes the line's twin (the same fact as lead and as fact): closeness 1.
         similar = vectors @ vectors[k]
+        chosen_words = vocabulary[k]
+        for n in np.flatnonzero(open_ & (similar >= weights.overlap_floor)):
+            own = vocabulary[n]
+            if own and len(own & chosen_words) >= weights.word_overlap * len(own):
+                similar[n] = max(similar[n], redundancy_cutoff)
         nearest[similar > closeness] = k
         closeness = np.maximum(closeness, similar)
 
