@@ -205,8 +205,10 @@ def write_doc(results: dict, themes: dict | None, duc_tac: str = "") -> Path:
                  for k, v in themes["per_theme"].items()]
         by_source = ", ".join(f"{k} {v['accuracy']:.3f} (n={v['n']})"
                               for k, v in themes["by_source"].items())
+        floor = json.loads((REPO / "tests" / "eval_baseline.json").read_text())["theme_accuracy"]
         theme_lines = (f"Accuracy **{themes['accuracy']:.3f}** on {themes['n']} labelled "
-                       f"sentences ({by_source}).\n\n" + "\n".join(rows))
+                       f"sentences ({by_source}); pinned floor {floor:.2f} "
+                       "(`tests/eval_baseline.json`).\n\n" + "\n".join(rows))
     text = template.format(
         table=table(results),
         duc_tac=duc_tac or "(not measured in this run)",
