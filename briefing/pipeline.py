@@ -12,9 +12,26 @@
 5. ``summarize``: extractive by default, or a local seq2seq model whose every item must pass
    the faithfulness guard;
 6. ``compose`` extras: key figures, timeline, what is new since the last briefing;
-7. ``render``: Markdown, HTML, PDF, JSON into ``OUT/<date>/`` (never over an earlier
-   briefing), then the archive;
-8. ``store``: record which articles the briefing covered.
+7. ``render``: Markdown, HTML, PDF, JSON into a hidden partial folder beside a claimed
+   ``OUT/<date>/`` (never over an earlier briefing, never shared: see ``render.writer``);
+8. ``store``: record which articles the briefing covered, with the folder's final name, in
+   one transaction; then rename the partial folder into place and rebuild the archive.
+
+One writer per ``state_dir``: ``collect`` and ``render`` hold ``state_dir/write.lock`` (so
+do ``briefing send`` and each daemon job, through this object). A second one waits up to
+``BRIEFING_LOCK_WAIT`` seconds (default ``LOCK_WAIT_SECONDS``), then fails naming the
+holder's pid and command. The daemon holds ``daemon.lock`` for its life but this lock only
+for one job at a time, so a CLI render waits for the daemon's current job, never for the
+daemon.
+
+Crash safety. Recording (step 8) commits before the rename, so at every point a crash
+leaves one of: nothing recorded and only hidden leftovers (the next render removes them and
+covers the same articles, under the same name); or the briefing recorded with its files
+complete in the partial folder (the next render finishes the rename and the archive). So a
+briefing is never visible without being recorded, nor recorded and lost. A failure (a full
+disk, a folder that cannot be written) removes what it wrote and records nothing.
+
+A database error at any step becomes one ``StoreError`` naming the file (``store_error``).
 
 ``deliver`` (email) and ``daemon`` (the schedule) run after and around this object. The CLI
 and the daemon are thin layers over it; nothing here prints or exits.
@@ -23,18 +40,23 @@ and the daemon are thin layers over it; nothing here prints or exits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import os
+import signal
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefing.config import Settings, Source
-from briefing.errors import InputError
+from briefing.errors import InputError, LockError, StoreError
+from briefing.locks import file_lock
 from briefing.records import Article, Briefing
 from briefing.sources.kinds import iter_source
 from briefing.sources.records import FileDone, SourceStatus
-from briefing.store import Store
+from briefing.store import Store, store_error
 
 if TYPE_CHECKING:
     from briefing.analyse.embedder import Embedder
@@ -46,6 +68,54 @@ if TYPE_CHECKING:
 log = logging.getLogger("briefing")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+WRITE_LOCK = "write.lock"
+LOCK_WAIT_SECONDS = 600.0  # a render of a big day takes minutes; a stuck holder is named after
+LOCK_WAIT_ENV = "BRIEFING_LOCK_WAIT"
+# Test-only: the name of a step (CRASH_STEPS) at which the process kills itself with SIGKILL,
+# so tests can crash a real render exactly there. Never set it in production.
+CRASH_AT_ENV = "BRIEFING_TEST_CRASH_AT"
+CRASH_STEPS = ("written", "recorded", "revealed")
+
+
+def lock_wait() -> float:
+    """How long a writer waits for another one: ``BRIEFING_LOCK_WAIT`` seconds, if set."""
+    value = os.environ.get(LOCK_WAIT_ENV, "")
+    try:
+        return max(float(value), 0.0) if value else LOCK_WAIT_SECONDS
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+@contextmanager
+def write_lock(state_dir: Path, command: str) -> Iterator[None]:
+    """Hold ``state_dir/write.lock`` for the block, as ``command`` (named to whoever waits)."""
+    wait = lock_wait()
+
+    def busy(holder: str) -> LockError:
+        pid, _, what = holder.partition(" ")
+        who = f"pid {pid}" + (f", briefing {what}" if what else "") if pid else "unknown"
+        return LockError(
+            f"state_dir {state_dir} is in use by another briefing process ({who}) and still "
+            f"was after {wait:g} s; let it finish (or stop it) and run again; "
+            f"{LOCK_WAIT_ENV} sets how long to wait")
+
+    path = state_dir / WRITE_LOCK
+    try:  # the lock file itself is the first write: a read-only state_dir stops here
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as exc:
+        raise StoreError(f"state_dir {state_dir}: cannot write its lock file {path.name} "
+                         f"({exc.strerror or exc}); make state_dir writable or set it to a "
+                         "writable folder") from None
+    with file_lock(path, wait, busy, note=command):
+        yield
+
+
+def _crash_point(step: str) -> None:
+    """Test-only (see CRASH_AT_ENV): die here, as ``kill -9`` would."""
+    if os.environ.get(CRASH_AT_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -86,6 +156,7 @@ class Pipeline:
         self.check_summarizer()  # the daemon and the CLI hear of a broken model folder at start
         self.store = Store(settings.database_path)
         self._embedder = embedder
+        self._writing = 0  # collect inside render: the lock is taken once
 
     def close(self) -> None:
         self.store.close()
@@ -108,8 +179,33 @@ class Pipeline:
 
     # 1. sources → clean → store ------------------------------------------------------------
 
+    @contextmanager
+    def writing(self, command: str) -> Iterator[None]:
+        """Hold the state_dir's write lock (once, however deeply nested) and turn a database
+        error into one StoreError naming the file."""
+        try:
+            if self._writing:
+                self._writing += 1
+                try:
+                    yield
+                finally:
+                    self._writing -= 1
+                return
+            with write_lock(self.settings.state_dir, command):
+                self._writing = 1
+                try:
+                    yield
+                finally:
+                    self._writing = 0
+        except sqlite3.Error as exc:
+            raise store_error(self.store.path, exc) from None
+
     def collect(self, sources: Iterable[Source] | None = None) -> CollectResult:
         """Read every source once; store new articles; report what could not be used."""
+        with self.writing("collect"):
+            return self._collect(sources)
+
+    def _collect(self, sources: Iterable[Source] | None) -> CollectResult:
         result = CollectResult()
         # A file unchanged since its documents were stored is not even read; a document
         # cleaned before (say, in a file that changed) is read and hashed, not cleaned again.
@@ -192,7 +288,18 @@ class Pipeline:
         """Collect, then brief the articles not yet covered (or all); ``formats`` defaults to
         every format (``briefing.render.FORMATS``)."""
         self.check_summarizer()  # a broken model folder stops here, before any work
-        collected = self.collect(sources)
+        with self.writing("render"):
+            return self._render(all_articles, formats, out_root or self.settings.output_dir,
+                                sources, now)
+
+    def _render(self, all_articles: bool, formats: tuple[str, ...] | None, out_root: Path,
+                sources: Iterable[Source] | None, now: datetime | None) -> RenderResult:
+        from briefing.render.writer import check_output_root
+
+        # An output folder that cannot be written stops the run before anything is stored.
+        check_output_root(out_root)
+        self._reconcile(out_root)
+        collected = self._collect(sources)
         articles = self.store.articles(uncovered_only=not all_articles)
         result = RenderResult(collected=collected)
         if not articles:
@@ -206,22 +313,99 @@ class Pipeline:
             result.message = (f"{len(articles)} article(s) read, but none had sentences "
                               "to summarise; nothing to render.")
             return result
-        out_dir = self._new_out_dir(out_root or self.settings.output_dir, briefing.date)
         from briefing.compose.novelty import mark_new
-        from briefing.render.writer import FORMATS, write_briefing
+        from briefing.render.writer import FORMATS
 
         previous = self.store.last_briefing()
         if previous is not None:  # "new since the last briefing": before coverage is recorded
             mark_new(briefing, self.store.covered_ids(), previous["date"])
-        result.paths = write_briefing(briefing, self.settings, out_dir, formats or FORMATS)
-        self.store.record_briefing(briefing.date, out_dir, [a.id for a in articles],
-                                   len(briefing.items))
-        self._write_archive(out_dir.parent)
+        out_dir, result.paths = self._publish(briefing, out_root, articles, formats or FORMATS)
+        self._write_archive(out_root)
         result.briefing, result.out_dir = briefing, out_dir
         result.message = (f"Briefing of {len(articles)} article(s), {len(briefing.items)} "
                           f"items, written to {out_dir}")
         log.info(result.message)
         return result
+
+    def _publish(self, briefing: Briefing, out_root: Path, articles: list[Article],
+                 formats: tuple[str, ...]) -> tuple[Path, dict[str, Path]]:
+        """Write, record, reveal (module docstring, step 8); return the folder and files."""
+        from briefing.render.writer import (
+            OutputError,
+            abandon,
+            claim_folder,
+            owner_tag,
+            render_files,
+            reveal,
+            write_files,
+        )
+
+        files = render_files(briefing, self.settings, formats)
+        try:
+            claim = claim_folder(out_root, briefing.date, owner_tag(self.store.path))
+        except OSError as exc:
+            raise OutputError(f"output folder {out_root}: cannot make the briefing folder "
+                              f"({exc.strerror or exc}); check that it can be written"
+                              ) from None
+        try:
+            written = write_files(files, claim.partial)
+            _crash_point("written")
+            self.store.record_briefing(briefing.date, claim.folder, [a.id for a in articles],
+                                       len(briefing.items))
+        except OSError as exc:
+            abandon(claim)
+            raise OutputError(
+                f"output folder {out_root}: cannot write the briefing "
+                f"({exc.strerror or exc}); free some space or set output_dir (or --out) to "
+                "another folder. Nothing was recorded: the next render covers the same "
+                "articles") from None
+        except BaseException:
+            abandon(claim)
+            raise
+        _crash_point("recorded")
+        try:
+            reveal(claim)
+        except OSError as exc:  # recorded: the next render finishes the rename (_reconcile)
+            raise OutputError(f"{claim.folder}: recorded but could not be moved into place "
+                              f"({exc.strerror or exc}); run again to finish it") from None
+        _crash_point("revealed")
+        return claim.folder, {fmt: claim.folder / path.name for fmt, path in written.items()}
+
+    def _reconcile(self, out_root: Path) -> None:
+        """Finish or remove what a crash of this state_dir's last render left in out_root:
+        a recorded briefing still in its partial folder is moved into place; an unrecorded
+        one is removed (its articles are still uncovered); a stale archive is rebuilt."""
+        from briefing.render.writer import (
+            OutputError,
+            abandon,
+            leftover_claims,
+            owner_tag,
+            reveal,
+        )
+
+        recorded = {row["out_dir"] for row in self.store.briefings()}
+        changed = False
+        for claim in leftover_claims(out_root, owner_tag(self.store.path)):
+            if str(claim.folder) in recorded and not _has_files(claim.folder):
+                try:
+                    reveal(claim)
+                except OSError as exc:
+                    raise OutputError(f"{claim.partial}: a briefing a crash cut short cannot "
+                                      f"be moved to {claim.folder} ({exc.strerror or exc}); "
+                                      "move it there by hand") from None
+                log.warning("finished %s, which a crash had cut short", claim.folder)
+            else:
+                abandon(claim)
+                log.warning("removed %s, left unrecorded by a crash", claim.partial)
+            changed = True
+        last = self.store.last_briefing()
+        if last is not None and Path(last["out_dir"]).parent == out_root:
+            index = out_root / "index.html"
+            newest = max((f.stat().st_mtime for f in Path(last["out_dir"]).glob("briefing.*")),
+                         default=0.0)
+            changed |= newest > (index.stat().st_mtime if index.exists() else 0.0)
+        if changed:
+            self._write_archive(out_root)
 
     def _write_archive(self, out_root: Path) -> None:
         """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
@@ -299,11 +483,6 @@ class Pipeline:
         catchall = embed_texts(list(self.settings.catchall_examples), self.embedder, self.store)
         return ThemeIndex(themes, vectors, catchall)
 
-    @staticmethod
-    def _new_out_dir(root: Path, date: str) -> Path:
-        """OUT/<date>/ for the day's first briefing, then <date>-2, -3 …: never overwrite."""
-        candidate, n = root / date, 1
-        while candidate.exists() and any(candidate.iterdir()):
-            n += 1
-            candidate = root / f"{date}-{n}"
-        return candidate
+
+def _has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.iterdir())
