@@ -338,3 +338,56 @@ def test_full_disk_leaves_earlier_briefings_and_the_archive(tmp_path: Path) -> N
             {Path(k).parts[0] for k in files})
         filler.unlink()
         assert _render(config).startswith("Briefing of 1 article(s)")
+
+
+# --- memory: bounded by the work, not the input ---------------------------------------------
+
+
+class _CountingModel:
+    """Stands in for the encoder: records each batch, returns a vector per text."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def embed(self, texts: list[str]):
+        import torch
+
+        self.batches.append(list(texts))
+        return torch.tensor([[float(len(t)), *([0.0] * 383)] for t in texts])
+
+
+def test_sentences_are_embedded_in_bounded_batches(monkeypatch) -> None:
+    """Whatever the input, no step holds more than EMBED_CHUNK texts and no forward pass
+    more than MAX_BATCH_TOKENS of batch × length²; duplicates are embedded once and every
+    text gets its own vector, in order."""
+    import numpy as np
+
+    from briefing.analyse import embedder as module
+
+    monkeypatch.setattr(module, "EMBED_CHUNK", 100)
+    model = _CountingModel()
+    embedder = module.Embedder(batch_size=32)
+    embedder._model = model
+    calls: list[int] = []
+    encode = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda texts: (calls.append(len(texts)),
+                                                            encode(texts))[1])
+    texts = [("word " * (i % 300)) + f"s{i % 700}." for i in range(2000)]
+    vectors = module.embed_texts(texts, embedder)
+    assert max(calls) <= 100 and sum(calls) == len(set(texts))
+    for batch in model.batches:
+        tokens = min(module.MAX_TOKENS, max(len(t) for t in batch) // module.CHARS_PER_TOKEN + 2)
+        assert len(batch) <= 32
+        assert len(batch) == 1 or len(batch) * tokens * tokens <= module.MAX_BATCH_TOKENS
+    assert np.array_equal(vectors[:, 0], np.array([len(t) for t in texts], dtype=np.float32))
+
+
+@pytest.mark.skipif(not os.environ.get("BRIEFING_BIG_ARTICLE"),
+                    reason="renders a 5 MB article (minutes of CPU): set BRIEFING_BIG_ARTICLE=1, "
+                           "or run bench/big_article.py, which docs/reliability.md quotes")
+def test_five_megabyte_article_under_600_mb(tmp_path: Path) -> None:
+    from bench.big_article import measure
+
+    peak_mb, seconds, sentences = measure(tmp_path, 5_000_000)
+    assert sentences > 30_000
+    assert peak_mb < 600, f"peak {peak_mb:.0f} MB in {seconds:.0f} s"
