@@ -16,6 +16,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -156,11 +158,27 @@ def test_cli_render_beside_a_running_daemon(tmp_path: Path, monkeypatch) -> None
     """The daemon's life lock (daemon.lock) does not stop a CLI render: that one waits only
     for the write lock, which the daemon holds for one job at a time."""
     from briefing.daemon.scheduler import daemon_lock
+    from briefing.pipeline import write_lock
 
     config = _project(tmp_path, seeds=1)
-    monkeypatch.setenv("BRIEFING_LOCK_WAIT", "5")
-    with daemon_lock(tmp_path / "state"):
-        assert "Briefing of 1 article(s)" in _render(config)
+    state = tmp_path / "state"
+    monkeypatch.setenv("BRIEFING_LOCK_WAIT", "30")
+    held, finished = threading.Event(), []
+
+    def daemon_job() -> None:  # what a daemon job does: the write lock for the job only
+        with write_lock(state, "run"):
+            held.set()
+            time.sleep(1.5)
+            finished.append(time.time())
+
+    with daemon_lock(state):
+        job = threading.Thread(target=daemon_job)
+        job.start()
+        held.wait()
+        assert "Briefing of 1 article(s)" in _render(config)  # waited, then rendered
+        job.join()
+    written = next((tmp_path / "output").glob("*/briefing.json")).stat().st_mtime
+    assert finished and finished[0] <= written  # the render wrote only after the job ended
 
 
 # --- 4. kill -9 while recording -------------------------------------------------------------
