@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if not args.verbose:
         logging.getLogger("briefing").setLevel(logging.ERROR)
+    settings = None
     try:
         settings = _load(args.config)
         handler = _COMMANDS[args.command]
@@ -71,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     except BriefingError as exc:
         print(f"briefing: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if exc.__class__.__name__ == "ConfigError" else EXIT_ERROR
+    except sqlite3.Error as exc:  # met outside the pipeline (sources, send): the same one line
+        from briefing.store import store_error
+
+        where = settings.database_path if settings is not None else Path("state database")
+        print(f"briefing: error: {store_error(where, exc)}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("briefing: interrupted", file=sys.stderr)
         return 130
@@ -170,8 +178,11 @@ def cmd_run(settings, args) -> int:
 
 def cmd_send(settings, args) -> int:
     from briefing.deliver.commands import send_command
+    from briefing.pipeline import write_lock
 
-    message, ok = send_command(settings, date=args.date, retry=args.retry)
+    # Sending writes the outbox: one writer per state_dir, as for render and the daemon's jobs.
+    with write_lock(settings.state_dir, "send"):
+        message, ok = send_command(settings, date=args.date, retry=args.retry)
     print(message)
     return EXIT_OK if ok else EXIT_ERROR
 

@@ -18,12 +18,13 @@ POLL_SECONDS = 0.1  # how often a waiting process tries the lock again
 
 
 @contextmanager
-def file_lock(path: Path, wait: float, error: Callable[[str], Exception]) -> Iterator[None]:
+def file_lock(path: Path, wait: float, error: Callable[[str], Exception],
+              note: str = "") -> Iterator[None]:
     """Hold an exclusive lock on ``path`` for the block.
 
     If another process holds it, try again for up to ``wait`` seconds (0: not at all), then
-    raise ``error(holder)``, where ``holder`` is the other process's pid as it wrote it (""
-    if it wrote none).
+    raise ``error(holder)``, where ``holder`` is what the other process wrote: its pid, then
+    its ``note`` if it gave one (say, the command it runs), or "" if it wrote nothing.
 
     The wait is real time (``time.monotonic``), not the clock of ``briefing.clock``: the
     other process lets go in real time, and a test's stopped clock would make the wait
@@ -39,11 +40,11 @@ def file_lock(path: Path, wait: float, error: Callable[[str], Exception]) -> Ite
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+                    holder = os.pread(fd, 256, 0).decode("ascii", errors="replace").strip()
                     raise error(holder) from None
                 time.sleep(POLL_SECONDS)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        os.pwrite(fd, f"{os.getpid()} {note}".strip().encode("ascii", "replace") + b"\n", 0)
         try:
             yield
         finally:

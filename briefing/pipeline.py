@@ -15,9 +15,26 @@
 5. ``summarize``: extractive by default, or a local seq2seq model whose every item must pass
    the faithfulness guard;
 6. ``compose`` extras: key figures, timeline, what is new since the last briefing;
-7. ``render``: Markdown, HTML, PDF, JSON into ``OUT/<date>/`` (never over an earlier
-   briefing), then the archive;
-8. ``store``: record which articles the briefing covered.
+7. ``render``: Markdown, HTML, PDF, JSON into a hidden partial folder beside a claimed
+   ``OUT/<date>/`` (never over an earlier briefing, never shared: see ``render.writer``);
+8. ``store``: record which articles the briefing covered, with the folder's final name, in
+   one transaction; then rename the partial folder into place and rebuild the archive.
+
+One writer per ``state_dir``: ``collect`` and ``render`` hold ``state_dir/write.lock`` (so
+do ``briefing send`` and each daemon job, through this object). A second one waits up to
+``BRIEFING_LOCK_WAIT`` seconds (default ``LOCK_WAIT_SECONDS``), then fails naming the
+holder's pid and command. The daemon holds ``daemon.lock`` for its life but this lock only
+for one job at a time, so a CLI render waits for the daemon's current job, never for the
+daemon.
+
+Crash safety. Recording (step 8) commits before the rename, so at every point a crash
+leaves one of: nothing recorded and only hidden leftovers (the next render removes them and
+covers the same articles, under the same name); or the briefing recorded with its files
+complete in the partial folder (the next render finishes the rename and the archive). So a
+briefing is never visible without being recorded, nor recorded and lost. A failure (a full
+disk, a folder that cannot be written) removes what it wrote and records nothing.
+
+A database error at any step becomes one ``StoreError`` naming the file (``store_error``).
 
 ``deliver`` (email) and ``daemon`` (the schedule) run after and around this object. The CLI
 and the daemon are thin layers over it; nothing here prints or exits.
@@ -26,8 +43,12 @@ and the daemon are thin layers over it; nothing here prints or exits.
 from __future__ import annotations
 
 import logging
+import os
 import re
-from collections.abc import Callable, Iterable
+import signal
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,12 +56,13 @@ from typing import TYPE_CHECKING
 
 from briefing import clock
 from briefing.config import Settings, Source
-from briefing.errors import InputError
+from briefing.errors import InputError, LockError, StoreError
+from briefing.locks import file_lock
 from briefing.records import Article, Briefing, Sentence
 from briefing.sources.budget import poll_budget
 from briefing.sources.kinds import iter_source
 from briefing.sources.records import FileDone, SourceStatus
-from briefing.store import Store
+from briefing.store import Store, store_error
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,6 +76,54 @@ if TYPE_CHECKING:
 log = logging.getLogger("briefing")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+WRITE_LOCK = "write.lock"
+LOCK_WAIT_SECONDS = 600.0  # a render of a big day takes minutes; a stuck holder is named after
+LOCK_WAIT_ENV = "BRIEFING_LOCK_WAIT"
+# Test-only: the name of a step (CRASH_STEPS) at which the process kills itself with SIGKILL,
+# so tests can crash a real render exactly there. Never set it in production.
+CRASH_AT_ENV = "BRIEFING_TEST_CRASH_AT"
+CRASH_STEPS = ("written", "recorded", "revealed")
+
+
+def lock_wait() -> float:
+    """How long a writer waits for another one: ``BRIEFING_LOCK_WAIT`` seconds, if set."""
+    value = os.environ.get(LOCK_WAIT_ENV, "")
+    try:
+        return max(float(value), 0.0) if value else LOCK_WAIT_SECONDS
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+@contextmanager
+def write_lock(state_dir: Path, command: str) -> Iterator[None]:
+    """Hold ``state_dir/write.lock`` for the block, as ``command`` (named to whoever waits)."""
+    wait = lock_wait()
+
+    def busy(holder: str) -> LockError:
+        pid, _, what = holder.partition(" ")
+        who = f"pid {pid}" + (f", briefing {what}" if what else "") if pid else "unknown"
+        return LockError(
+            f"state_dir {state_dir} is in use by another briefing process ({who}) and still "
+            f"was after {wait:g} s; let it finish (or stop it) and run again; "
+            f"{LOCK_WAIT_ENV} sets how long to wait")
+
+    path = state_dir / WRITE_LOCK
+    try:  # the lock file itself is the first write: a read-only state_dir stops here
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as exc:
+        raise StoreError(f"state_dir {state_dir}: cannot write its lock file {path.name} "
+                         f"({exc.strerror or exc}); make state_dir writable or set it to a "
+                         "writable folder") from None
+    with file_lock(path, wait, busy, note=command):
+        yield
+
+
+def _crash_point(step: str) -> None:
+    """Test-only (see CRASH_AT_ENV): die here, as ``kill -9`` would."""
+    if os.environ.get(CRASH_AT_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 _DATE_ONLY = re.compile(r"\d{4}-\d\d-\d\d")
@@ -139,6 +209,7 @@ class Pipeline:
         self.check_summarizer()  # the daemon and the CLI hear of a broken model folder at start
         self.store = Store(settings.database_path)
         self._embedder = embedder
+        self._writing = 0  # collect inside render: the lock is taken once
 
     def close(self) -> None:
         self.store.close()
@@ -161,11 +232,32 @@ class Pipeline:
 
     # 1. sources → clean → store ------------------------------------------------------------
 
+    @contextmanager
+    def writing(self, command: str) -> Iterator[None]:
+        """Hold the state_dir's write lock (once, however deeply nested) and turn a database
+        error into one StoreError naming the file."""
+        try:
+            if self._writing:
+                self._writing += 1
+                try:
+                    yield
+                finally:
+                    self._writing -= 1
+                return
+            with write_lock(self.settings.state_dir, command):
+                self._writing = 1
+                try:
+                    yield
+                finally:
+                    self._writing = 0
+        except sqlite3.Error as exc:
+            raise store_error(self.store.path, exc) from None
+
     def collect(self, sources: Iterable[Source] | None = None) -> CollectResult:
         """Read every source once; store new articles; report what could not be used."""
         # One collect is one poll: the feeds read in it share one budget (fetch.max_entries,
         # fetch.poll_seconds), and what it leaves is read by the next (see sources.budget).
-        with poll_budget(self.settings.fetch):
+        with self.writing("collect"), poll_budget(self.settings.fetch):
             return self._collect(sources)
 
     def _collect(self, sources: Iterable[Source] | None) -> CollectResult:
@@ -260,7 +352,20 @@ class Pipeline:
         every format (``briefing.render.FORMATS``). ``explain`` also writes ``themes.md``
         beside the briefing: each item's section and its score for every theme."""
         self.check_summarizer()  # a broken model folder stops here, before any work
-        collected = self.collect(sources)
+        with self.writing("render"):
+            return self._render(all_articles, formats, out_root or self.settings.output_dir,
+                                sources, now, explain)
+
+    def _render(self, all_articles: bool, formats: tuple[str, ...] | None, out_root: Path,
+                sources: Iterable[Source] | None, now: datetime | None,
+                explain: bool) -> RenderResult:
+        from briefing.render.writer import check_output_root
+
+        # An output folder that cannot be written stops the run before anything is stored.
+        check_output_root(out_root)
+        self._reconcile(out_root)
+        with poll_budget(self.settings.fetch):  # one render is one poll (see collect)
+            collected = self._collect(sources)
         now = now or clock.now().astimezone(self.settings.tz)
         articles, old = self.choose(all_articles=all_articles, now=now)
         result = RenderResult(collected=collected)
@@ -279,19 +384,16 @@ class Pipeline:
             return result
         briefing.stats["window_hours"] = self.settings.window_hours
         briefing.stats["left_out_old"] = len(old)
-        out_dir = self._new_out_dir(out_root or self.settings.output_dir, briefing.date)
         from briefing.compose.novelty import mark_new
-        from briefing.render.writer import FORMATS, write_briefing
+        from briefing.render.writer import FORMATS
 
         previous = self.store.last_briefing()
         if previous is not None:  # "new since the last briefing": before coverage is recorded
             mark_new(briefing, self.store.covered_ids(), previous["date"])
-        result.paths = write_briefing(briefing, self.settings, out_dir, formats or FORMATS)
+        out_dir, result.paths = self._publish(briefing, out_root, articles, formats or FORMATS)
         if explain:
             result.paths["themes"] = self.write_explanation(briefing, out_dir)
-        self.store.record_briefing(briefing.date, out_dir, [a.id for a in articles],
-                                   len(briefing.items))
-        self._write_archive(out_dir.parent)
+        self._write_archive(out_root)
         result.briefing, result.out_dir = briefing, out_dir
         result.message = (f"Briefing of {len(articles)} article(s), {len(briefing.items)} "
                           f"items, written to {out_dir}{left_out}")
@@ -363,6 +465,86 @@ class Pipeline:
         sentences, _ = self.analyse(articles)
         self.theme_index()  # cached after the first time: a lookup
         return len(sentences)
+
+    def _publish(self, briefing: Briefing, out_root: Path, articles: list[Article],
+                 formats: tuple[str, ...]) -> tuple[Path, dict[str, Path]]:
+        """Write, record, reveal (module docstring, step 8); return the folder and files."""
+        from briefing.render.writer import (
+            OutputError,
+            abandon,
+            claim_folder,
+            owner_tag,
+            render_files,
+            reveal,
+            write_files,
+        )
+
+        files = render_files(briefing, self.settings, formats)
+        try:
+            claim = claim_folder(out_root, briefing.date, owner_tag(self.store.path))
+        except OSError as exc:
+            raise OutputError(f"output folder {out_root}: cannot make the briefing folder "
+                              f"({exc.strerror or exc}); check that it can be written"
+                              ) from None
+        try:
+            written = write_files(files, claim.partial)
+            _crash_point("written")
+            self.store.record_briefing(briefing.date, claim.folder, [a.id for a in articles],
+                                       len(briefing.items))
+        except OSError as exc:
+            abandon(claim)
+            raise OutputError(
+                f"output folder {out_root}: cannot write the briefing "
+                f"({exc.strerror or exc}); free some space or set output_dir (or --out) to "
+                "another folder. Nothing was recorded: the next render covers the same "
+                "articles") from None
+        except BaseException:
+            abandon(claim)
+            raise
+        _crash_point("recorded")
+        try:
+            reveal(claim)
+        except OSError as exc:  # recorded: the next render finishes the rename (_reconcile)
+            raise OutputError(f"{claim.folder}: recorded but could not be moved into place "
+                              f"({exc.strerror or exc}); run again to finish it") from None
+        _crash_point("revealed")
+        return claim.folder, {fmt: claim.folder / path.name for fmt, path in written.items()}
+
+    def _reconcile(self, out_root: Path) -> None:
+        """Finish or remove what a crash of this state_dir's last render left in out_root:
+        a recorded briefing still in its partial folder is moved into place; an unrecorded
+        one is removed (its articles are still uncovered); a stale archive is rebuilt."""
+        from briefing.render.writer import (
+            OutputError,
+            abandon,
+            leftover_claims,
+            owner_tag,
+            reveal,
+        )
+
+        recorded = {row["out_dir"] for row in self.store.briefings()}
+        changed = False
+        for claim in leftover_claims(out_root, owner_tag(self.store.path)):
+            if str(claim.folder) in recorded and not _has_files(claim.folder):
+                try:
+                    reveal(claim)
+                except OSError as exc:
+                    raise OutputError(f"{claim.partial}: a briefing a crash cut short cannot "
+                                      f"be moved to {claim.folder} ({exc.strerror or exc}); "
+                                      "move it there by hand") from None
+                log.warning("finished %s, which a crash had cut short", claim.folder)
+            else:
+                abandon(claim)
+                log.warning("removed %s, left unrecorded by a crash", claim.partial)
+            changed = True
+        last = self.store.last_briefing()
+        if last is not None and Path(last["out_dir"]).parent == out_root:
+            index = out_root / "index.html"
+            newest = max((f.stat().st_mtime for f in Path(last["out_dir"]).glob("briefing.*")),
+                         default=0.0)
+            changed |= newest > (index.stat().st_mtime if index.exists() else 0.0)
+        if changed:
+            self._write_archive(out_root)
 
     def _write_archive(self, out_root: Path) -> None:
         """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
@@ -462,11 +644,6 @@ class Pipeline:
         catchall = embed_texts(list(self.settings.catchall_examples), self.embedder, self.store)
         return ThemeIndex(themes, vectors, catchall)
 
-    @staticmethod
-    def _new_out_dir(root: Path, date: str) -> Path:
-        """OUT/<date>/ for the day's first briefing, then <date>-2, -3 …: never overwrite."""
-        candidate, n = root / date, 1
-        while candidate.exists() and any(candidate.iterdir()):
-            n += 1
-            candidate = root / f"{date}-{n}"
-        return candidate
+
+def _has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.iterdir())

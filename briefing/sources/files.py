@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -36,7 +37,14 @@ def read_path_source(source: Source, settings: Settings, store: Any = None,
 
 def iter_path(root: Path, settings: Settings, source: Source | None = None,
               known: KnownFiles | None = None) -> Iterator[SourceResult]:
-    """Files under a folder (recursively, in name order), or a single file."""
+    """Files under a folder (recursively, in name order), or a single file.
+
+    Symbolic links inside a folder are not followed out of it: a link to a file outside the
+    folder (``/etc/passwd``, another user's files) is skipped with a problem saying so, and
+    never read, stored or published; a link to a folder is not entered (what it links to
+    inside the folder is read at its own place). A link to a file inside the folder is read.
+    A file or folder named in the config itself is followed: the user chose it.
+    """
     if not root.exists():
         yield InputError(str(root), "no such file or folder")
         return
@@ -49,12 +57,36 @@ def iter_path(root: Path, settings: Settings, source: Source | None = None,
     top = str(root.resolve())
     base = str(settings.base_dir) + os.sep
     files: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    linked_folders: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(top):  # never descends into a linked folder
+        linked_folders += [os.path.join(dirpath, d) for d in dirnames
+                           if not d.startswith(".") and os.path.islink(os.path.join(dirpath, d))]
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and not os.path.islink(os.path.join(dirpath, d)))
         files += [os.path.join(dirpath, f) for f in filenames if not f.startswith(".")]
-    for name in sorted(files, key=lambda f: f.split(os.sep)):  # the order Paths sort in
+    for name in sorted(files + linked_folders, key=lambda f: f.split(os.sep)):
         shown = name[len(base):] if name.startswith(base) else name
-        yield from _read_file(Path(name), settings, source, shown, known)
+        if not os.path.islink(name):
+            yield from _read_file(Path(name), settings, source, shown, known, follow=False)
+            continue
+        target = os.path.realpath(name)
+        if name in linked_folders:
+            if not _inside(target, top):
+                yield InputError(shown, f"symbolic link to the folder {target}, outside the "
+                                        "source folder: not followed")
+                yield FileDone(str(Path(name).absolute()), None, 0)
+            continue
+        if not _inside(target, top):
+            yield InputError(shown, f"symbolic link to {target}, outside the source folder: "
+                                    "not followed (copy the file into the folder to read it)")
+            yield FileDone(str(Path(name).absolute()), None, 0)
+            continue
+        yield from _read_file(Path(name), settings, source, shown, known, follow=False,
+                              real=Path(target))
+
+
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _display_path(path: Path, settings: Settings) -> str:
@@ -65,19 +97,25 @@ def _display_path(path: Path, settings: Settings) -> str:
 
 
 def _read_file(path: Path, settings: Settings, source: Source | None,
-               shown: str | None = None, known: KnownFiles | None = None
-               ) -> Iterator[SourceResult]:
+               shown: str | None = None, known: KnownFiles | None = None,
+               follow: bool = True, real: Path | None = None) -> Iterator[SourceResult]:
     """A file's documents or its error, then a FileDone; only the FileDone if the file is
-    unchanged since it was last read."""
+    unchanged since it was last read.
+
+    ``real`` is the file to open for ``path`` (the checked target of a link inside the
+    folder). Without ``follow`` the last step is opened with O_NOFOLLOW, so a file swapped
+    for a link after the folder was listed is refused rather than read.
+    """
     shown = shown or _display_path(path, settings)
     absolute = str(path.absolute())
+    opened = real or path
     limit = settings.fetch.max_bytes
     try:
         media_type = MEDIA_TYPES.get(path.suffix.lower())
         if media_type is None:
             raise _Unusable(f"unsupported file type '{path.suffix or '(none)'}' "
                             f"(use {', '.join(sorted(set(MEDIA_TYPES)))})")
-        info = path.stat()
+        info = opened.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device named *.txt would block or never end
             raise _Unusable("not a regular file")
         if info.st_size > limit:
@@ -89,8 +127,7 @@ def _read_file(path: Path, settings: Settings, source: Source | None,
         if known is not None and known.get(absolute, ("",))[0] == signature:
             yield FileDone(absolute, signature, known[absolute][1], unchanged=True)
             return
-        with path.open("rb") as handle:  # read only: inputs are never changed
-            content = handle.read(limit + 1)  # the file may have grown since stat()
+        content = _read_bytes(opened, limit, follow)
         if len(content) > limit:
             raise _Unusable(f"file is over the limit of {limit:,} bytes (fetch.max_bytes)")
     except _Unusable as exc:
@@ -106,6 +143,21 @@ def _read_file(path: Path, settings: Settings, source: Source | None,
         return
     yield InputError(shown, reason)
     yield FileDone(absolute, None, 0)
+
+
+def _read_bytes(path: Path, limit: int, follow: bool) -> bytes:
+    """Up to ``limit + 1`` bytes (the file may have grown since stat()); read only: inputs
+    are never changed."""
+    flags = os.O_RDONLY | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _Unusable("became a symbolic link while the folder was read: not "
+                            "followed") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(limit + 1)
 
 
 class _Unusable(Exception):

@@ -8,15 +8,22 @@
 - ``daemon_state``: runs, and what the daemon keeps between runs.
 
 ``schema`` holds the tables and their migrations (checked on every open).
+
+A database that cannot be used (damaged, truncated, read-only, on a full disk) raises
+``StoreError`` naming the file and what to do, never a bare ``sqlite3`` error: opening checks
+what it can before anything is written, and ``store_error`` turns an error met later into
+the same kind of message. Nothing here deletes or rewrites a damaged file.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
 
 from briefing.clock import now_iso
+from briefing.errors import StoreError
 from briefing.store.articles import ArticleTables
 from briefing.store.daemon_state import DaemonTables
 from briefing.store.embeddings import EmbeddingCache
@@ -24,21 +31,34 @@ from briefing.store.outbox import OutboxTable
 from briefing.store.schema import SCHEMA_VERSION, migrate
 from briefing.store.sources import SourceTables
 
-__all__ = ["SCHEMA_VERSION", "Store", "now_iso"]
+__all__ = ["SCHEMA_VERSION", "Store", "now_iso", "store_error"]
+
+_HEADER = b"SQLite format 3\x00"
 
 
 class Store(ArticleTables, EmbeddingCache, SourceTables, OutboxTable, DaemonTables):
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False,
-                                  isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        migrate(self.db, str(path))
+        _check_writable(path)
+        _check_complete(path)
+        try:
+            self.db = sqlite3.connect(path, timeout=30, check_same_thread=False,
+                                      isolation_level=None)
+        except sqlite3.Error as exc:
+            raise store_error(path, exc) from None
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            migrate(self.db, str(path))
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise store_error(path, exc) from None
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -48,3 +68,85 @@ class Store(ArticleTables, EmbeddingCache, SourceTables, OutboxTable, DaemonTabl
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def store_error(path: Path, exc: sqlite3.Error | OSError) -> StoreError:
+    """The one-line StoreError for an error SQLite (or the file system) gave on ``path``:
+    what is wrong with which file, and what to do about it."""
+    text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    lowered = text.lower()
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return StoreError(
+            f"{path}: the state database is damaged ({text}); move it aside (for example "
+            f"rename it to {path.name}.broken) and run again to start a new one: every "
+            "article is read again from the sources. Nothing was changed or deleted")
+    if any(w in lowered for w in ("readonly", "read-only", "permission", "unable to open")):
+        return StoreError(
+            f"{path}: the state database cannot be written ({text}); make state_dir "
+            f"{path.parent} writable, or set state_dir to a writable folder")
+    if "full" in lowered or "no space" in lowered:
+        return StoreError(
+            f"{path}: the disk holding the state database is full ({text}); free some "
+            "space and run again. Nothing was recorded")
+    if "locked" in lowered or "busy" in lowered:
+        return StoreError(
+            f"{path}: the state database is locked by another process ({text}); wait for it "
+            "to finish and run again")
+    return StoreError(f"{path}: the state database cannot be used ({text}); check the file "
+                      f"and state_dir {path.parent}")
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a state_dir or database that cannot be written before SQLite half-opens it.
+
+    ``os.access`` also answers for a read-only file system, where even root cannot write
+    (chmod alone does not stop root, so that is what the tests use).
+    """
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"state_dir {folder}: cannot create it ({exc.strerror or exc}); "
+                         "set state_dir to a folder that can be made and written") from None
+    if not folder.is_dir():
+        raise StoreError(f"state_dir {folder}: not a folder; set state_dir to a folder")
+    for target in (folder, path):
+        if target.exists() and not os.access(target, os.W_OK):
+            raise StoreError(
+                f"state_dir {folder}: {target} is read-only; the state database must be "
+                "written on every run. Make it writable, or set state_dir to a writable "
+                "folder")
+
+
+def _check_complete(path: Path) -> None:
+    """Refuse a database file shorter than its own header says (a truncated copy, a disk that
+    filled up): SQLite would only notice when a query reaches a missing page, mid-run.
+
+    Only checked with no write-ahead log beside it: pages still in the log may make the main
+    file legitimately shorter until the next checkpoint.
+    """
+    wal = path.with_name(path.name + "-wal")
+    try:
+        size = path.stat().st_size
+        if size == 0 or (wal.exists() and wal.stat().st_size > 0):
+            return
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except FileNotFoundError:
+        return  # a new database
+    except OSError as exc:
+        raise store_error(path, exc) from None
+    if len(header) < 100 or not header.startswith(_HEADER):
+        raise store_error(path, sqlite3.DatabaseError("file is not a database"))
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The header's page count is valid only if its "version-valid-for" matches the change
+    # counter (files written by old SQLite versions may not keep it up to date).
+    valid = header[24:28] == header[92:96]
+    if valid and pages and size < pages * page_size:
+        raise StoreError(
+            f"{path}: the state database is truncated ({size:,} of {pages * page_size:,} "
+            f"bytes); move it aside (for example rename it to {path.name}.broken) and run "
+            "again to start a new one: every article is read again from the sources. "
+            "Nothing was changed or deleted")
