@@ -75,15 +75,23 @@ class Fact:
     text: str
     sources: list[str]
     evidence: list[Evidence]
+    # Compared with earlier briefings (compose.memory): True when none reported it, False
+    # when one did; None when there was nothing to compare with (the first briefing).
+    new: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "sources": list(self.sources),
-                "evidence": [{"article": e.article, "text": e.text} for e in self.evidence]}
+        data: dict[str, Any] = {
+            "text": self.text, "sources": list(self.sources),
+            "evidence": [{"article": e.article, "text": e.text} for e in self.evidence]}
+        if self.new is not None:
+            data["new"] = self.new
+        return data
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Fact:
         return cls(text=d["text"], sources=list(d["sources"]),
-                   evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]])
+                   evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]],
+                   new=d.get("new"))
 
 
 @dataclass
@@ -95,9 +103,14 @@ class Item:
     score: float = 0.0
     method: str = "extractive"
     fallback_reason: str | None = None
-    new: bool = False
+    # A story no earlier briefing reported: True; reported before (then ``developing`` says
+    # since when): False; None when there was nothing to compare with.
+    new: bool | None = None
     facts: list[Fact] = field(default_factory=list)  # the story's supporting facts
     headline: str = ""  # a short name for the story (top lines point at it)
+    # {"since": "YYYY-MM-DD", "briefings": N}: the story was first reported on ``since`` and
+    # this is the N-th briefing reporting it (compose.memory).
+    developing: dict[str, Any] | None = None
 
     @property
     def words(self) -> int:
@@ -119,8 +132,10 @@ class Item:
         }
         if self.headline:
             data["headline"] = self.headline
-        if self.new:
-            data["new"] = True
+        if self.new is not None:
+            data["new"] = self.new
+        if self.developing:
+            data["developing"] = dict(self.developing)
         if self.fallback_reason:
             data["fallback_reason"] = self.fallback_reason
         return data
@@ -166,9 +181,9 @@ class Briefing:
                         evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]],
                         theme=theme, score=d.get("score", 0.0),
                         method=d.get("method", "extractive"),
-                        fallback_reason=d.get("fallback_reason"), new=d.get("new", False),
+                        fallback_reason=d.get("fallback_reason"), new=d.get("new"),
                         facts=[Fact.from_json(f) for f in d.get("facts", [])],
-                        headline=d.get("headline", ""))
+                        headline=d.get("headline", ""), developing=d.get("developing"))
 
         articles = [Article(id=a["id"], title=a["title"], source=a["source"], text="",
                             url=a.get("url"), path=a.get("path"), published=a.get("published"))
