@@ -572,6 +572,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and sys.argv[1:]:
         command = ".venv/bin/python bench/performance.py " + " ".join(sys.argv[1:])
     doc = write_doc(results, start, machine(), command, args.formats, started, uptime)
+    # Sections other benches keep in the page (bench/days.py's) survive a rewrite.
+    old = args.doc.read_text(encoding="utf-8") if args.doc.exists() else ""
+    if "## Stories across days" in old:
+        doc = doc.rstrip("\n") + "\n\n## Stories across days" + old.split(
+            "## Stories across days", 1)[1]
     args.doc.parent.mkdir(parents=True, exist_ok=True)
     args.doc.write_text(doc, encoding="utf-8")
     print()

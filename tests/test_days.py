@@ -61,8 +61,9 @@ GENEVA_TWO = [
 def rss(entries: list[tuple[str, str, str]], day: datetime) -> bytes:
     stamp = day.strftime("%a, %d %b %Y 06:00:00 +0200")
     items = "".join(
-        f"<item><title>{title}</title><link>https://news.example.org/{guid}</link>"
-        f"<guid>{guid}</guid><pubDate>{stamp}</pubDate>"
+        # No link: the description is the article (a teaser's page is not fetched).
+        f'<item><title>{title}</title><guid isPermaLink="false">{guid}</guid>'
+        f"<pubDate>{stamp}</pubDate>"
         f"<description>{body}</description></item>" for guid, title, body in entries)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>Example News</title><link>https://news.example.org/</link>"
