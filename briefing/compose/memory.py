@@ -16,13 +16,20 @@ story's centroid). The next one
    every article again and so keeps repeated lines, can a fact be marked ``new: false``).
 
 How a story is matched (measured on the RUWA week, docs/benchmarks.md), told by every
-sentence of the articles it cites (what they retell is what step 1 left out): its centroid is at
-least the story threshold (0.55, ``StoryWeights.story_threshold``, the cosine at which two
-articles' openings are one story) from an earlier story's centroid *and* the two share a
-name or place, as ``grouping.group_articles`` asks of two articles; or one of its lines is
-as close to an earlier story's line as two reports of one fact (the grouping threshold). The
-grouping threshold alone on centroids missed most continuing stories on RUWA: a day's new
-facts pull the centroid away, which is exactly when a story is developing.
+sentence of the articles it cites (what they retell is what step 1 left out): one of those
+sentences is as close to an earlier story's line as two reports of one fact (the grouping
+threshold), or its centroid is at least ``MATCH_THRESHOLD`` from an earlier story's centroid
+*and* the two share a name or place, as ``grouping.group_articles`` asks of two articles.
+
+``MATCH_THRESHOLD`` is the compose weights' redundancy cutoff (0.70: "two wordings of one
+fact are often only 0.7 apart"), not the story threshold (0.55, the cosine at which two
+articles' openings are one story). On RUWA, a week of one war where every story shares
+"Russia" and "Ukraine", 0.55 made 17 of 25 stories of 22 February developing, most of them
+continuations of one broad earlier story ("Putin still committed to invasion"); at 0.70 the
+matches read as the same story (Canada's sanctions package, the daily JFO ceasefire report,
+the recognition of the "LPR/DPR"). The grouping threshold alone on centroids finds few
+continuing stories: a day's new facts pull the centroid away, which is exactly when a story
+is developing.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from briefing.store.stories import StoryRecord
 from briefing.text.patterns import name_words
 
 RECENT_DAYS = 7  # a story unreported for a week comes back as new
+MATCH_THRESHOLD = STORY_WEIGHTS.redundancy  # centroids of one story across days (see above)
 
 
 def recent_since(day: str, days: int = RECENT_DAYS) -> str:
@@ -60,7 +68,7 @@ StoryText = Callable[[Item], tuple[np.ndarray, list[str]]]
 
 def recall(items: list[Item], day: str, vectors_of: Callable[[Evidence], np.ndarray],
            recent: list[StoryRecord], group_threshold: float,
-           story_threshold: float = STORY_WEIGHTS.story_threshold,
+           story_threshold: float = MATCH_THRESHOLD,
            told: StoryText | None = None) -> list[StoryRecord]:
     """Mark each item (and its facts) new or developing against ``recent``; return the
     stories to remember once the briefing is recorded. ``vectors_of`` gives the vector of an
