@@ -57,10 +57,14 @@ NEW_BODY = " ".join([
 ])
 
 
-def rss(entries: list[tuple[str, str, str]]) -> bytes:
+def rss(entries: list[tuple[str, str, str]], *, published: str = "Tue, 18 Jan 2022 09:00:00 GMT",
+        links: bool = True) -> bytes:
+    """An RSS feed of (guid, title, body) entries. Without ``links`` the description is the
+    whole article: no entry links to a page that would be fetched."""
     items = "".join(
-        f"<item><title>{title}</title><link>https://news.example.org/{guid}</link>"
-        f"<guid>{guid}</guid><pubDate>Tue, 18 Jan 2022 09:00:00 GMT</pubDate>"
+        f"<item><title>{title}</title>"
+        + (f"<link>https://news.example.org/{guid}</link>" if links else "")
+        + f"<guid>{guid}</guid><pubDate>{published}</pubDate>"
         f"<description>{body}</description></item>" for guid, title, body in entries)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>Example News</title><link>https://news.example.org/</link>"

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from conftest import write_config
 from fixtures_http import http_server_fixture  # noqa: F401  (http_server)
+from test_daemon import rss
 
 from briefing.clock import FakeClock, use_clock
 from briefing.compose.memory import recall
@@ -58,16 +59,9 @@ GENEVA_TWO = [
 ]
 
 
-def rss(entries: list[tuple[str, str, str]], day: datetime) -> bytes:
-    stamp = day.strftime("%a, %d %b %Y 06:00:00 +0200")
-    items = "".join(
-        # No link: the description is the article (a teaser's page is not fetched).
-        f'<item><title>{title}</title><guid isPermaLink="false">{guid}</guid>'
-        f"<pubDate>{stamp}</pubDate>"
-        f"<description>{body}</description></item>" for guid, title, body in entries)
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Example News</title><link>https://news.example.org/</link>"
-            f"<description>Test feed</description>{items}</channel></rss>").encode()
+def feed(entries: list[tuple[str, str, str]], day: datetime) -> bytes:
+    # No links: the description is the article (a teaser's page is not fetched).
+    return rss(entries, published=day.strftime("%a, %d %b %Y 06:00:00 +0200"), links=False)
 
 
 @contextmanager
@@ -100,7 +94,7 @@ def lines_of(item: dict) -> list[str]:
 def test_second_day_marks_the_continuing_story_and_omits_the_repeated_fact(tmp_path,
                                                                            http_server):
     http_server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"},
-                                       rss(GENEVA_ONE, DAY_ONE))
+                                       feed(GENEVA_ONE, DAY_ONE))
     config = write_config(
         tmp_path, title="Days Test", timezone="Europe/Kyiv",
         sources=[{"feed": http_server.url("/feed.xml"), "name": "Example News"}],
@@ -114,7 +108,7 @@ def test_second_day_marks_the_continuing_story_and_omits_the_repeated_fact(tmp_p
         assert "written answers" in " ".join(line for i in day_one for line in lines_of(i))
 
         http_server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"},
-                                           rss(GENEVA_TWO, DAY_ONE + timedelta(days=1)))
+                                           feed(GENEVA_TWO, DAY_ONE + timedelta(days=1)))
         second = briefing_on(config, clock, DAY_ONE + timedelta(days=1))
 
     items = items_of(second)
