@@ -129,6 +129,12 @@ def test_second_day_marks_the_continuing_story_and_omits_the_repeated_fact(tmp_p
     assert "Developing since Friday, 21 January 2022" in html
     md = (tmp_path / "output" / "2022-01-22" / "briefing.md").read_text(encoding="utf-8")
     assert "*Developing since Friday, 21 January 2022 (2 briefings):*" in md
+    from briefing.records import Briefing
+    from briefing.render.text import render_text
+
+    text_part = render_text(Briefing.from_json(second), load_settings(config))
+    assert "[Developing since Friday, 21 January 2022, 2 briefings]" in " ".join(
+        text_part.split())
     with Store(tmp_path / "state" / "briefing.sqlite3") as store:
         threads = {s.thread for s in store.recent_stories("2022-01-01")
                    if "Geneva" in " ".join(s.lines) or "Putin" in " ".join(s.lines)}
