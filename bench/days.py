@@ -37,7 +37,9 @@ RUWA = REPO.parent / "shared" / "eval" / "ruwa" / "ruwa_2022-01-01_2022-02-28.js
 DAYS = [date(2022, 2, 20) + timedelta(days=n) for n in range(7)]
 TZ = ZoneInfo("Europe/Kyiv")
 DOC = REPO / "docs" / "benchmarks.md"
-START, END = "<!-- days:start -->", "<!-- days:end -->"
+START, END = "<!-- days:start -->", "<!-- days:end -->"  # the table, which --write replaces
+# The whole section, which bench/performance.py keeps when it rewrites the page.
+SECTION_START, SECTION_END = "<!-- bench/days.py: start -->", "<!-- bench/days.py: end -->"
 
 from fixtures_http import LocalHTTPServer  # noqa: E402
 
@@ -158,6 +160,14 @@ def table(results: list[dict]) -> str:
             f"{r['repeated']} | {r['repeated_text']} | {r['centroid_only']} | "
             f"{r['longest']} | {r['seconds']} |" for r in results]
     return "\n".join([head, rule, *rows])
+
+
+def kept_section(doc: str) -> str | None:
+    """This bench's section of ``doc``, for ``bench/performance.py`` to keep, or None."""
+    if SECTION_START in doc and SECTION_END in doc:
+        return SECTION_START + doc.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] + \
+            SECTION_END + "\n"
+    return None
 
 
 def main() -> None:

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "sources (repeatable)")
     render.add_argument("--email", action="store_true",
                         help="also email the briefing (see the email: settings)")
+    render.add_argument("--explain", action="store_true",
+                        help="also write themes.md: each item's section and its score for "
+                             "every theme")
 
     sub.add_parser("sources", help="list each source with its last fetch, status and counts")
     sub.add_parser("check", help="validate the config (and the summarizer model) and exit")
@@ -113,9 +116,12 @@ def cmd_render(settings, args) -> int:
     out_root = Path(args.out).resolve() if args.out else None
     with Pipeline(settings, progress=_progress()) as pipeline:
         result = pipeline.render(all_articles=args.all, formats=formats, out_root=out_root,
-                                 sources=sources)
+                                 sources=sources, explain=args.explain)
         for problem in result.collected.problems:
             print(f"skipped {problem}", file=sys.stderr)
+        if result.collected.repeated:
+            print(f"skipped {result.collected.repeated} input(s) again for the reason given "
+                  "before (`briefing sources` lists them)", file=sys.stderr)
         print(result.message)
         for fmt, path in result.paths.items():
             print(f"  {fmt:<5} {path}")
@@ -124,7 +130,7 @@ def cmd_render(settings, args) -> int:
 
             outcome = send_briefing_dir(settings, pipeline.store, result.out_dir)
             print(outcome)
-    if not result.rendered and result.collected.problems and not result.collected.known:
+    if not result.rendered and result.collected.skipped and not result.collected.known:
         return EXIT_ERROR  # nothing usable at all: every input was bad
     return EXIT_OK
 

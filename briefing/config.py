@@ -42,15 +42,10 @@ from briefing.errors import ConfigError
 from briefing.packaged import default_config_text
 
 CATCHALL_ID = "other"
-# News that fits no theme: the catch-all competes with the themes through these phrases.
-DEFAULT_CATCHALL_EXAMPLES = (
-    "Troops have massed near the border.",
-    "Analysts say the crisis could escalate into a wider war.",
-    "Residents said they were not panicking.",
-    "The government denies that it plans an attack.",
-    "Markets fell as investors worried about the conflict.",
-    "The news conference was held in the capital.",
-)
+# News that fits no theme: the catch-all may compete with the themes through phrases, but it
+# has none by default: built-in phrases about one crisis out-competed every theme a user wrote
+# without examples (issue 14). What fits no theme well goes there by ``theme_threshold``.
+DEFAULT_CATCHALL_EXAMPLES: tuple[str, ...] = ()
 
 
 # --- checks shared by the models: each raises with the wording the user sees ----------------
@@ -461,13 +456,20 @@ class Settings(_Model):
         "Other news",
         description="Heading of the section for important items that fit no theme.")
     catchall_examples: Phrases = Field(
-        DEFAULT_CATCHALL_EXAMPLES, description="Phrases of news that fits no theme; the "
-        "catch-all competes with the themes through them.")
+        DEFAULT_CATCHALL_EXAMPLES, description="Optional phrases of news that fits no theme; "
+        "the catch-all competes with the themes through them.")
     group_threshold: Annotated[Number, _between(0.0, 1.0)] = Field(
         0.78, description="Cosine similarity at which sentences from different articles "
         "count as the same fact.")
+    # 0.05: just above "no more like this theme than like the average theme" (0 in the
+    # centred space), so only what fits no theme at all goes to the catch-all; a config with
+    # catch-all phrases can afford a higher floor (the default config sets 0.2).
     theme_threshold: Annotated[Number, _between(-1.0, 1.0)] = Field(
-        0.2, description="Minimum similarity between a sentence and a theme to file it there.")
+        0.05, description="Minimum score of a sentence for its best theme to file it there; "
+        "below it, the catch-all.")
+    window_hours: WholeNumber = Field(
+        36, ge=0, description="How old an article may be and still be news: older ones (by "
+        "published date, else first seen) are stored but not briefed; 0: no window.")
     language: NonEmptyStr = Field(
         "en", description="Language of the briefing; articles in another language are "
         "reported, not used.")

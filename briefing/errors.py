@@ -22,6 +22,11 @@ class FetchError(InputError):
     """A network fetch failed (timeout, HTTP status, size or redirect limit, bad scheme)."""
 
 
+class LimitError(FetchError):
+    """A fetch stopped by a limit or a policy the config sets (``fetch.allow_private``,
+    ``fetch.max_bytes``, ``fetch.timeout_seconds``): always told, since the user can act."""
+
+
 class LockError(BriefingError):
     """Another daemon holds the state directory."""
 

@@ -5,9 +5,12 @@
 1. ``sources`` → ``text`` → ``store``: pick up new articles (``collect``): read each source,
    clean each raw document into an Article, store it by content hash; bad inputs become
    problems, remembered per source;
-2. choose the articles to cover: those no earlier briefing covered (or all, with ``--all``);
+2. choose the articles to cover: those no earlier briefing covered (or all, with ``--all``)
+   that are still news: published (or first seen) inside ``window_hours``; older ones are
+   counted as left out;
 3. ``text.sentences`` and ``analyse``: split sentences, embed them (cached by content; the
-   model loads only if needed);
+   model loads only if needed). The daemon's poll job does this as articles arrive
+   (``prepare``), so at the briefing slot the vectors are cached;
 4. ``compose``: group, file under themes, rank, word and select under the word budget;
 5. ``summarize``: extractive by default, or a local seq2seq model whose every item must pass
    the faithfulness guard;
@@ -24,15 +27,17 @@ and the daemon are thin layers over it; nothing here prints or exits.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from briefing import clock
 from briefing.config import Settings, Source
 from briefing.errors import InputError
-from briefing.records import Article, Briefing, Item
+from briefing.records import Article, Briefing, Item, Sentence
 from briefing.sources.budget import poll_budget
 from briefing.sources.kinds import iter_source
 from briefing.sources.records import FileDone, SourceStatus
@@ -52,6 +57,44 @@ log = logging.getLogger("briefing")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+_DATE_ONLY = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def window_start(settings: Settings, now: datetime) -> datetime | None:
+    """The oldest moment that is still news for a briefing at ``now`` (None: no window)."""
+    if not settings.window_hours:
+        return None
+    return now - timedelta(hours=settings.window_hours)
+
+
+def article_time(article: Article, first_seen: str | None, settings: Settings
+                 ) -> datetime | None:
+    """When an article is from: its published date if it can be read, else when it was first
+    seen. A bare date counts as that day's end, in the briefing's time zone: the story may be
+    from any hour of it, and a day that overlaps the window is still news."""
+    published = (article.published or "").strip()
+    if published:
+        try:
+            moment = datetime.fromisoformat(published)
+        except ValueError:
+            moment = None  # a date as some site writes it: first seen says more
+        if moment is not None:
+            if _DATE_ONLY.fullmatch(published):
+                moment += timedelta(days=1)
+            return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+    if first_seen:
+        moment = datetime.fromisoformat(first_seen)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None
+
+
+def is_old(article: Article, first_seen: str | None, cutoff: datetime,
+           settings: Settings) -> bool:
+    """Older than the window's start (an article of unknown time is news)."""
+    moment = article_time(article, first_seen, settings)
+    return moment is not None and moment < cutoff
+
+
 @dataclass
 class Problem:
     origin: str
@@ -66,7 +109,14 @@ class CollectResult:
     new: list[Article] = field(default_factory=list)
     updated: list[Article] = field(default_factory=list)
     known: int = 0
+    # Problems to tell: inputs rejected for the first time, or for another reason than last
+    # time. ``repeated`` counts those rejected again as before: `briefing sources` lists them.
     problems: list[Problem] = field(default_factory=list)
+    repeated: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems) + self.repeated
 
 
 @dataclass
@@ -126,6 +176,7 @@ class Pipeline:
         # cleaned before (say, in a file that changed) is read and hashed, not cleaned again.
         known_files = self.store.known_files()
         cleaned = self.store.known_documents()
+        failed = {row["origin"] for row in self.store.problems()}  # to forget once they work
         todo = list(self.settings.sources if sources is None else sources)
         for done, source in enumerate(todo):
             if self.progress and len(todo) > 1:  # feeds can take seconds each
@@ -173,6 +224,8 @@ class Pipeline:
                     continue
                 outcome = self.store.add_article(article, document=digest)
                 cleaned.add(digest)
+                if outcome in ("new", "updated") and doc.origin in failed:
+                    self.store.clear_problems(doc.origin)  # it works now
                 if outcome == "new":
                     result.new.append(article)
                     new += 1
@@ -182,6 +235,8 @@ class Pipeline:
                 else:
                     result.known += 1
             self.store.remember_files(stored_files)
+            if source.target in failed and not status.startswith("error"):
+                self.store.clear_problems(source.target)  # the feed or folder itself works
             # Validators are stored only with the status of a fetch whose documents were all
             # stored; otherwise the previous ones are kept (update_source keeps them).
             self.store.update_source(source.label, status=status, documents=documents,
@@ -191,34 +246,43 @@ class Pipeline:
         return result
 
     def _problem(self, result: CollectResult, error: InputError, source: Source) -> None:
-        result.problems.append(Problem(error.origin, error.reason))
-        self.store.record_problem(error.origin, error.reason, source.label)
-        log.warning("skipped %s: %s", error.origin, error.reason)
+        if self.store.record_problem(error.origin, error.reason, source.label):
+            result.problems.append(Problem(error.origin, error.reason))
+            log.warning("skipped %s: %s", error.origin, error.reason)
+        else:  # told when first seen; `briefing sources` lists it
+            result.repeated += 1
+            log.debug("skipped again %s: %s", error.origin, error.reason)
 
     # 2–7. the briefing ---------------------------------------------------------------------
 
     def render(self, *, all_articles: bool = False, formats: tuple[str, ...] | None = None,
                out_root: Path | None = None, sources: Iterable[Source] | None = None,
-               now: datetime | None = None) -> RenderResult:
+               now: datetime | None = None, explain: bool = False) -> RenderResult:
         """Collect, then brief the articles not yet covered (or all); ``formats`` defaults to
-        every format (``briefing.render.FORMATS``)."""
+        every format (``briefing.render.FORMATS``). ``explain`` also writes ``themes.md``
+        beside the briefing: each item's section and its score for every theme."""
         self.check_summarizer()  # a broken model folder stops here, before any work
         collected = self.collect(sources)
-        articles = self.store.articles(uncovered_only=not all_articles)
+        now = now or clock.now().astimezone(self.settings.tz)
+        articles, old = self.choose(all_articles=all_articles, now=now)
         result = RenderResult(collected=collected)
+        left_out = self._left_out_note(old)
         if not articles:
-            result.message = ("No new articles since the last briefing; nothing to render."
+            result.message = (f"No new articles inside the window{left_out}; nothing to render."
+                              if old else
+                              "No new articles since the last briefing; nothing to render."
                               if self.store.article_count() else
                               "No articles found in the configured sources; nothing to render.")
             return result
-        now = now or datetime.now(self.settings.tz)
         # Stories across days (compose.memory): recent briefings' lines are not repeated;
         # ``--all`` asks for every article again, so there they are marked, not left out.
         briefing = self.build(articles, now, omit_reported=not all_articles)
         if not briefing.items:
             result.message = (f"{len(articles)} article(s) read, but none had sentences "
-                              "to summarise; nothing to render.")
+                              f"to summarise{left_out}; nothing to render.")
             return result
+        briefing.stats["window_hours"] = self.settings.window_hours
+        briefing.stats["left_out_old"] = len(old)
         out_dir = self._new_out_dir(out_root or self.settings.output_dir, briefing.date)
         from briefing.compose.novelty import mark_new
         from briefing.render.writer import FORMATS, write_briefing
@@ -232,15 +296,83 @@ class Pipeline:
                 # recorded.
                 mark_new(briefing, self.store.covered_ids(), previous["date"])
         result.paths = write_briefing(briefing, self.settings, out_dir, formats or FORMATS)
+        if explain:
+            result.paths["themes"] = self.write_explanation(briefing, out_dir)
         briefing_id = self.store.record_briefing(briefing.date, out_dir,
                                                  [a.id for a in articles], len(briefing.items))
         self.store.remember_stories(briefing_id, self.story_records)
         self._write_archive(out_dir.parent)
         result.briefing, result.out_dir = briefing, out_dir
         result.message = (f"Briefing of {len(articles)} article(s), {len(briefing.items)} "
-                          f"items, written to {out_dir}")
+                          f"items, written to {out_dir}{left_out}")
         log.info(result.message)
         return result
+
+    # 2. the articles to cover ------------------------------------------------------------
+
+    def choose(self, *, all_articles: bool = False, now: datetime | None = None
+               ) -> tuple[list[Article], list[Article]]:
+        """The articles a briefing at ``now`` covers, and the ones it leaves out as old.
+
+        Covered: those no earlier briefing covered (with ``all_articles``, every article),
+        published (or, without a date, first seen) inside ``window_hours`` before ``now``.
+        Left out as old: the rest of those, counting only articles first seen since the last
+        briefing (every one, with ``all_articles``), so a feed's archive is reported once,
+        in the briefing after it arrived, not again every day."""
+        now = now or clock.now()
+        candidates = self.store.articles(uncovered_only=not all_articles)
+        cutoff = window_start(self.settings, now)
+        if cutoff is None or not candidates:
+            return candidates, []
+        seen = self.store.first_seen()
+        inside = [a for a in candidates if not is_old(a, seen.get(a.id), cutoff, self.settings)]
+        if len(inside) == len(candidates):
+            return candidates, []
+        previous = None if all_articles else self.store.last_briefing()
+        since = previous["created_at"] if previous is not None else ""
+        kept = {a.id for a in inside}
+        # first_seen and created_at are both clock.now_iso() text: they compare as times.
+        old = [a for a in candidates if a.id not in kept and (seen.get(a.id) or "") > since]
+        return inside, old
+
+    def _left_out_note(self, old: list[Article]) -> str:
+        if not old:
+            return ""
+        return (f"; {len(old)} article(s) older than the {self.settings.window_hours:g}-hour "
+                "window left out")
+
+    # 3. sentences and vectors -------------------------------------------------------------
+
+    def analyse(self, articles: list[Article]) -> tuple[list[Sentence], np.ndarray]:
+        """Split the articles' sentences and embed them (cached by text): the one place that
+        says which texts compose groups by, so the poll job's vectors (``prepare``) are the
+        ones the briefing finds in the cache."""
+        from briefing.analyse.embedder import embed_texts
+        from briefing.compose.wording import with_context
+        from briefing.text.sentences import article_sentences
+
+        sentences = [s for a in articles for s in article_sentences(a)]
+        # A sentence that leans on the one before ("the two agreed to meet") is embedded with
+        # it, so it groups with the fact it reports; its evidence stays the exact sentence.
+        embeddings = embed_texts([with_context(s.text, s.context) for s in sentences],
+                                 self.embedder, self.store)
+        return sentences, embeddings
+
+    def prepare(self, articles: list[Article], *, now: datetime | None = None) -> int:
+        """The poll job's share of the next briefing: analyse the new articles that are
+        inside the window now (they stay inside it until the briefing, whose window starts
+        later), and the theme phrases, so the briefing slot embeds nothing. Returns how many
+        sentences were analysed."""
+        cutoff = window_start(self.settings, now or clock.now())
+        if cutoff is not None:
+            seen = self.store.first_seen()
+            articles = [a for a in articles
+                        if not is_old(a, seen.get(a.id), cutoff, self.settings)]
+        if not articles:
+            return 0
+        sentences, _ = self.analyse(articles)
+        self.theme_index()  # cached after the first time: a lookup
+        return len(sentences)
 
     def _write_archive(self, out_root: Path) -> None:
         """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
@@ -257,20 +389,13 @@ class Pipeline:
         are matched against recent briefings' (``compose.memory``): lines they reported are
         left out (unless not ``omit_reported``), stories marked new or developing; the
         stories to remember once it is recorded are left in ``story_records``."""
-        from briefing.analyse.embedder import embed_texts
         from briefing.compose.core import compose
         from briefing.compose.figures import key_figures
         from briefing.compose.memory import recall, recent_since, reported_vectors
         from briefing.compose.timeline import timeline
-        from briefing.compose.wording import with_context
         from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
-        from briefing.text.sentences import article_sentences
 
-        sentences = [s for a in articles for s in article_sentences(a)]
-        # A sentence that leans on the one before ("the two agreed to meet") is embedded with
-        # it, so it groups with the fact it reports; its evidence stays the exact sentence.
-        embeddings = embed_texts([with_context(s.text, s.context) for s in sentences],
-                                 self.embedder, self.store)
+        sentences, embeddings = self.analyse(articles)
         index = self.theme_index()
         day = now.date().isoformat()
         recent = self.store.recent_stories(recent_since(day))
@@ -318,10 +443,39 @@ class Pipeline:
             timeline=events,
             stats={"articles_considered": len(articles), "sentences": len(sentences),
                    "items": sum(len(s.items) for s in sections),
-                   "words": sum(i.words for s in sections for i in s.items),
+                   "words": sum(i.story_words for s in sections for i in s.items),
                    "budget_words": self.settings.budget_words,
                    "summarizer": summarizer_stats(self.settings, sections), **stats},
         )
+
+    def write_explanation(self, briefing: Briefing, out_dir: Path) -> Path:
+        """``out_dir/themes.md``: why each item is in its section (see ``explain_table``).
+        An item is scored by what it cites, the same sentences its section was chosen by."""
+        import numpy as np
+
+        from briefing.analyse.embedder import embed_texts
+        from briefing.compose.themes import explain_table
+
+        path = out_dir / "themes.md"
+        index = self.theme_index()
+        items = [i for s in briefing.sections for i in s.items]
+        if index is None:
+            path.write_text("No themes are configured: the briefing is one generic summary.\n",
+                            encoding="utf-8")
+            return path
+        vectors = np.zeros((0, 0), dtype=np.float32)
+        if items:
+            cited = [[e.text for e in i.evidence] or [i.text] for i in items]
+            embedded = embed_texts([t for texts in cited for t in texts], self.embedder,
+                                   self.store)
+            rows, at = [], 0
+            for texts in cited:
+                rows.append(embedded[at:at + len(texts)].mean(axis=0))
+                at += len(texts)
+            vectors = np.stack(rows)
+        path.write_text(explain_table(index, items, vectors, self.settings.theme_threshold),
+                        encoding="utf-8")
+        return path
 
     def check_summarizer(self) -> None:
         """Raise ConfigError (naming summarizer.model) if the abstractive model cannot serve."""

@@ -114,7 +114,13 @@ class Item:
 
     @property
     def words(self) -> int:
+        """Words of the lead (what a summarizer rewrites and keeps within the budget)."""
         return len(self.text.split())
+
+    @property
+    def story_words(self) -> int:
+        """Words of the whole story: its lead and its facts (what a reader reads)."""
+        return self.words + sum(len(f.text.split()) for f in self.facts)
 
     @property
     def anchor(self) -> str:

@@ -76,7 +76,7 @@ def test_footer_cut_keeps_text_above_it():
 @pytest.mark.parametrize(("content", "reason"), [
     (b"", "empty"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary"),
-    (b"Too short to be an article.", "too short"),
+    (b"Video 2:31", "no news"),
     ("Die Bundesregierung hat am Montag in Berlin erklärt, dass sie die Ukraine weiter mit "
      "Waffen unterstützen wird, und der Kanzler sagte, dass die Gespräche mit Russland "
      "fortgesetzt werden sollen, auch wenn die Lage an der Grenze sehr angespannt ist und "
@@ -88,6 +88,26 @@ def test_unusable_documents_raise_input_error_naming_the_input(content, reason):
     assert info.value.origin == "inbox/bad.txt"
     assert reason.split()[0] in str(info.value).lower() or reason == "german" and \
         "de" in str(info.value)
+
+
+def test_a_headline_alone_is_a_brief_of_one_fact():
+    from briefing.text.sentences import article_sentences
+
+    article = clean_document(RawDocument(origin="feed#1", content=b"Kyiv metro reopens",
+                                         title="Kyiv metro reopens"))
+    assert article.text == "Kyiv metro reopens"
+    assert [s.text for s in article_sentences(article)] == ["Kyiv metro reopens"]
+
+
+def test_a_headline_and_a_sentence_are_one_fact_with_the_headline_as_context():
+    from briefing.text.sentences import article_sentences
+
+    article = clean_document(RawDocument(
+        origin="feed#2", title="Grain ship leaves Odesa",
+        content=b"The first cargo left the port on Monday, officials said."))
+    [fact] = article_sentences(article)
+    assert fact.text == "The first cargo left the port on Monday, officials said."
+    assert fact.context == "Grain ship leaves Odesa"
 
 
 HARD_WRAPPED = """Hospital move planned

@@ -88,7 +88,7 @@ def test_budget_is_the_only_cap(seeds):
             assert float((chosen_vectors @ vectors[fact.best]).max()) >= cutoff, fact.text
 
 
-def test_top_lines_are_the_three_highest_scoring_items(seeds):
+def test_top_lines_are_the_three_stories_most_outlets_report(seeds):
     articles, sentences, vectors = seeds
     settings = load_settings(REPO / "config.yaml")
     from briefing.compose.themes import ThemeIndex, theme_phrases
@@ -97,8 +97,11 @@ def test_top_lines_are_the_three_highest_scoring_items(seeds):
                        [embed_texts(theme_phrases(t), shared_embedder()) for t in settings.themes],
                        embed_texts(list(settings.catchall_examples), shared_embedder()))
     sections, top = compose(articles, sentences, vectors, settings, index)
-    scores = sorted((i.score for s in sections for i in s.items), reverse=True)
-    assert [i.score for i in top] == scores[:3]
+    ranked = sorted((i for s in sections for i in s.items),
+                    key=lambda i: (-len(i.sources), -i.score))
+    assert top == ranked[:3]
+    # They point at their stories by headline; no two share one.
+    assert all(i.headline for i in top) and len({i.headline for i in top}) == 3
 
 
 def test_relative_dates_become_absolute_when_the_article_gives_the_anchor():
@@ -116,3 +119,28 @@ def test_unresolvable_references_are_flagged():
     assert dangling_penalty("The next day, Canada sent troops.", "") > 0
     assert is_dangling("Then, they left.")
     assert not is_dangling("Blinken met Lavrov in Geneva on January 21.")
+
+
+def test_connectives_are_peeled_only_where_they_tie_back():
+    from briefing.compose.wording import make_self_contained
+
+    assert make_self_contained("In addition, the ministry sent three more rescue teams.") == \
+        "The ministry sent three more rescue teams."
+    for kept in ("In addition to the US, NATO has sent an invitation to new talks.",
+                 "So far, twelve people have died in the floods.",
+                 "Also killed were two soldiers of the border unit."):
+        assert make_self_contained(kept) == kept
+
+
+def test_headers_of_fact_boxes_timelines_and_transcripts_are_not_news():
+    from briefing.compose.leads import standalone_quality
+    from briefing.records import Sentence
+
+    for header in ("Figures available March 3 on the storm that hit the coast on Monday.",
+                   "Following is a transcript of the last minutes of the flight.",
+                   "Timeline for the ferry crossing that ended on the rocks.",
+                   "Flood crisis news from March 3: officials say the river is falling.",
+                   "10:40 p.m. CET -- The ferry leaves the port of Bergen."):
+        assert standalone_quality(Sentence("a", 0, 0, header)) <= -1, header
+    assert standalone_quality(Sentence(
+        "a", 0, 0, "Following the storm, the ferry company cancelled every crossing.")) > -1

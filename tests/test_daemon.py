@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,10 +58,13 @@ NEW_BODY = " ".join([
 ])
 
 
-def rss(entries: list[tuple[str, str, str]], *, published: str = "Tue, 18 Jan 2022 09:00:00 GMT",
+def rss(entries: list[tuple[str, str, str]], *, published: str | None = None,
         links: bool = True) -> bytes:
     """An RSS feed of (guid, title, body) entries. Without ``links`` the description is the
     whole article: no entry links to a page that would be fetched."""
+    # Dated now by default: the daemon in a subprocess runs in real time, and an entry older
+    # than window_hours would be stored but not briefed.
+    published = published or format_datetime(datetime.now(UTC), usegmt=True)
     items = "".join(
         f"<item><title>{title}</title>"
         + (f"<link>https://news.example.org/{guid}</link>" if links else "")

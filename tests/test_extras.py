@@ -75,6 +75,11 @@ def test_figure_evidence_is_the_exact_source_sentence(seeds):
     ("The country now hosts more than 3,500 refugees from the region.",
      "more than 3,500 refugees"),
     ("About 40% of voters backed the plan in the survey.", "about 40% of voters"),
+    # A change or a range is one figure, never its ends read alone.
+    ("The toll rose from 200 to 350 people in the flooded valley.", "from 200 to 350 people"),
+    ("The ferries typically carry between 230 and 300 people on weekdays.",
+     "between 230 and 300 people"),
+    ("The hull has a displacement of 14,700-23,860 tons when loaded.", "14,700–23,860 tons"),
 ])
 def test_figure_phrases(text, figure):
     found = [f["figure"] for f in key_figures([], [sentence(text)])]
@@ -102,6 +107,79 @@ def test_without_sentences_the_items_are_searched():
                 theme="military_aid")
     figures = key_figures([Section("military_aid", "Military aid", [item])])
     assert [f["figure"] for f in figures] == ["nearly 2,000 anti-tank missiles"]
+
+
+def test_one_count_of_people_told_with_synonyms_is_one_figure_citing_all():
+    found = key_figures([], [
+        sentence("Divers reached the hull where 118 sailors were trapped.", "a1"),
+        sentence("Officials said 118 sailors were aboard the vessel when it sank.", "a2"),
+        sentence("The bodies of 118 men who died were later recovered.", "a3"),
+        sentence("All 118 submariners aboard perished in the blast, the navy said.", "a4"),
+        sentence("The vessel, with 118 crew on board, sank in minutes.", "a5"),
+    ])
+    assert [f["figure"] for f in found] == ["118 sailors"]  # the label most articles use
+    assert found[0]["sources"] == ["a1", "a2", "a3", "a4", "a5"] or \
+        sorted(found[0]["sources"]) == ["a1", "a2", "a3", "a4", "a5"]
+    assert found[0]["conflict"] is False
+
+
+def test_same_value_counting_different_things_stays_apart():
+    found = key_figures([], [sentence("The convoy brought 40 trucks and 40 doctors to town.")])
+    assert sorted(f["figure"] for f in found) == ["40 doctors", "40 trucks"]
+
+
+def test_a_change_is_never_read_as_a_bound_of_its_end():
+    found = [f["figure"] for f in key_figures([], [sentence(
+        "The startup had its valuation slashed from $47 billion to $8 billion last year.")])]
+    assert found == ["valuation slashed from $47 billion to $8 billion"]
+    for text in ("The toll rose from 200 to 350 people in the flooded valley.",
+                 "The ferries typically carry between 230 and 300 people on weekdays."):
+        assert len(key_figures([], [sentence(text)])) == 1, text  # not "350 people" too
+
+
+def test_a_change_without_its_subject_is_skipped_never_a_bound():
+    assert key_figures([], [sentence("It went from 47 to 8 overnight, he said.")]) == []
+
+
+def test_words_of_another_clause_are_not_the_label():
+    found = [f["figure"] for f in key_figures([], [sentence(
+        "At least 10,059 people have been killed, 45,000 others injured in the quake.")])]
+    assert sorted(found) == ["45,000 injured", "at least 10,059 people"]
+    found = [f["figure"] for f in key_figures([], [sentence(
+        "The fund paid out $5 million on Monday to the victims' families.")])]
+    assert found == ["$5 million"]
+
+
+def test_sources_that_disagree_give_one_figure_with_each_value_and_who_says_it():
+    found = key_figures([], [
+        sentence("The quake killed 12,000 people across the region, officials said.", "a1"),
+        sentence("At least 14,000 people were killed in the quake, the agency said.", "a2"),
+        sentence("More than 14,000 people died in the earthquake, rescuers said.", "a3"),
+    ])
+    assert len(found) == 1
+    figure = found[0]
+    assert figure["conflict"] is True
+    assert [(v["value"], sorted(v["sources"])) for v in figure["values"]] == [
+        ("at least 14,000", ["a2", "a3"]), ("12,000", ["a1"])] or \
+        [(v["value"], sorted(v["sources"])) for v in figure["values"]] == [
+        ("more than 14,000", ["a2", "a3"]), ("12,000", ["a1"])]
+    assert sorted(figure["sources"]) == ["a1", "a2", "a3"]
+    assert " or " in figure["figure"] and figure["figure"].endswith("people")
+
+
+def test_different_tolls_are_not_a_conflict():
+    found = key_figures([], [
+        sentence("The crash killed 113 people in all, officials said.", "a1"),
+        sentence("It killed all 109 people on board and four people on the ground.", "a2"),
+        sentence("A crash two years ago killed 101 people near the same airport.", "a3"),
+        sentence("The quake left 10,200 dead across the country.", "a4"),
+        sentence("In one region, 9,000 people were injured, officials said.", "a5"),
+    ])
+    assert all(not f["conflict"] for f in found), [f["figure"] for f in found]
+    # An article that gives two exact values knows they are two quantities.
+    found = key_figures([], [sentence("The storm killed 20 people in the city.", "a1"),
+                             sentence("It killed 22 people across the state.", "a1")])
+    assert all(not f["conflict"] for f in found)
 
 
 # --- timeline --------------------------------------------------------------------------------
@@ -146,6 +224,65 @@ def test_relative_dates_across_a_year_end():
     events = timeline([article])
     assert [e["date_label"] for e in events] == ["December 30", "December 31", "January 2"]
     assert events[1]["event"] == "The ministry published a summary of the call."
+
+
+def _article(text: str, published: str | None = None, aid: str = "a1") -> Article:
+    return Article(id=aid, title="t", source="s", text=text, published=published)
+
+
+def test_a_birthday_an_age_or_an_anniversary_is_not_an_event():
+    events = timeline([_article(
+        "On January 12, the ferry sank off the coast with 80 people aboard.\n\n"
+        "The captain, who will be 56 on January 14, had sailed the route for years.\n\n"
+        "On January 13, the minister celebrated his 50th birthday in the capital.\n\n"
+        "The company was born on January 15 of a merger of two lines.")])
+    assert [e["date_label"] for e in events] == ["January 12"]
+
+
+def test_a_later_suggestion_is_not_dated_to_the_day_of_the_event():
+    later = _article(
+        "Investigators have suggested that the pilot may have flown the jet into the sea, "
+        "killing all 90 people aboard on March 3.\n\n"
+        "The airline that lost the jet on March 3 said on Friday it would pay the families.\n\n"
+        "It was the first time officials explained why the jet crashed on March 3.",
+        published="2001-05-20", aid="a2")
+    assert timeline([later]) == []
+    first = _article("The jet crashed into the sea on March 3, killing all 90 aboard.",
+                     published="2001-03-04")
+    events = timeline([first, later])
+    assert [(e["date_label"], e["sources"]) for e in events] == [("March 3", ["a1"])]
+    assert events[0]["year"] == 2001
+
+
+def test_a_weekday_dates_an_event_by_the_publication_only_when_the_sentence_names_it():
+    # Published on Wednesday, January 26, 2005.
+    events = timeline([_article(
+        "Rescuers lowered a capsule on Monday to reach the trapped miners.\n\n"
+        "The mine's owner said Tuesday that the shaft had collapsed on its own.\n\n"
+        "Tuesday's collapse was the worst in the region, officials said.\n\n"
+        "The inquiry into the collapse began a month ago in the capital.",
+        published="2005-01-26")])
+    assert [(e["date_label"], e["year"]) for e in events] == [("January 24", 2005)]
+    assert events[0]["event"].startswith("Rescuers lowered a capsule")
+
+
+def test_plans_are_not_events():
+    events = timeline([_article("The envoys will meet again in Vienna on February 2.\n\n"
+                                "The talks are expected to resume on February 3.")])
+    assert events == []
+
+
+def test_publication_tells_the_year_of_a_date_written_without_one():
+    events = timeline([
+        _article("The plane crashed into the ocean on October 31, killing all 217 aboard.",
+                 published="2000-08-11", aid="a1"),
+        _article("On June 18, the engineer wrote to the agency about the radar data.",
+                 published="2000-08-12", aid="a2"),
+        _article("The plane went down on October 31 off the coast, killing everyone.",
+                 published="1999-11-02", aid="a3")])
+    # October 31 is 1999's (before both articles were written), June 18 the next year's:
+    # the months apart are two runs, and the crash, which more articles date, is the story.
+    assert [(e["date_label"], e["year"]) for e in events] == [("October 31", 1999)]
 
 
 # --- new since the last briefing -------------------------------------------------------------
@@ -200,3 +337,31 @@ def test_second_briefing_marks_developing_stories_and_new_facts(tmp_path: Path):
     md = (folder / "briefing.md").read_text()
     assert md.count("*Developing since") == developing
     assert md.count("  - **New:**") == facts.count(True)
+
+# --- disputed figures in every format ----------------------------------------------------------
+
+
+def test_templates_show_each_disputed_value_with_who_says_it(tmp_path: Path):
+    from briefing.config import settings_from_mapping
+    from briefing.render.html import render_html
+    from briefing.render.markdown import render_markdown
+    from briefing.render.text import render_text
+
+    texts = {"a1": "The quake killed 12,000 people across the region, officials said.",
+             "a2": "At least 14,000 people were killed in the quake, the agency said.",
+             "a3": "More than 14,000 people died in the <b>earthquake</b>, rescuers said."}
+    figures = key_figures([], [sentence(t, a) for a, t in texts.items()])
+    articles = [Article(id=a, title=f"Report {a}", source=name, text=texts[a])
+                for a, name in (("a1", "Xinhua"), ("a2", "AP"), ("a3", "<AFP>"))]
+    item = Item(texts["a1"], ["a1"], [Evidence("a1", texts["a1"])], "t")
+    briefing = Briefing("T", "2024-01-02", "2024-01-02T07:00:00+00:00",
+                        [Section("t", "T", [item])], articles, key_figures=figures)
+    settings = settings_from_mapping({}, base_dir=tmp_path)
+    html = render_html(briefing, settings)
+    assert "(AP, &lt;AFP&gt;)" in html and "(Xinhua)" in html  # autoescaped
+    assert "&lt;b&gt;earthquake" in html or "<b>earthquake" not in html
+    assert "sources differ" in html
+    md = render_markdown(briefing, settings)
+    assert "14,000 (AP, " in md and "12,000 (Xinhua)" in md and "sources differ" in md
+    text = render_text(briefing, settings)
+    assert "14,000 (AP, <AFP>) / 12,000 (Xinhua)" in " ".join(text.split())

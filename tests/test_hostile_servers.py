@@ -126,8 +126,9 @@ def _internal_links_project(tmp_path: Path, http_server, internal_server, **fetc
 def test_feed_links_to_internal_addresses_are_refused(tmp_path, http_server, internal_server):
     config, links = _internal_links_project(tmp_path, http_server, internal_server)
     result, stored, states = collect(config)
-    assert not stored and not internal_server.requests
-    assert not http_server.requests_to("/secret")
+    # Nothing was fetched from inside; the entry stands in by its own text (issue 14).
+    assert not internal_server.requests and not http_server.requests_to("/secret")
+    assert [a.text for a in stored] == [ARTICLES["missiles"][0]]
     by_origin = {p.origin: p.reason for p in result.problems}
     assert set(by_origin) == set(links.values())
     for why in by_origin.values():
@@ -551,7 +552,14 @@ def test_hostile_entries_leave_the_database_and_earlier_briefings_as_they_were(
     assert "fetch.max_bytes" in reasons[hostile["bomb"]]
     assert "fetch.timeout_seconds" in reasons[hostile["slow"]]
     with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT * FROM articles ORDER BY id").fetchall() == articles_before
+        rows = db.execute("SELECT * FROM articles ORDER BY id").fetchall()
+    # What was stored stays as it was; the refused pages' entries stand in by their own text
+    # (issue 14: an entry whose page cannot be had is not lost), nothing of the pages is in.
+    assert set(articles_before) <= set(rows)
+    added = [r for r in rows if r not in articles_before]
+    # The three entries share a headline: one article (the same text is stored once).
+    assert len(added) == 1 and added[0][3] in set(hostile.values())  # the url column
+    assert added[0][6] == ARTICLES["paris"][0]  # the headline, nothing of the pages
     after = {p: p.read_bytes() for p in (tmp_path / "output").rglob("*") if p.is_file()}
     assert after == before
     # The feed keeps its old validators: the next poll reads it in full again.

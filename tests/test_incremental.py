@@ -191,11 +191,19 @@ def test_a_file_rewritten_with_the_same_size_and_times_is_read_again(rendered):
     assert [a.path for a in result.collected.new] == [f"seeds/{path.name}"]
 
 
-def test_a_file_with_a_problem_is_read_and_reported_on_every_run(rendered):
+def test_a_file_with_a_problem_is_read_every_run_and_its_problem_told_once(rendered):
     project, settings, _ = rendered
     bad = project / "seeds" / "broken.json"
     bad.write_text('{"text": "unterminated', encoding="utf-8")
+    told = []
     for _ in range(2):
         result, opened = render_recording_opens(settings)
-        assert [p.origin for p in result.collected.problems] == ["seeds/broken.json"]
-        assert str(bad) in opened
+        told.append([p.origin for p in result.collected.problems])
+        assert str(bad) in opened  # read again: it may have been fixed
+    assert told == [["seeds/broken.json"], []]
+    assert result.collected.repeated == 1
+    # A new reason is news again.
+    bad.write_text("{", encoding="utf-8")
+    result, _ = render_recording_opens(settings)
+    [problem] = result.collected.problems
+    assert problem.origin == "seeds/broken.json" and "Unterminated" not in problem.reason

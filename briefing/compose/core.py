@@ -81,7 +81,9 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
                               theme_index is not None)
     items = [i for s in sections for i in s.items]
     # Top lines point at the most important stories by headline; they do not repeat them.
-    top = sorted(items, key=lambda i: -i.score)[:TOP_LINES]
+    # The stories most outlets report first, as in the sections; the score orders stories of
+    # one size (a one-article aside never outranks the day's main event).
+    top = sorted(items, key=lambda i: (-len(i.sources), -i.score))[:TOP_LINES]
     by_id = {a.id: a for a in articles}
     used: set[str] = set()
     for item in sorted(items, key=lambda i: -i.score):

@@ -14,11 +14,13 @@ from briefing.compose.wording import day_label, wording_quality
 from briefing.records import Sentence
 from briefing.text.patterns import (
     BARE_WEEKDAY,
-    DATE,
+    FUTURE,
+    PAST_VERBS,
     QUOTED,
-    RELATIVE_DAY,
-    RELATIVE_DAY_WORDS,
+    WEEKDAY_BLOCKERS,
+    WEEKDAY_TAIL,
     WEEKDAYS,
+    YESTERDAY,
 )
 
 # Transcript and Q&A lines: "Q: …", "SMITH: …", "Reporter: …" — a speaker label, no context.
@@ -34,6 +36,18 @@ _LIST_ENTRY = re.compile(r"^([-*•–—]+\s*|\d+[.)]\s+)")
 _TEASER = re.compile(r"^(here['’]s|here is|here are|this is|find out|learn|see|watch|read|"
                      r"click|a look at|a (brief )?(chronology|timeline|summary) of|"
                      r"what (we|you) know|everything (we|you) know)\b", re.IGNORECASE)
+
+# Headers of what follows them (a fact box, a timeline, a transcript, a live blog's entry):
+# "Figures available … on the earthquake", "Following is a transcript of …", "Timeline for
+# Flight 990", "Ukraine crisis news from January 19: …". They announce; they do not report.
+_HEADER = re.compile(
+    r"^(?:(?:the )?following (?:is|are)\b|(?:key )?(?:facts|figures|details|highlights) "
+    r"(?:available|on|about|from)\b|(?:a )?(?:timeline|chronology|transcript|list) (?:for|of)\b"
+    r"|[^.:]{0,60}\b(?:news|updates?|live)\b[^.:]{0,20}\bfrom \w+ \d{1,2}:)",
+    re.IGNORECASE)
+
+# A clock time as the start of a list entry: "12:48 a.m. EDT -- Plane lands at JFK".
+_TIMED_ENTRY = re.compile(r"^\d{1,2}:\d\d\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4}\s*)?(?:--|—|–|-|:)")
 
 
 # A demonstrative that points back at the previous sentence ("responded to that request",
@@ -55,7 +69,8 @@ POINTS_BACK_PENALTY = 1.0  # rejects the line: no effect on MultiLing or duc_tac
 def standalone_quality(sentence: Sentence) -> float:
     """``wording_quality`` plus the news-specific rejections; <= -1 means unusable."""
     text = sentence.text
-    if _SPEAKER_LABEL.match(text) or _LIST_ENTRY.match(text) or _TEASER.match(text):
+    if (_SPEAKER_LABEL.match(text) or _LIST_ENTRY.match(text) or _TEASER.match(text)
+            or _HEADER.match(text) or _TIMED_ENTRY.match(text)):
         return -1.0
     quality = wording_quality(sentence)
     if _POINTS_BACK.search(text):
@@ -64,47 +79,54 @@ def standalone_quality(sentence: Sentence) -> float:
 
 
 def resolve_relative_days(text: str, published: str | None) -> str:
-    """Date the days a sentence names from its article's date, so a briefing read later (and
-    citing several articles) does not lean on the reader knowing which Wednesday: in an
-    article of 2005-01-27, "… said Wednesday" becomes "… said January 26", "yesterday" "on
-    January 26", "today" "on January 27". News reports a weekday in the past week, so it is
-    the latest such day on or before publication. Replaced rather than annotated: a date in
-    brackets costs two words of the budget (it lost one long lead on duc_tac) where the
-    replacement costs at most one. A weekday is left alone when the sentence already gives a
-    month and day; nothing inside quotation marks is changed (a quote stays as said); and
-    nothing at all without the article's date."""
-    if not published:
+    """Date the past days a sentence names from its article's date, so a briefing read later
+    (and citing several articles) does not lean on the reader knowing which Wednesday: in an
+    article of 2005-01-27, "… died Wednesday" becomes "… died January 26", "on Tuesday" "on
+    January 25", "yesterday" "on January 26". News reports a weekday of the past week, so it
+    is the latest such day on or before publication.
+
+    Replaced rather than annotated: a date in brackets costs two words of the budget (it lost
+    one long lead on duc_tac). Only what can be dated safely is changed: a weekday after "on"
+    or after a verb in the past ("said Tuesday", "sank Saturday"), in a sentence that speaks
+    of no future ("will", "next", "scheduled" …), not inside a phrase the date would break
+    ("early Tuesday morning", "Tuesday's crash", "until Friday"), and nothing in quotation
+    marks (a quote stays as said). "today" is left: as often as not it means "nowadays"."""
+    if not published or FUTURE.search(text):
         return text
     try:
         day = date.fromisoformat(published[:10])
     except ValueError:
         return text
-    quoted = [m.span() for m in QUOTED.finditer(text)]
 
-    def outside(match: re.Match[str]) -> bool:
-        return not any(a <= match.start() < b for a, b in quoted)
+    def quoted(position: int, current: str) -> bool:
+        return any(a <= position < b for a, b in (m.span() for m in QUOTED.finditer(current)))
 
-    def relative(match: re.Match[str]) -> str:
-        if not outside(match):
-            return match.group(0)
-        word = match.group(0).lower()
-        when = day - timedelta(days=RELATIVE_DAY_WORDS[word])
-        dated = day_label(when.month, when.day)
-        before = text[:match.start()].rstrip().lower()
-        phrase = dated if before.endswith((" on", " of")) or before == "on" else f"on {dated}"
-        if word == "last night":
-            phrase = f"on the night of {dated}"
-        return phrase[0].upper() + phrase[1:] if match.start() == 0 else phrase
-
-    if not DATE.search(text):
-        weekday = next((m for m in BARE_WEEKDAY.finditer(text) if outside(m)), None)
-        if weekday:
-            back = (day.weekday() - WEEKDAYS.index(weekday.group(1).lower())) % 7
-            when = day - timedelta(days=back)
-            text = text[:weekday.start()] + day_label(when.month, when.day) + \
-                text[weekday.end():]
-            quoted = [m.span() for m in QUOTED.finditer(text)]
-    return RELATIVE_DAY.sub(relative, text)
+    out = text
+    for match in reversed(list(BARE_WEEKDAY.finditer(text))):
+        before = out[:match.start()].split()
+        after = out[match.end():]
+        previous = before[-1].lower().strip(",") if before else ""
+        dated_by = previous == "on" or previous in PAST_VERBS or (
+            previous.endswith("ed") and len(previous) > 3)
+        if (not dated_by or previous in WEEKDAY_BLOCKERS or WEEKDAY_TAIL.match(after)
+                or quoted(match.start(), out)):
+            continue
+        back = (day.weekday() - WEEKDAYS.index(match.group(1).lower())) % 7
+        when = day - timedelta(days=back)
+        out = out[:match.start()] + day_label(when.month, when.day) + out[match.end():]
+    for match in reversed(list(YESTERDAY.finditer(out))):
+        if quoted(match.start(), out):
+            continue
+        when = day - timedelta(days=1)
+        label = day_label(when.month, when.day)
+        night = match.group(0).lower() == "last night"
+        phrase = f"on the night of {label}" if night else f"on {label}"
+        if out[:match.start()].rstrip().lower().endswith(" on"):
+            phrase = phrase.removeprefix("on ")
+        if match.start() == 0:
+            phrase = phrase[0].upper() + phrase[1:]
+        out = out[:match.start()] + phrase + out[match.end():]
+    return out
 
 
 

@@ -75,7 +75,7 @@ def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
         for m in fact.members:
             sentence = sentences[m]
             quality = standalone_quality(sentence)
-            if quality <= -1.0:
+            if quality <= weights.fact_min_quality:
                 continue
             value = (weights.corroboration * corroboration
                      + weights.centrality * float(embeddings[m] @ story.centroid)

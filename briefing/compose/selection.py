@@ -50,6 +50,7 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     values = np.array([ln.value for ln in lines])
     lengths = np.array([len(ln.fact.text.split()) for ln in lines])
     closeness = np.zeros(len(lines), dtype=np.float32)
+    nearest = np.full(len(lines), -1)  # the chosen line each line is closest to
     open_ = np.ones(len(lines), dtype=bool)
     if reported is not None and len(reported):
         open_[(vectors @ reported.T).max(axis=1) >= reported_cutoff] = False
@@ -87,7 +88,9 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         words += int(lengths[k])
         open_[k] = False
         # Also closes the line's twin (the same fact as lead and as fact): closeness 1.
-        closeness = np.maximum(closeness, vectors @ vectors[k])
+        similar = vectors @ vectors[k]
+        nearest[similar > closeness] = k
+        closeness = np.maximum(closeness, similar)
 
     for theme in [*theme_order, CATCHALL_ID]:
         mask = eligible() & np.array([ln.is_lead and ln.story.theme == theme for ln in lines])
@@ -98,4 +101,22 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         if not mask.any():
             break
         take(int(np.argmax(np.where(mask, values - weights.mmr * closeness, -np.inf))))
+    _cite_duplicates(lines, closeness, nearest, redundancy_cutoff)
     return [(story, started[id(story)]) for story in order]
+
+
+def _cite_duplicates(lines: list[Line], closeness: np.ndarray, nearest: np.ndarray,
+                     cutoff: float) -> None:
+    """A line left out as a duplicate of a chosen one says the same thing: the chosen one
+    cites its articles too, so no report of an event is lost (only the budget leaves news
+    out)."""
+    for n, line in enumerate(lines):
+        k = int(nearest[n])
+        if k < 0 or k == n or closeness[n] < cutoff or line.fact is lines[k].fact:
+            continue
+        keeper = lines[k].fact
+        keeper.members = sorted({*keeper.members, *line.fact.members})
+        keeper.articles += [a for a in line.fact.articles if a not in keeper.articles]
+        if lines[k].is_lead:  # a lead cites every article of its story
+            story = lines[k].story
+            story.articles += [a for a in line.fact.articles if a not in story.articles]

@@ -14,10 +14,13 @@ from briefing.text.patterns import (
     month_day,
 )
 
+# A connective that ties the sentence to the one before, peeled off the start. Words that also
+# open a sentence in other ways are taken only with their comma: "In addition to the US, …",
+# "So far, …", "Also killed were …", "Still images show …" keep their first words.
 _CONNECTIVE = re.compile(
-    r"^(however|meanwhile|then|also|still|yet|instead|nevertheless|nonetheless|moreover|"
-    r"furthermore|in addition|additionally|besides|similarly|likewise|separately|"
-    r"at the same time|in turn|therefore|thus|as a result|and|but|so)\b,?\s+",
+    r"^(?:(?:however|meanwhile|moreover|furthermore|additionally|nevertheless|nonetheless|and|"
+    r"but)\b,?|(?:also|still|then|yet|so|instead|besides|in addition|similarly|likewise|"
+    r"separately|at the same time|in turn|therefore|thus|as a result),)\s+",
     re.IGNORECASE)
 
 

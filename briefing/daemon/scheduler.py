@@ -16,6 +16,9 @@ State that must survive a restart lives in the database, not in APScheduler's me
   mailing it, the next start queues the email of every briefing recorded since.
 * the outbox (see ``briefing.deliver.outbox``), which the daemon flushes at start-up and retries.
 
+The poll job stores new articles and analyses them (``Pipeline.prepare``: sentences and
+their vectors, into the store's cache), so the briefing job at its slot only composes.
+
 SIGTERM and SIGINT let the job in hand finish, then the daemon exits 0. One daemon per
 ``state_dir``: ``state_dir/daemon.lock`` is held with ``flock`` for the daemon's life (the
 kernel releases it if the process dies, so a stale file never blocks a restart).
@@ -352,6 +355,15 @@ class Daemon:
                 log.warning("poll: skipped %s", problem)
             detail = (f"{len(result.new)} new, {len(result.updated)} updated, {result.known} "
                       f"already known, {len(result.problems)} skipped")
+            # The briefing's heavy work, done as articles arrive: at the briefing slot their
+            # sentence vectors are in the cache, and composing starts at once.
+            analysed = self.pipeline.prepare(result.new + result.updated,
+                                             now=clock.now().astimezone(self.settings.tz))
+            if analysed:
+                detail += f"; {analysed} sentence(s) analysed for the briefing"
+                from briefing.render.pdf import preload
+
+                preload()  # the PDF's library too (once per process)
             log.info("poll: %s article(s) picked up (%s)",
                      len(result.new) + len(result.updated), detail)
             status = "ok"

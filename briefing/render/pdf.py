@@ -17,6 +17,12 @@ def _no_network_fetcher(url: str, *args, **kwargs):
     raise ValueError(f"Briefing does not fetch resources while rendering ({url[:60]})")
 
 
+def preload() -> None:
+    """Import WeasyPrint now: it takes a second or more, which the daemon pays in a poll job
+    rather than at the briefing slot."""
+    import weasyprint  # noqa: F401
+
+
 def render_pdf(briefing: Briefing, settings: Settings, html: str | None = None) -> bytes:
     from weasyprint import HTML
 

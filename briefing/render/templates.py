@@ -50,6 +50,13 @@ READING_WORDS_PER_MINUTE = 230
 PREHEADER_CHARS = 140
 
 
+# Sources shown after an item (or top line, key figure, timeline entry); the rest are
+# "+N more". On a busy day one fact is reported by ~30 outlets: listing them all made the
+# sources list of a 10,000-article day a thousand entries long and its PDF take 80 s. The
+# full list of every item stays in briefing.json.
+CITE_LIMIT = 3
+
+
 log = logging.getLogger("briefing.render")
 
 
@@ -93,6 +100,7 @@ def template_environment(settings: Settings) -> TemplateSandbox:
         "figure_parts": figure_parts,
         "source_line": source_line,
         "cite_numbers": cite_numbers,
+        "cite_more": cite_more,
     })
     return env
 
@@ -162,9 +170,34 @@ def figure_parts(number: str) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else ("", str(number))
 
 
-def cite_numbers(sources: list[str], numbers: dict[str, int]) -> list[int]:
-    """The sources list numbers of these article ids, ascending, each once."""
-    return sorted({numbers[a] for a in sources if a in numbers})
+def cite_numbers(sources: list[str], numbers: dict[str, int], limit: int | None = None
+                 ) -> list[int]:
+    """The sources list numbers of these article ids (of the first ``limit`` of them, with
+    a limit), ascending, each once."""
+    return sorted({numbers[a] for a in shown_sources(sources, limit) if a in numbers})
+
+
+def cite_more(sources: list[str], limit: int | None) -> int:
+    """How many of these article ids are left unshown by ``cite_numbers(numbers, limit)``."""
+    return 0 if limit is None else max(0, len(dict.fromkeys(sources)) - limit)
+
+
+def shown_sources(sources: list[str], limit: int | None) -> list[str]:
+    """The first ``limit`` distinct article ids, in the item's order (all, with no limit)."""
+    return list(dict.fromkeys(sources))[:limit]
+
+
+def listed_articles(briefing: Briefing, limit: int | None = CITE_LIMIT) -> list[Article]:
+    """The articles the rendered sources list holds: those shown after some text, in the
+    briefing's citation order (with no limit, every cited article)."""
+    if limit is None:
+        return list(briefing.articles)
+    groups = [i.sources for i in (*briefing.top_lines, *briefing.items)]
+    # A story's supporting facts cite too (``Item.facts`` where compose makes stories).
+    groups += [f.sources for i in briefing.items for f in getattr(i, "facts", ())]
+    groups += [e.get("sources", []) for e in (*briefing.key_figures, *briefing.timeline)]
+    shown = {a for ids in groups for a in shown_sources(ids, limit)}
+    return [a for a in briefing.articles if a.id in shown]
 
 
 def source_line(article: Article) -> str:
@@ -192,18 +225,23 @@ def context(briefing: Briefing, settings: Settings, variant: str = "web") -> dic
     items = briefing.items
     total_items = len(items)
     new_items = sum(1 for i in items if i.new)
-    words = sum(i.words for i in items)
+    words = sum(i.story_words for i in items)
     first = briefing.top_lines[0].text if briefing.top_lines else (
         items[0].text if items else briefing.title)
     preheader = first if len(first) <= PREHEADER_CHARS else \
         first[:PREHEADER_CHARS].rsplit(" ", 1)[0] + "…"
+    listed = listed_articles(briefing)
     return {
         "briefing": briefing,
         "settings": settings,
-        "numbers": briefing.article_number(),
+        "cite_limit": CITE_LIMIT,
+        "listed_articles": listed,
+        "numbers": {a.id: n for n, a in enumerate(listed, start=1)},
         "articles_by_id": {a.id: a for a in briefing.articles},
         # Top lines name the section their story is in.
         "section_titles": {s.theme: s.title for s in briefing.sections},
+        "left_out_old": briefing.stats.get("left_out_old", 0),
+        "window_hours": briefing.stats.get("window_hours"),
         "variant": variant,
         "page_size": settings.page_size,
         "total_items": total_items,

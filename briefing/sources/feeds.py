@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from briefing.clock import now
 from briefing.config import Settings, Source
-from briefing.errors import FetchError, InputError
+from briefing.errors import FetchError, InputError, LimitError
 from briefing.records import RawDocument
 from briefing.sources.budget import current_budget
 from briefing.sources.conditional import fetch_changed
@@ -191,7 +191,7 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
         fetch_page = fetch_links and link is not None
         for item in _entry_document(entry, entry_origin, meta, settings, store,
                                     fetch_page, stored, trusted):
-            if item is None:  # a page in back-off: the entry waits for a later poll
+            if item is None:  # a page to try again: the entry waits for a later poll
                 read.complete = False
                 continue
             yield item
@@ -206,13 +206,16 @@ def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Set
                     store: Any, may_fetch: bool, stored: bool,
                     trusted: list[str]) -> Iterator[RawDocument | InputError | None]:
     text, complete = _entry_text(entry)
+    # An entry with only a headline is news too (a brief): the headline is its teaser.
+    text = text or meta["title"] or ""
     if complete:
         yield RawDocument(origin=origin, content=text.encode("utf-8"), **meta)
         return
     if may_fetch:
-        if stored:
-            return  # its page was read on an earlier poll
         key = meta["entry_key"]
+        failing = key is not None and store is not None and store.entry_retry_at(key) is not None
+        if stored and not failing:
+            return  # its page was read on an earlier poll
         if _backing_off(store, key):
             log.info("%s: its page failed recently; trying again later", origin)
             yield None
@@ -221,10 +224,19 @@ def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Set
             page = page_document(fetch(meta["url"], settings.fetch, accept=PAGE_ACCEPT,
                                        trusted=trusted), origin, **meta)
         except InputError as exc:  # a failed fetch, or a link to an image, a PDF …
-            if not text:
-                if key is not None and store is not None:  # a 404, a PDF …: not every poll
-                    store.record_entry_failure(key, exc.reason, RETRY_SECONDS)
+            # Not every poll: the page is tried again after a pause that grows. The entry is
+            # not lost: its own text (a teaser, or just the headline) stands in until the
+            # page can be had, and a later success replaces it (the same entry key
+            # supersedes the stored version). Told: an entry with no text of its own, and a
+            # page stopped by a limit or policy of the config (the user can act on those).
+            if key is not None and store is not None:
+                store.record_entry_failure(key, exc.reason, RETRY_SECONDS)
+            if not text or isinstance(exc, LimitError):
                 yield exc
+            if not text:
+                return
+            yield None  # the feed is read again next poll, so the page gets its retry
+            if stored:
                 return
             log.info("%s: %s; using the feed's summary instead", origin, exc.reason)
         else:
@@ -235,7 +247,7 @@ def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Set
     if text:
         yield RawDocument(origin=origin, content=text.encode("utf-8"), **meta)
     else:
-        yield InputError(origin, "feed entry has no text and no link to an article")
+        yield InputError(origin, "feed entry has no title, no text and no link to an article")
 
 
 def _entry_text(entry: Any) -> tuple[str, bool]:

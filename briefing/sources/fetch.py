@@ -32,7 +32,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from briefing.config import FetchSettings
-from briefing.errors import FetchError
+from briefing.errors import FetchError, LimitError
 from briefing.sources.decoding import ACCEPT_ENCODING, DecodingError, decoded
 from briefing.sources.guard import (
     AddressRefused,
@@ -156,7 +156,7 @@ def _follow(client: httpx.Client, url: str, limits: FetchSettings,
                 if target is None:
                     return _result(url, current, response, limits, deadline)
         except AddressRefused as exc:
-            raise FetchError(url, _refused(exc, url, current)) from None
+            raise LimitError(url, _refused(exc, url, current)) from None
         except httpx.TimeoutException:
             raise _timed_out(url, limits) from None
         except httpx.InvalidURL as exc:
@@ -204,7 +204,7 @@ def _read_limited(response: httpx.Response, url: str, limits: FetchSettings,
             "(fetch.max_bytes)")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
-        raise FetchError(url, over)
+        raise LimitError(url, over)
     # Raw bytes are decoded here, not by httpx, in bounded pieces (see ``decoding``); the raw
     # size is capped too, for a body that decodes to little or nothing.
     raw = _capped(response.iter_raw(), limits.max_bytes, url, over)
@@ -214,7 +214,7 @@ def _read_limited(response: httpx.Response, url: str, limits: FetchSettings,
         for piece in pieces:
             size += len(piece)
             if size > limits.max_bytes:
-                raise FetchError(url, over)
+                raise LimitError(url, over)
             if time.monotonic() > deadline:
                 raise _timed_out(url, limits)
             chunks.append(piece)
@@ -230,7 +230,7 @@ def _capped(chunks: Iterator[bytes], limit: int, url: str, over: str) -> Iterato
     for chunk in chunks:
         size += len(chunk)
         if size > limit:
-            raise FetchError(url, over)
+            raise LimitError(url, over)
         yield chunk
 
 
@@ -242,7 +242,7 @@ def _refused(exc: AddressRefused, url: str, current: str) -> str:
 
 
 def _timed_out(url: str, limits: FetchSettings) -> FetchError:
-    return FetchError(url, f"timed out after {limits.timeout_seconds:g} s "
+    return LimitError(url, f"timed out after {limits.timeout_seconds:g} s "
                            "(fetch.timeout_seconds)")
 
 

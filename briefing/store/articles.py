@@ -82,6 +82,11 @@ class ArticleTables(Tables):
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", files)
 
+    def first_seen(self) -> dict[str, str]:
+        """Current article id -> when it was first stored (``clock.now_iso()`` text)."""
+        return {row[0]: row[1] for row in self.db.execute(
+            "SELECT id, first_seen FROM articles WHERE superseded_by IS NULL")}
+
     def has_entry(self, entry_key: str) -> bool:
         """Whether a current (not superseded) article came from this feed entry."""
         row = self.db.execute("SELECT 1 FROM articles WHERE entry_key=? AND superseded_by IS "

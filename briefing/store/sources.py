@@ -11,10 +11,21 @@ from briefing.store.base import Tables
 
 
 class SourceTables(Tables):
-    def record_problem(self, origin: str, reason: str, source_key: str | None) -> None:
+    def record_problem(self, origin: str, reason: str, source_key: str | None) -> bool:
+        """Remember that ``origin`` was rejected for ``reason``; return whether that is news:
+        the first problem of this input, or a reason other than its last one. An input that
+        keeps failing the same way (a feed entry seen at every poll) is told once."""
         with self.transaction() as db:
+            last = db.execute("SELECT reason FROM problems WHERE origin=? ORDER BY seen_at DESC,"
+                              " rowid DESC LIMIT 1", (origin,)).fetchone()
             db.execute("INSERT OR REPLACE INTO problems VALUES (?,?,?,?)",
                        (origin, source_key, reason, now_iso()))
+        return last is None or last["reason"] != reason
+
+    def clear_problems(self, origin: str) -> None:
+        """Forget the problems of an input that now works, so a later failure is told."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM problems WHERE origin=?", (origin,))
 
     def problems(self, source_key: str | None = None) -> list[sqlite3.Row]:
         if source_key is None:

@@ -16,7 +16,12 @@ from briefing.text.repair import UndecodableError, decode_bytes, repair_text
 from briefing.text.sentences import is_heading
 from briefing.text.wire import strip_wire_copy
 
-MIN_WORDS = 25  # shorter than this is a teaser or a stub, not an article
+# Fewer words with letters than this (title and text together) carry no news: "Video",
+# "Live updates", "Photo gallery".
+MIN_CONTENT_WORDS = 3
+
+
+_CONTENT_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 _LEADING_ADVERBIAL = re.compile(
@@ -31,7 +36,8 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
     2. extract article text from HTML or JSON, keeping the title, URL and date they carry;
     3. repair mojibake;
     4. strip boilerplate: footers, captions and credits, media placeholders, source lines;
-    5. check it is an article in the briefing's language, long enough to summarise;
+    5. check it is an article in the briefing's language with some news in it (a headline
+       alone, or a headline and a sentence or two, is a brief: an article of one fact);
     6. take the title from the document or make one from its first sentence;
     7. id the article by a hash of its cleaned text.
     """
@@ -71,15 +77,17 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
         title = paragraphs.pop(0)
     if title is not None:
         title, _ = repair_text(" ".join(title.split()))
-        if paragraphs and paragraphs[0].strip() == title.strip():
+        if len(paragraphs) > 1 and paragraphs[0].strip() == title.strip():
             paragraphs.pop(0)
+        if not paragraphs and title:
+            paragraphs = [title]  # a headline alone is the news
 
     body = "\n\n".join(paragraphs)
-    words = len(body.split())
-    if words == 0:
+    if not body.split():
         raise InputError(raw.origin, "no article text left after removing site boilerplate")
-    if words < MIN_WORDS:
-        raise InputError(raw.origin, f"too short to summarise ({words} words)")
+    content = len(_CONTENT_WORD.findall(body if title in (None, body) else f"{title} {body}"))
+    if content < MIN_CONTENT_WORDS:
+        raise InputError(raw.origin, f"no news in it ({content} word(s) of text)")
     detected = detect_language(body)
     if detected and detected != language:
         raise InputError(raw.origin, f"written in {language_name(detected)}, not in the "

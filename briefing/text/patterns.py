@@ -96,11 +96,25 @@ WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in WEEKDAYS) + r")\b
 BARE_WEEKDAY = re.compile(r"(?<!Good )(?<!Black )" + WEEKDAY.pattern + r"(?![,]? "
                           r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)")
 
-# A day named from the day of writing that a sentence can be dated by: the word, and how many
-# days before the writing it is. Not before an apostrophe ("yesterday's vote" stays).
-RELATIVE_DAY_WORDS: dict[str, int] = {"yesterday": 1, "last night": 1, "today": 0, "tonight": 0}
-RELATIVE_DAY = re.compile(r"\b(?:" + "|".join(RELATIVE_DAY_WORDS) + r")\b(?!['’]s)",
+# The day before the day of writing, as a sentence says it; not "yesterday's vote".
+YESTERDAY = re.compile(r"\b(?:yesterday|last night)\b(?!['’]s)", re.IGNORECASE)
+
+# Words after which a weekday can be replaced by its date ("said Tuesday", "sank Saturday";
+# most past verbs end in -ed and need no list), and words before it that forbid it (a range,
+# a plan, a part of a day: "until Friday", "early Tuesday", "next Monday").
+PAST_VERBS: frozenset[str] = frozenset(
+    "said told met sank hit struck began left came went took made held gave found saw won lost "
+    "fell rose broke spoke flew ran led sent set put cut shut wrote knew thought brought "
+    "caught fought sought stood understood withdrew drew grew threw bought".split())
+WEEKDAY_BLOCKERS: frozenset[str] = frozenset(
+    "early late mid next last this every by until till from since through to before after "
+    "each".split())
+# What after a weekday makes it part of a longer phrase: "Tuesday morning", "Tuesday's".
+WEEKDAY_TAIL = re.compile(r"['’]s\b|\s+(?:morning|afternoon|evening|night|nights)\b",
                           re.IGNORECASE)
+# A sentence about what is still to come: its weekdays may lie after the article's date.
+FUTURE = re.compile(r"\b(?:will|would|shall|going to|scheduled|expected to|plans? to|is to|"
+                    r"are to|next)\b", re.IGNORECASE)
 
 # A span inside quotation marks, straight or curly: quoted words are the speaker's, and stay.
 QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")

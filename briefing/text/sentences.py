@@ -13,6 +13,22 @@ MIN_SENTENCE_WORDS = 6
 MAX_SENTENCE_WORDS = 80
 
 
+# An article this short is a brief: a headline, or a headline and a sentence or two (a wire
+# feed's entries, an event log). It is one fact, not a text to pick sentences from.
+BRIEF_WORDS = 25
+
+
+# The fewest words a brief's fact may have ("Kyiv blackout ends" is news; "Video" is not).
+MIN_BRIEF_WORDS = 3
+
+
+# A text that leans on what comes before ("Those at risk would include …", "He said …") does
+# not read on its own, nor does half a quotation; the compose stage would drop either
+# (compose.wording's rules). When nothing of an article stands alone, its headline is its fact.
+_LEANS_ON_HEADLINE = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|"
+                                r"such|both|the two)\b", re.IGNORECASE)
+
+
 # Words written with a point that ends no sentence ("Mr. Smith", "Jan. 5", "the U.S. said").
 _ABBREVIATIONS = MONTH_ABBREVIATIONS | {
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "gen", "lt", "col", "capt", "sgt", "maj",
@@ -49,7 +65,11 @@ def split_sentences(paragraph: str) -> list[str]:
 
 
 def article_sentences(article: Article) -> list[Sentence]:
-    """Every summarisable sentence of an article, with the sentence before it as context."""
+    """Every summarisable sentence of an article, with the sentence before it as context;
+    a brief's one fact (see ``brief_sentence``)."""
+    if len(article.text.split()) < BRIEF_WORDS:
+        brief = brief_sentence(article)
+        return [brief] if brief else []
     sentences: list[Sentence] = []
     position = 0
     previous = ""
@@ -62,7 +82,36 @@ def article_sentences(article: Article) -> list[Sentence]:
                 sentences.append(Sentence(article.id, position, p_index, text, previous))
             previous = text
             position += 1
+    title = "" if article.title_generated else " ".join(article.title.split())
+    if title and len(title.split()) >= MIN_BRIEF_WORDS and not any(
+            _stands_alone(s.text) for s in sentences):
+        # Nothing of the text reads on its own (a quotation the splitter cut, one long
+        # sentence): the headline is the article's fact, so the article is not lost.
+        return [Sentence(article.id, 0, 0, title)]
     return sentences
+
+
+def _stands_alone(text: str) -> bool:
+    return not _LEANS_ON_HEADLINE.match(text) and not _half_quoted(text)
+
+
+def brief_sentence(article: Article) -> Sentence | None:
+    """A brief's one fact: its text as one sentence (cited exactly as written), with its
+    title as context; a headline alone is its own fact. The sentence rules of longer articles
+    (at least six words, a full stop) would drop most headlines, which are news all the same.
+    """
+    text = " ".join(article.text.split())
+    title = "" if article.title_generated else " ".join(article.title.split())
+    if title and not _stands_alone(text) and len(title.split()) >= MIN_BRIEF_WORDS:
+        return Sentence(article.id, 0, 0, title)
+    if len(text.split()) < MIN_BRIEF_WORDS:
+        return None
+    context = title if title and title.casefold() not in text.casefold() else ""
+    return Sentence(article.id, 0, 0, text, context)
+
+
+def _half_quoted(text: str) -> bool:
+    return text.count("“") != text.count("”") or text.count('"') % 2 == 1
 
 
 def is_heading(paragraph: str) -> bool:
