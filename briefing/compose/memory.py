@@ -24,7 +24,7 @@ threshold), or its centroid is at least ``MATCH_THRESHOLD`` from an earlier stor
 ``MATCH_THRESHOLD`` is the compose weights' redundancy cutoff (0.70: "two wordings of one
 fact are often only 0.7 apart"), not the story threshold (0.55, the cosine at which two
 articles' openings are one story). On RUWA, a week of one war where every story shares
-"Russia" and "Ukraine", 0.55 made 17 of 25 stories of 22 February developing, most of them
+"Russia" and "Ukraine", 0.55 made 20 of 29 stories of 22 February developing, most of them
 continuations of one broad earlier story ("Putin still committed to invasion"); at 0.70 the
 matches read as the same story (Canada's sanctions package, the daily JFO ceasefire report,
 the recognition of the "LPR/DPR"). The grouping threshold alone on centroids finds few
