@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.corpus import EVAL, sentence_pool, write_corpus  # noqa: E402
 from bench.daily import kept_section  # noqa: E402
+from bench.days import kept_section as kept_days_section  # noqa: E402
 from briefing.analyse.neighbours import EXACT_MAX, PROBES, find_pairs  # noqa: E402
 
 PYTHON = sys.executable
@@ -573,10 +574,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and sys.argv[1:]:
         command = ".venv/bin/python bench/performance.py " + " ".join(sys.argv[1:])
     doc = write_doc(results, start, machine(), command, args.formats, started, uptime)
-    # The daemon's day is measured by bench/daily.py, on its own schedule: keep its section.
-    daily = kept_section(args.doc.read_text(encoding="utf-8")) if args.doc.exists() else None
-    if daily:
-        doc = doc.rstrip("\n") + "\n\n" + daily
+    # The daemon's day (bench/daily.py) and stories across days (bench/days.py) are measured
+    # on their own schedules: keep their sections.
+    old = args.doc.read_text(encoding="utf-8") if args.doc.exists() else ""
+    for kept in (kept_section(old), kept_days_section(old)):
+        if kept:
+            doc = doc.rstrip("\n") + "\n\n" + kept
     args.doc.parent.mkdir(parents=True, exist_ok=True)
     args.doc.write_text(doc, encoding="utf-8")
     print()

@@ -14,11 +14,13 @@
 4. ``compose``: group, file under themes, rank, word and select under the word budget;
 5. ``summarize``: extractive by default, or a local seq2seq model whose every item must pass
    the faithfulness guard;
-6. ``compose`` extras: key figures, timeline, what is new since the last briefing;
+6. ``compose`` extras: key figures, timeline, stories across days (``memory``: what recent
+   briefings reported is not repeated; a continuing story is marked developing);
 7. ``render``: Markdown, HTML, PDF, JSON into a hidden partial folder beside a claimed
    ``OUT/<date>/`` (never over an earlier briefing, never shared: see ``render.writer``);
 8. ``store``: record which articles the briefing covered, with the folder's final name, in
-   one transaction; then rename the partial folder into place and rebuild the archive.
+   one transaction; then rename the partial folder into place and rebuild the archive;
+   remember the briefing's stories with their vectors (``compose.memory``).
 
 One writer per ``state_dir``: ``collect`` and ``render`` hold ``state_dir/write.lock`` (so
 do ``briefing send`` and each daemon job, through this object). A second one waits up to
@@ -58,11 +60,11 @@ from briefing import clock
 from briefing.config import Settings, Source
 from briefing.errors import InputError, LockError, StoreError
 from briefing.locks import file_lock
-from briefing.records import Article, Briefing, Sentence
+from briefing.records import Article, Briefing, Item, Sentence
 from briefing.sources.budget import poll_budget
 from briefing.sources.kinds import iter_source
 from briefing.sources.records import FileDone, SourceStatus
-from briefing.store import Store, store_error
+from briefing.store import Store, StoryRecord, store_error
 
 if TYPE_CHECKING:
     import numpy as np
@@ -210,6 +212,7 @@ class Pipeline:
         self.store = Store(settings.database_path)
         self._embedder = embedder
         self._writing = 0  # collect inside render: the lock is taken once
+        self.story_records: list[StoryRecord] = []  # the last build's, to remember
 
     def close(self) -> None:
         self.store.close()
@@ -377,7 +380,9 @@ class Pipeline:
                               if self.store.article_count() else
                               "No articles found in the configured sources; nothing to render.")
             return result
-        briefing = self.build(articles, now)
+        # Stories across days (compose.memory): recent briefings' lines are not repeated;
+        # ``--all`` asks for every article again, so there they are marked, not left out.
+        briefing = self.build(articles, now, omit_reported=not all_articles)
         if not briefing.items:
             result.message = (f"{len(articles)} article(s) read, but none had sentences "
                               f"to summarise{left_out}; nothing to render.")
@@ -388,11 +393,19 @@ class Pipeline:
         from briefing.render.writer import FORMATS
 
         previous = self.store.last_briefing()
-        if previous is not None:  # "new since the last briefing": before coverage is recorded
-            mark_new(briefing, self.store.covered_ids(), previous["date"])
+        if previous is not None:
+            briefing.stats["previous_briefing"] = previous["date"]
+            if all(i.new is None for i in briefing.items):
+                # No stories remembered (a database from before they were): "new" falls back
+                # to "cites an article no earlier briefing covered", before coverage is
+                # recorded.
+                mark_new(briefing, self.store.covered_ids(), previous["date"])
         out_dir, result.paths = self._publish(briefing, out_root, articles, formats or FORMATS)
         if explain:
             result.paths["themes"] = self.write_explanation(briefing, out_dir)
+        recorded = self.store.last_briefing()
+        if recorded is not None:  # the one _publish recorded
+            self.store.remember_stories(int(recorded["id"]), self.story_records)
         self._write_archive(out_root)
         result.briefing, result.out_dir = briefing, out_dir
         result.message = (f"Briefing of {len(articles)} article(s), {len(briefing.items)} "
@@ -555,29 +568,58 @@ class Pipeline:
         except ArchiveError as exc:
             log.warning("could not update the archive: %s", exc)
 
-    def build(self, articles: list[Article], now: datetime) -> Briefing:
-        """Analyse and compose a briefing of these articles (no files written)."""
+    def build(self, articles: list[Article], now: datetime, *,
+              omit_reported: bool = True) -> Briefing:
+        """Analyse and compose a briefing of these articles (no files written). Its stories
+        are matched against recent briefings' (``compose.memory``): lines they reported are
+        left out (unless not ``omit_reported``), stories marked new or developing; the
+        stories to remember once it is recorded are left in ``story_records``."""
         from briefing.compose.core import compose
         from briefing.compose.figures import key_figures
+        from briefing.compose.memory import recall, recent_since, reported_vectors
         from briefing.compose.timeline import timeline
         from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
 
         sentences, embeddings = self.analyse(articles)
         index = self.theme_index()
-        sections, top = compose(articles, sentences, embeddings, self.settings, index)
+        day = now.date().isoformat()
+        recent = self.store.recent_stories(recent_since(day))
+        sections, top = compose(articles, sentences, embeddings, self.settings, index,
+                                reported=reported_vectors(recent) if omit_reported else None)
         # Rewrites items in place (top lines are the same objects); the guard keeps the
         # extractive text wherever a generated one is not faithful to its evidence.
         sections = apply_summarizer(sections, self.settings, self.embedder, self.store,
                                     progress=self._stage_progress("summarizing"))
+        # Each item's and fact's first evidence is the sentence its wording came from: its
+        # vector is the one compose used (with its context), so lines compare across days.
+        rows = {(s.article_id, s.text): n for n, s in enumerate(sentences)}
+        of_article: dict[str, list[int]] = {}
+        for n, s in enumerate(sentences):
+            of_article.setdefault(s.article_id, []).append(n)
+
+        def told(item: Item) -> tuple[np.ndarray, list[str]]:
+            told_rows = [n for aid in item.sources for n in of_article.get(aid, [])]
+            return embeddings[told_rows], [sentences[n].text for n in told_rows]
+
+        self.story_records = recall(
+            [i for s in sections for i in s.items], day,
+            lambda e: embeddings[rows[(e.article, e.text)]], recent,
+            self.settings.group_threshold, told=told)
         by_id = {a.id: a for a in articles}
         cited = [aid for s in sections for i in s.items for aid in i.sources]
         figures = key_figures(sections, sentences)
         events = timeline(articles, sentences)
         cited += [aid for entry in figures + events for aid in entry["sources"]]
         cited_articles = [by_id[aid] for aid in dict.fromkeys(cited)]
+        items = [i for s in sections for i in s.items]
+        stats: dict[str, int] = {}
+        if recent:
+            stats = {"new_items": sum(1 for i in items if i.new),
+                     "developing_items": sum(1 for i in items if i.developing),
+                     "new_facts": sum(1 for i in items for f in i.facts if f.new)}
         return Briefing(
             title=self.settings.title,
-            date=now.date().isoformat(),
+            date=day,
             generated_at=now.isoformat(timespec="seconds"),
             sections=sections,
             articles=cited_articles,
@@ -588,7 +630,7 @@ class Pipeline:
                    "items": sum(len(s.items) for s in sections),
                    "words": sum(i.story_words for s in sections for i in s.items),
                    "budget_words": self.settings.budget_words,
-                   "summarizer": summarizer_stats(self.settings, sections)},
+                   "summarizer": summarizer_stats(self.settings, sections), **stats},
         )
 
     def write_explanation(self, briefing: Briefing, out_dir: Path) -> Path:

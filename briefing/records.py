@@ -75,6 +75,9 @@ class Fact:
     text: str
     sources: list[str]
     evidence: list[Evidence]
+    # Compared with earlier briefings (compose.memory): True when none reported it, False
+    # when one did; None when there was nothing to compare with (the first briefing).
+    new: bool | None = None
     method: str = "extractive"  # or "abstractive": rewritten by the summarizer, guard passed
     fallback_reason: str | None = None
 
@@ -89,6 +92,8 @@ class Fact:
             "method": self.method}
         if self.fallback_reason:
             data["fallback_reason"] = self.fallback_reason
+        if self.new is not None:
+            data["new"] = self.new
         return data
 
     @classmethod
@@ -96,7 +101,7 @@ class Fact:
         return cls(text=d["text"], sources=list(d["sources"]),
                    evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]],
                    method=d.get("method", "extractive"),
-                   fallback_reason=d.get("fallback_reason"))
+                   fallback_reason=d.get("fallback_reason"), new=d.get("new"))
 
 
 @dataclass
@@ -108,9 +113,14 @@ class Item:
     score: float = 0.0
     method: str = "extractive"
     fallback_reason: str | None = None
-    new: bool = False
+    # A story no earlier briefing reported: True; reported before (then ``developing`` says
+    # since when): False; None when there was nothing to compare with.
+    new: bool | None = None
     facts: list[Fact] = field(default_factory=list)  # the story's supporting facts
     headline: str = ""  # a short name for the story (top lines point at it)
+    # {"since": "YYYY-MM-DD", "briefings": N}: the story was first reported on ``since`` and
+    # this is the N-th briefing reporting it (compose.memory).
+    developing: dict[str, Any] | None = None
 
     @property
     def words(self) -> int:
@@ -138,8 +148,10 @@ class Item:
         }
         if self.headline:
             data["headline"] = self.headline
-        if self.new:
-            data["new"] = True
+        if self.new is not None:
+            data["new"] = self.new
+        if self.developing:
+            data["developing"] = dict(self.developing)
         if self.fallback_reason:
             data["fallback_reason"] = self.fallback_reason
         return data
@@ -185,9 +197,9 @@ class Briefing:
                         evidence=[Evidence(e["article"], e["text"]) for e in d["evidence"]],
                         theme=theme, score=d.get("score", 0.0),
                         method=d.get("method", "extractive"),
-                        fallback_reason=d.get("fallback_reason"), new=d.get("new", False),
+                        fallback_reason=d.get("fallback_reason"), new=d.get("new"),
                         facts=[Fact.from_json(f) for f in d.get("facts", [])],
-                        headline=d.get("headline", ""))
+                        headline=d.get("headline", ""), developing=d.get("developing"))
 
         articles = [Article(id=a["id"], title=a["title"], source=a["source"], text="",
                             url=a.get("url"), path=a.get("path"), published=a.get("published"))

@@ -58,13 +58,17 @@ NEW_BODY = " ".join([
 ])
 
 
-def rss(entries: list[tuple[str, str, str]]) -> bytes:
-    # Dated now: the daemon in a subprocess runs in real time, and an entry older than
-    # window_hours would be stored but not briefed.
-    published = format_datetime(datetime.now(UTC), usegmt=True)
+def rss(entries: list[tuple[str, str, str]], *, published: str | None = None,
+        links: bool = True) -> bytes:
+    """An RSS feed of (guid, title, body) entries. Without ``links`` the description is the
+    whole article: no entry links to a page that would be fetched."""
+    # Dated now by default: the daemon in a subprocess runs in real time, and an entry older
+    # than window_hours would be stored but not briefed.
+    published = published or format_datetime(datetime.now(UTC), usegmt=True)
     items = "".join(
-        f"<item><title>{title}</title><link>https://news.example.org/{guid}</link>"
-        f"<guid>{guid}</guid><pubDate>{published}</pubDate>"
+        f"<item><title>{title}</title>"
+        + (f"<link>https://news.example.org/{guid}</link>" if links else "")
+        + f"<guid>{guid}</guid><pubDate>{published}</pubDate>"
         f"<description>{body}</description></item>" for guid, title, body in entries)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>Example News</title><link>https://news.example.org/</link>"

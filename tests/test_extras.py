@@ -299,7 +299,7 @@ def test_mark_new_flags_items_citing_an_article_no_briefing_covered():
     assert briefing.stats == {"new_items": 1, "previous_briefing": "2022-01-23"}
 
 
-def test_second_briefing_marks_and_shows_what_is_new(tmp_path: Path):
+def test_second_briefing_marks_developing_stories_and_new_facts(tmp_path: Path):
     (tmp_path / "seeds").mkdir()
     first, later = sorted(SEEDS.glob("*.txt"))[:3], sorted(SEEDS.glob("*.txt"))[3:]
     for path in first:
@@ -315,19 +315,28 @@ def test_second_briefing_marks_and_shows_what_is_new(tmp_path: Path):
     assert code == 0, err
     folder = sorted((tmp_path / "output").glob("*-2"))[0]
     data = json.loads((folder / "briefing.json").read_text())
-    new_ids = {a["id"] for a in data["articles"] if a["path"].split("/")[-1] in
-               {p.name for p in later}}
+    # Stories across days (compose.memory): a story the first briefing reported is developing
+    # (new: false, since the first day), whichever articles tell it now; --all keeps it.
     items = [i for s in data["sections"] for i in s["items"]]
     for item in items:
-        assert bool(item.get("new")) == bool(new_ids & set(item["sources"])), item["text"]
-    count = sum(1 for i in items if i.get("new"))
-    assert 0 < count < len(items)
+        assert item["new"] is (not item.get("developing")), item["text"]
+        if item.get("developing"):
+            assert item["developing"] == {"since": day_one["date"], "briefings": 2}
+    count = sum(1 for i in items if i["new"])
+    developing = len(items) - count
+    assert developing  # the Geneva meeting, told again by the later seeds too
     assert data["stats"]["new_items"] == count
+    assert data["stats"]["developing_items"] == developing
+    # --all keeps what was reported (marked new: false); the later seeds add new facts.
+    facts = [f["new"] for i in items if i.get("developing") for f in i["facts"]]
+    assert True in facts and False in facts
     html = (folder / "briefing.html").read_text()
-    assert html.count('<span class="badge">New</span>') == count
-    assert f"{count} new since the briefing of" in html
-    assert (folder / "briefing.md").read_text().count("**New:**") == count
-
+    assert html.count('<li class="fact"><span class="badge">New</span>') == facts.count(True)
+    assert html.count('<span class="badge developing">Developing since') == developing
+    assert f"{developing} developing since the briefing of" in html
+    md = (folder / "briefing.md").read_text()
+    assert md.count("*Developing since") == developing
+    assert md.count("  - **New:**") == facts.count(True)
 
 # --- disputed figures in every format ----------------------------------------------------------
 

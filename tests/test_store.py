@@ -48,7 +48,7 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch
     broken = (*schema.MIGRATIONS, "CREATE TABLE half (x INTEGER);\nTHIS IS NOT SQL;")
     monkeypatch.setattr(schema, "MIGRATIONS", broken)
     monkeypatch.setattr(schema, "SCHEMA_VERSION", len(broken))
-    with pytest.raises(sqlite3.Error):
+    with pytest.raises(StoreError, match="cannot be used"):  # one line, naming the file
         Store(path)
     assert _version(path) == len(broken) - 1
     with sqlite3.connect(path) as db:

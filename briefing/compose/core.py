@@ -43,8 +43,13 @@ from briefing.records import Article, Item, Section, Sentence
 
 def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.ndarray,
                     settings: Settings, theme_index: ThemeIndex | None,
-                    weights: StoryWeights | None = None) -> tuple[list[Section], list[Item]]:
-    """Return the sections (in config order, catch-all last) and the top lines."""
+                    weights: StoryWeights | None = None, reported: np.ndarray | None = None
+                    ) -> tuple[list[Section], list[Item]]:
+    """Return the sections (in config order, catch-all last) and the top lines.
+
+    ``reported``: vectors of the lines recent briefings presented (``memory``); a line as
+    close to one of them as two reports of one fact (the grouping threshold) is not chosen.
+    """
     if not sentences:
         return [], []
     weights = weights or STORY_WEIGHTS
@@ -70,7 +75,8 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
                        + weights.theme * max(story.theme_score, 0.0))
     themes = [t.id for t in settings.themes] if theme_index else [GENERIC_ID]
     chosen = select_lines(stories, embeddings, settings.budget_words, themes,
-                          min(weights.redundancy, settings.group_threshold), weights)
+                          min(weights.redundancy, settings.group_threshold), weights,
+                          reported, settings.group_threshold)
     sections = build_sections(chosen, sentences, embeddings, settings,
                               theme_index is not None)
     items = [i for s in sections for i in s.items]

@@ -22,11 +22,17 @@ class Line:
 
 def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int,
                  theme_order: list[str], redundancy_cutoff: float,
-                 weights: StoryWeights) -> list[tuple[Story, list[Group]]]:
+                 weights: StoryWeights, reported: np.ndarray | None = None,
+                 reported_cutoff: float = 1.0) -> list[tuple[Story, list[Group]]]:
     """Greedy MMR over every story's lines under the word budget. A story's facts become
     eligible once its lead is chosen; a lead competes with its story's score plus a bonus,
     a fact with its score scaled by its story's share. Each theme first gets its best story.
-    A line as close to a chosen one as two reports of one fact is dropped."""
+    A line as close to a chosen one as two reports of one fact is dropped.
+
+    ``reported`` (rows: vectors of lines earlier briefings presented) closes, before anything
+    is chosen, every line at least ``reported_cutoff`` close to one of them: a repeated fact
+    is never chosen, so the budget goes to what is new; a story whose lead was reported is
+    led by its next candidate, and a story with nothing new left never starts."""
     lines: list[Line] = []
     for story in stories:
         assert story.lead is not None
@@ -51,6 +57,8 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     # already says is a repeat too. Checked only among lines the vectors call close.
     vocabulary = [content_words(ln.fact.text) for ln in lines]
     open_ = np.ones(len(lines), dtype=bool)
+    if reported is not None and len(reported):
+        open_[(vectors @ reported.T).max(axis=1) >= reported_cutoff] = False
     # Per line: is it a lead candidate, and which story (index) it belongs to. A story's lead
     # candidates are consecutive, best first, so the first open one is the story's pick.
     is_lead = np.array([ln.is_lead for ln in lines])

@@ -246,6 +246,8 @@ def context(briefing: Briefing, settings: Settings, variant: str = "web") -> dic
         "page_size": settings.page_size,
         "total_items": total_items,
         "new_items": new_items,
+        # Stories that continue a recent briefing's (compose.memory), with what is new in them.
+        "developing_items": sum(1 for i in items if i.developing),
         "previous_briefing": briefing.stats.get("previous_briefing"),
         # A badge on every item says nothing; the masthead says "all new" instead.
         "show_new_badges": 0 < new_items < total_items,

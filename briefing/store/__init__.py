@@ -5,7 +5,8 @@
 - ``embeddings``: sentence vectors by content;
 - ``sources``: each source's fetch status and the inputs it rejected, and why;
 - ``outbox``: email waiting to be sent, sent, or failed;
-- ``daemon_state``: runs, and what the daemon keeps between runs.
+- ``daemon_state``: runs, and what the daemon keeps between runs;
+- ``stories``: each briefing's stories and lines with their vectors (stories across days).
 
 ``schema`` holds the tables and their migrations (checked on every open).
 
@@ -30,13 +31,15 @@ from briefing.store.embeddings import EmbeddingCache
 from briefing.store.outbox import OutboxTable
 from briefing.store.schema import SCHEMA_VERSION, migrate
 from briefing.store.sources import SourceTables
+from briefing.store.stories import StoryRecord, StoryTables
 
-__all__ = ["SCHEMA_VERSION", "Store", "now_iso", "store_error"]
+__all__ = ["SCHEMA_VERSION", "Store", "StoryRecord", "now_iso", "store_error"]
 
 _HEADER = b"SQLite format 3\x00"
 
 
-class Store(ArticleTables, EmbeddingCache, SourceTables, OutboxTable, DaemonTables):
+class Store(ArticleTables, EmbeddingCache, SourceTables, OutboxTable, DaemonTables,
+            StoryTables):
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.RLock()

@@ -145,8 +145,34 @@ CREATE TABLE IF NOT EXISTS entry_failures (
 );
 """
 
-# Version 2: per-recipient outbox; version 3: entry failures.
-MIGRATIONS += (OUTBOX_RECIPIENTS, ENTRY_FAILURES)
+# Stories across days (issue 16): each briefing remembers its stories (the lead's text, the
+# centroid of the lead's and facts' vectors, the thread of earlier briefings it continues)
+# and every line it presented with its vector, so the next briefing can tell a developing
+# story and a fact already reported by meaning, not by article id.
+STORY_MEMORY = """
+CREATE TABLE IF NOT EXISTS stories (
+    id INTEGER PRIMARY KEY,
+    briefing_id INTEGER NOT NULL REFERENCES briefings(id),
+    date TEXT NOT NULL,
+    thread INTEGER NOT NULL,       -- the id of the thread's first story (its own when new)
+    since TEXT NOT NULL,           -- the date of the thread's first briefing
+    briefings INTEGER NOT NULL,    -- how many briefings the thread is in, this one included
+    theme TEXT NOT NULL,
+    text TEXT NOT NULL,
+    centroid BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS stories_date ON stories(date);
+CREATE TABLE IF NOT EXISTS story_lines (
+    story_id INTEGER NOT NULL REFERENCES stories(id),
+    position INTEGER NOT NULL,     -- 0: the lead, then the facts in order
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (story_id, position)
+);
+"""
+
+# Version 2: per-recipient outbox; version 3: entry failures; version 4: story memory.
+MIGRATIONS += (OUTBOX_RECIPIENTS, ENTRY_FAILURES, STORY_MEMORY)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
