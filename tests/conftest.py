@@ -74,3 +74,21 @@ def seed_render(tmp_path_factory) -> dict:
         "stderr": err,
         "json": json.loads((day / "briefing.json").read_text(encoding="utf-8")),
     }
+
+
+def self_signed_certificate(folder: Path, subject_alt_name: str) -> tuple[Path, Path]:
+    """A throwaway certificate and key for a TLS server in a test (``DNS:localhost``,
+    ``IP:127.0.0.1``), made with the openssl command; skips the test without it."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed (apt-get install openssl)")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    name = subject_alt_name.partition(":")[2]
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", f"/CN={name}", "-addext", f"subjectAltName={subject_alt_name}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key

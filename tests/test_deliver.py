@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
@@ -15,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, run_cli, write_config
+from conftest import SEEDS, run_cli, self_signed_certificate, write_config
 from fixtures_smtp import ScriptedSMTP, SMTPServer, free_port, smtp_server_fixture  # noqa: F401
 
 from briefing.clock import FakeClock, iso, use_clock
@@ -349,13 +348,7 @@ def test_send_command_names_bad_dates_and_missing_briefings(tmp_path):
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, made with the openssl command."""
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed (apt-get install openssl)")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
+    return self_signed_certificate(tmp_path, "IP:127.0.0.1")
 
 
 def test_starttls_and_ssl_verify_the_server_certificate(rendered, tmp_path, certificate,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpcore
 import pytest
-from conftest import REPO
+from conftest import REPO, self_signed_certificate
 from fixtures_http import LocalHTTPServer, Response, http_server_fixture  # noqa: F401
 from test_feeds import (
     ARTICLES,
@@ -476,17 +476,11 @@ def test_a_saved_feed_file_is_read_whole_whatever_the_budget(tmp_path):
 def tls_server(tmp_path, monkeypatch) -> Iterator[LocalHTTPServer]:
     """An HTTPS server on 127.0.0.1 with a self-signed certificate for localhost, which the
     fetches of this test trust."""
-    import shutil
     import ssl
 
     from briefing.sources import fetch as fetch_module
 
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed (apt-get install openssl)")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    cert, key = self_signed_certificate(tmp_path, "DNS:localhost")
     server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_side.load_cert_chain(cert, key)
     monkeypatch.setattr(fetch_module, "_ssl_context", ssl.create_default_context(cafile=cert))

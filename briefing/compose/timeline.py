@@ -25,6 +25,7 @@ from briefing.text.patterns import (
     DATE_RANGE,
     DAYS_AFTER_DATE,
     DAYS_AFTER_DATE_START,
+    FUTURE,
     WEEKDAYS,
     date_parts,
     month_day,
@@ -47,11 +48,6 @@ _LEAD = re.compile(r"^(?:(?:then|and)\s+)?(?:(?:early|late)\s+)?(?:on|by)\s+"
 # "born on March 3", "the 10th anniversary on May 5").
 _NOT_AN_EVENT = re.compile(r"\b(?:birthdays?|born|anniversar(?:y|ies)|turns?\s+\d+|aged?\s+\d+|"
                            r"will\s+be\s+\d+)\b", re.IGNORECASE)
-
-# A plan, not something that happened: the timeline tells past events.
-_FUTURE = re.compile(r"\b(?:will|would|shall|(?:is|are|was|were)\s+(?:expected|scheduled|due|"
-                     r"set|planned|going)\s+to|plans?\s+to|intends?\s+to|next|expects?|"
-                     r"scheduled\s+for|postponed)\b", re.IGNORECASE)
 
 # Before a date, a clause the sentence reports ("… suggested that …", "… announced Saturday
 # that …"): the date is that clause's, not of the reporting, so it dates nothing the sentence
@@ -230,7 +226,7 @@ def _weekday_event(sentence: str, published: date) -> _Event | None:
     before, after = text[:match.start()], text[match.end():]
     # "Tuesday's quake" names the event the sentence tells something else about; a plan
     # anywhere in the sentence ("Saturday another team will arrive") is no past event.
-    if (re.match(r"['’]s\b", after) or _FUTURE.search(text) or _SAID.search(before)
+    if (re.match(r"['’]s\b", after) or FUTURE.search(text) or _SAID.search(before)
             or not _dates_the_sentence(before)):
         return None
     word = match.group("day").lower()
@@ -254,7 +250,7 @@ def _weekday_event(sentence: str, published: date) -> _Event | None:
 def _dates_the_sentence(before: str) -> bool:
     """Whether a date after ``before`` is the day of what the sentence reports: not of a plan,
     nor of a clause the sentence reports or describes."""
-    return not (_FUTURE.search(before) or _REPORTED.search(before)
+    return not (FUTURE.search(before) or _REPORTED.search(before)
                 or _OPEN_RELATIVE.search(before))
 
 

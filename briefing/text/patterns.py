@@ -112,9 +112,12 @@ WEEKDAY_BLOCKERS: frozenset[str] = frozenset(
 # What after a weekday makes it part of a longer phrase: "Tuesday morning", "Tuesday's".
 WEEKDAY_TAIL = re.compile(r"['’]s\b|\s+(?:morning|afternoon|evening|night|nights)\b",
                           re.IGNORECASE)
-# A sentence about what is still to come: its weekdays may lie after the article's date.
-FUTURE = re.compile(r"\b(?:will|would|shall|going to|scheduled|expected to|plans? to|is to|"
-                    r"are to|next)\b", re.IGNORECASE)
+# A sentence about what is still to come (a plan, a schedule): its weekdays may lie after the
+# article's date, and the timeline, which tells past events, leaves it out.
+FUTURE = re.compile(r"\b(?:will|would|shall|going to|(?:is|are|was|were)\s+(?:expected|"
+                    r"scheduled|due|set|planned|going)\s+to|expected to|plans?\s+to|"
+                    r"intends?\s+to|is to|are to|next|expects?|scheduled\s+for|scheduled|"
+                    r"postponed)\b", re.IGNORECASE)
 
 # A span inside quotation marks, straight or curly: quoted words are the speaker's, and stay.
 QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
