@@ -234,3 +234,14 @@ def test_timeline_dates_day_first_events_and_leaves_dates_with_a_year_out():
         "On March 18, 2014, the old ferry to Tolsa stopped sailing."))
     assert [(e["date_label"], e["event"]) for e in timeline([article])] == \
         [("March 4", "The ferry to Tolsa stopped sailing for good.")]
+
+
+def test_sentence_openers_are_found_far_into_a_long_text():
+    # The opening is looked for just before each word, not in the whole text before it.
+    from briefing.text.patterns import name_spans
+
+    text = "The port was calm all week. " * 2000 + "The Coast Guard searched the bay."
+    last = name_spans(text, trim_openers=True)[-1]
+    assert [t.text for t in last] == ["Coast", "Guard"]
+    assert [t.text for t in name_spans("   “The Coast Guard", trim_openers=True)[0]] == [
+        "Coast", "Guard"]
