@@ -26,6 +26,32 @@ class Group:
     articles: list[str] = field(default_factory=list)
 
 
+def unit(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to length 1 (a zero vector stays zero)."""
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+def unit_mean(rows: np.ndarray) -> np.ndarray:
+    """The centroid of unit vectors, itself of length 1: what cosine compares."""
+    return unit(rows.mean(axis=0))
+
+
+def star_clusters(neighbours: list[list[int]], order: list[int]) -> list[list[int]]:
+    """Star clustering: in ``order`` (most connected first), each node not yet taken seeds a
+    cluster with its neighbours not yet taken. Used for facts (sentences) and for stories
+    (articles)."""
+    taken = [False] * len(neighbours)
+    clusters: list[list[int]] = []
+    for seed in order:
+        if taken[seed]:
+            continue
+        members = [seed] + [j for j in neighbours[seed] if not taken[j]]
+        for m in members:
+            taken[m] = True
+        clusters.append(members)
+    return clusters
+
+
 def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
                     threshold: float) -> list[Group]:
     """Star clustering: the most connected unassigned sentence seeds a group and takes its
@@ -48,17 +74,8 @@ def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
         return (len(arts), len(neighbours[i]))
 
     order = sorted(range(n), key=lambda i: degree(i), reverse=True)
-    assigned = np.full(n, -1)
-    groups: list[Group] = []
-    for i in order:
-        if assigned[i] >= 0:
-            continue
-        members = [i] + [j for j in neighbours[i] if assigned[j] < 0]
-        for m in members:
-            assigned[m] = len(groups)
-        centroid = embeddings[members].mean(axis=0)
-        centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
-        groups.append(Group(members=sorted(members), centroid=centroid))
+    groups = [Group(members=sorted(members), centroid=unit_mean(embeddings[members]))
+              for members in star_clusters(neighbours, order)]
     for g in groups:
         g.articles = list(dict.fromkeys(sentences[m].article_id for m in g.members))
     return groups
@@ -94,8 +111,7 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
     opening_names: list[set[str]] = []
     for k, aid in enumerate(ids):
         opening = by_article[aid][:OPENING_SENTENCES]
-        v = embeddings[opening].mean(axis=0)
-        vectors[k] = v / max(float(np.linalg.norm(v)), 1e-9)
+        vectors[k] = unit_mean(embeddings[opening])
         opening_names.append(set().union(*(name_words(sentences[i].text) for i in opening)))
     neighbours: list[list[int]] = [[] for _ in ids]
     for a, b in find_pairs(vectors, threshold):
@@ -103,21 +119,13 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
             neighbours[a].append(b)
             neighbours[b].append(a)
     order = sorted(range(len(ids)), key=lambda k: len(neighbours[k]), reverse=True)
-    assigned = [-1] * len(ids)
     stories: list[Story] = []
-    for k in order:
-        if assigned[k] >= 0:
-            continue
-        members = [k] + [j for j in neighbours[k] if assigned[j] < 0]
-        for m in members:
-            assigned[m] = len(stories)
+    for members in star_clusters(neighbours, order):
         members.sort()
         rows = [i for m in members for i in by_article[ids[m]]]
-        centroid = embeddings[rows].mean(axis=0)
-        centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
-        core = embeddings[[by_article[ids[m]][0] for m in members]].mean(axis=0)
-        core /= max(float(np.linalg.norm(core)), 1e-9)
-        stories.append(Story(articles=[ids[m] for m in members], centroid=centroid, core=core))
+        core = unit_mean(embeddings[[by_article[ids[m]][0] for m in members]])
+        stories.append(Story(articles=[ids[m] for m in members],
+                             centroid=unit_mean(embeddings[rows]), core=core))
     return stories
 
 

@@ -40,6 +40,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from briefing.compose.grouping import unit_mean
 from briefing.compose.weights import STORY_WEIGHTS
 from briefing.records import Evidence, Item
 from briefing.store.stories import StoryRecord
@@ -58,10 +59,6 @@ def reported_vectors(recent: list[StoryRecord]) -> np.ndarray | None:
     """Every line recent briefings presented, one row each (None when there is none)."""
     rows = [s.vectors for s in recent if s.vectors is not None and len(s.vectors)]
     return np.concatenate(rows).astype(np.float32) if rows else None
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), 1e-9)
 
 
 StoryText = Callable[[Item], tuple[np.ndarray, list[str]]]
@@ -90,7 +87,7 @@ def recall(items: list[Item], day: str, vectors_of: Callable[[Evidence], np.ndar
     for item in items:
         evidence = [item.evidence[0], *(f.evidence[0] for f in item.facts)]
         vectors = np.stack([vectors_of(e) for e in evidence]).astype(np.float32)
-        centroid = _unit(vectors.mean(axis=0))
+        centroid = unit_mean(vectors)
         texts = [item.text, *(f.text for f in item.facts)]
         match = None
         if recent:
@@ -123,7 +120,7 @@ def _match(vectors: np.ndarray, own_names: set[str], recent: list[StoryRecord],
     module's docstring)."""
     if centroids is None:
         return None
-    centroid = _unit(vectors.mean(axis=0))
+    centroid = unit_mean(vectors)
     best: tuple[float, StoryRecord] | None = None
     for n, (story, similarity) in enumerate(zip(recent, centroids @ centroid, strict=True)):
         line = (float((vectors @ story.vectors.T).max()) if story.vectors is not None
