@@ -403,9 +403,6 @@ class Pipeline:
         out_dir, result.paths = self._publish(briefing, out_root, articles, formats or FORMATS)
         if explain:
             result.paths["themes"] = self.write_explanation(briefing, out_dir)
-        recorded = self.store.last_briefing()
-        if recorded is not None:  # the one _publish recorded
-            self.store.remember_stories(int(recorded["id"]), self.story_records)
         self._write_archive(out_root)
         result.briefing, result.out_dir = briefing, out_dir
         result.message = (f"Briefing of {len(articles)} article(s), {len(briefing.items)} "
@@ -502,8 +499,9 @@ class Pipeline:
         try:
             written = write_files(files, claim.partial)
             _crash_point("written")
-            self.store.record_briefing(briefing.date, claim.folder, [a.id for a in articles],
-                                       len(briefing.items))
+            briefing_id = self.store.record_briefing(briefing.date, claim.folder,
+                                                     [a.id for a in articles],
+                                                     len(briefing.items))
         except OSError as exc:
             abandon(claim)
             raise OutputError(
@@ -515,6 +513,10 @@ class Pipeline:
             abandon(claim)
             raise
         _crash_point("recorded")
+        # What the next briefing compares its stories with (compose.memory). After the
+        # recording, outside the abandon paths: a failure here leaves a recorded briefing in
+        # its partial folder, which the next render moves into place (_reconcile).
+        self.store.remember_stories(briefing_id, self.story_records)
         try:
             reveal(claim)
         except OSError as exc:  # recorded: the next render finishes the rename (_reconcile)
