@@ -114,6 +114,7 @@ def run_pipeline(pages: dict[str, dict[str, Any]], workdir: Path) -> dict[str, A
             "sources": [{"url": f"{base}/{key}.html"} for key in pages],
             "themes": [],
             "budget_words": BUDGET_WORDS,
+            "window_hours": 0,  # pages of November 2019: every one is news here
             "output_dir": "output",
             "state_dir": "state",
         }

@@ -78,7 +78,8 @@ def run(budget_words: int = 100_000) -> list[dict]:
                                               rss(shown, server.url("")))
             with Pipeline(settings) as pipeline:
                 done = pipeline.render(formats=("json",), now=datetime(2022, 2, 21 + n, 9))
-                by_entry = {a.entry_key: a.id
+                # Entries are known by (feed, guid) ("<feed>#<guid>"); the guid is the RUWA url.
+                by_entry = {(a.entry_key or "").rpartition("#")[2]: a.id
                             for a in pipeline.store.articles(uncovered_only=False)}
             cited: dict[str, int] = {}
             for item in done.briefing.items if done.briefing else []:

@@ -134,6 +134,7 @@ def wcep_config(base: Path, budget_words: int = 600) -> dict:
     return {"title": "WCEP January 2023", "sources": [{"path": str(base / "events")}],
             "output_dir": str(base / "output"), "state_dir": str(base / "state"),
             "budget_words": budget_words,
+            "window_hours": 0,  # a month of events briefed at once: every one is news here
             "themes": [{"id": wcep_theme_id(c), "title": c, "description": d}
                        for c, d in WCEP_DESCRIPTIONS.items()]}
 

@@ -135,6 +135,8 @@ def window_start(settings: Settings, now: datetime) -> datetime | None:
     """The oldest moment that is still news for a briefing at ``now`` (None: no window)."""
     if not settings.window_hours:
         return None
+    if now.tzinfo is None:  # a caller's wall-clock time: in the briefing's time zone
+        now = now.replace(tzinfo=settings.tz)
     return now - timedelta(hours=settings.window_hours)
 
 

@@ -110,6 +110,18 @@ def test_a_headline_and_a_sentence_are_one_fact_with_the_headline_as_context():
     assert fact.context == "Grain ship leaves Odesa"
 
 
+def test_a_brief_whose_text_only_announces_has_its_headline_as_its_fact():
+    # A live blog's entry header and a demonstrative pointing outside the text: compose would
+    # reject either in any wording, so the headline is the entry's fact and it is not lost.
+    from briefing.text.sentences import article_sentences
+
+    for text in (b"Port crisis news from March 3: the harbour master says ships may dock.",
+                 b"The ministry said these territories would get new ferries soon."):
+        article = clean_document(RawDocument(origin="feed#3", title="Ferries return to Odesa",
+                                             content=text))
+        assert [s.text for s in article_sentences(article)] == ["Ferries return to Odesa"]
+
+
 HARD_WRAPPED = """Hospital move planned
 
 Patients from the regional clinic in Kharkiv will be

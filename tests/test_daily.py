@@ -119,6 +119,25 @@ def test_the_first_poll_of_a_90_day_archive_briefs_only_the_window(tmp_path, htt
         assert data["stats"]["left_out_old"] == 89
 
 
+def test_a_render_at_a_wall_clock_time_reads_it_in_the_briefing_time_zone(tmp_path,
+                                                                        http_server):
+    # A library caller passing a naive "now" (as the RUWA bench does): the window is taken in
+    # the config's time zone instead of failing on naive against aware datetimes.
+    from briefing.pipeline import Pipeline
+
+    ages = [2, 24 * 5]
+    http_server.routes["/feed"] = feed_response(archive_feed(ages, SLOT))
+    config = write_config(tmp_path, sources=[{"feed": http_server.url("/feed")}],
+                          timezone="Europe/Kyiv")
+    kyiv_wall_clock = (SLOT + timedelta(hours=2)).replace(tzinfo=None)  # UTC+2 in March
+    with Pipeline(load_settings(config)) as pipeline:
+        result = pipeline.render(formats=("json",), now=kyiv_wall_clock)
+    assert result.out_dir is not None, result.message
+    data = briefing_json(tmp_path)
+    assert data["stats"]["articles_considered"] == 1
+    assert data["stats"]["left_out_old"] == 1
+
+
 def test_window_hours_0_briefs_the_whole_archive(tmp_path, http_server):
     ages = [2, 100, 24 * 60]
     http_server.routes["/feed"] = feed_response(archive_feed(ages, SLOT))

@@ -42,6 +42,14 @@ def test_theme_accuracy_stays_above_the_pinned_floor():
     assert result["accuracy"] >= FLOORS["theme_accuracy"], result["accuracy"]
 
 
+@pytest.mark.skipif(not themes.WCEP.exists(), reason="../shared/eval/wcep_jan2023 is missing")
+def test_wcep_themes_from_descriptions_stay_above_the_floor_and_the_nearest_description():
+    result = themes.evaluate_wcep()
+    assert result["n"] == 334
+    assert result["accuracy"] >= FLOORS["wcep_theme_accuracy"]["accuracy"], result["accuracy"]
+    assert result["accuracy"] > result["baseline"], (result["accuracy"], result["baseline"])
+
+
 def _items(seed_render):
     return [i for s in seed_render["json"]["sections"] for i in s["items"]]
 

@@ -107,8 +107,47 @@ def test_lines_that_cannot_stand_alone_are_rejected():
                  "-- May 4: The ferry leaves Bergen for the last time.",
                  "A look at the ferry disasters of the past decade.",
                  "The harbour authority has not yet responded to that request.",
-                 "Part of this is a new radar system for the whole fjord."]:
+                 "Part of this is a new radar system for the whole fjord.",
+                 # Short and naming no one and nowhere: the tail of the sentence before.
+                 "Only one radar is working.",
+                 # A connective before a pronoun, a list going on: they lean back as well.
+                 "Now it wants its money back from the operator.",
+                 "Other ferries were inspected by the harbour police on Monday."]:
         assert quality(text) <= -1.0, text
     for text in ["The harbour authority said that the ferry left Bergen on time.",
                  "The ferry operator will replace its radar system this week."]:
         assert quality(text) > -0.25, text
+    # Short, but saying who or where: a headline brief is still a fact.
+    from briefing.compose.weights import STORY_WEIGHTS
+
+    for text in ["Bergen ferry service resumes.", "Norway reopens the fjord."]:
+        assert quality(text) > STORY_WEIGHTS.fact_min_quality, text
+
+
+def test_the_figures_a_lead_is_judged_by_leave_out_dates_times_years_and_designations():
+    from briefing.compose.leads import figures_of
+
+    text = ("At least 10 people died and nearly 2,000 were hurt at 6 a.m. on January 26 when a "
+            "C-17 built in 1995 hit Flight 990.")
+    assert figures_of(text) == {"10", "2000", "990"}
+
+
+def test_a_lead_states_the_figure_the_story_repeats():
+    # Three outlets give the toll; the one opening that states it leads, over a detail that
+    # two of them report in the same words.
+    from briefing.compose.grouping import Group, Story
+    from briefing.compose.leads import choose_lead
+
+    texts = [("a", "Rescuers searched the harbour near Bergen through the night."),
+             ("a", "The ferry sank off Bergen, killing 41 passengers."),
+             ("b", "Rescuers searched the harbour near Bergen through the night."),
+             ("b", "Officials in Bergen said 41 passengers died."),
+             ("c", "The toll in Bergen rose to 41 on Tuesday.")]
+    sentences = [Sentence(aid, n % 2, 0, text) for n, (aid, text) in enumerate(texts)]
+    vectors = np.eye(len(texts), dtype=np.float32)
+    detail = Group(members=[0, 2], centroid=vectors[0], best=0, score=1.0,
+                   text=texts[0][1], articles=["a", "b"])
+    toll = Group(members=[1], centroid=vectors[1], best=1, score=1.0, text=texts[1][1],
+                 articles=["a"])
+    story = Story(articles=["a", "b", "c"], centroid=vectors[0], facts=[detail, toll])
+    assert choose_lead(story, sentences, vectors) is toll

@@ -3,7 +3,6 @@ sentence unable to stand alone."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import numpy as np
@@ -14,66 +13,37 @@ from briefing.compose.wording import day_label, wording_quality
 from briefing.records import Sentence
 from briefing.text.patterns import (
     BARE_WEEKDAY,
+    CLOCK_TIME,
+    DATE,
     FUTURE,
+    NUMBER,
     PAST_VERBS,
     QUOTED,
     WEEKDAY_BLOCKERS,
     WEEKDAY_TAIL,
     WEEKDAYS,
+    YEAR,
     YESTERDAY,
+    name_spans,
 )
+from briefing.text.standalone import announces_or_lists, points_back
 
-# Transcript and Q&A lines: "Q: …", "SMITH: …", "Reporter: …" — a speaker label, no context.
-_SPEAKER_LABEL = re.compile(r"^(Q|A|[A-Z][A-Za-z.'’-]*(?: [A-Z][A-Za-z.'’-]*){0,2})\s?:\s")
-
-
-# Fact-box and timeline entries: "-- Aug. 3: …", "*DEAD: …", "- Monday: …": a list line, read
-# only under its header.
-_LIST_ENTRY = re.compile(r"^([-*•–—]+\s*|\d+[.)]\s+)")
-
-
-# Teasers and cross-references: they point at another piece instead of saying something.
-_TEASER = re.compile(r"^(here['’]s|here is|here are|this is|find out|learn|see|watch|read|"
-                     r"click|a look at|a (brief )?(chronology|timeline|summary) of|"
-                     r"what (we|you) know|everything (we|you) know)\b", re.IGNORECASE)
-
-# Headers of what follows them (a fact box, a timeline, a transcript, a live blog's entry):
-# "Figures available … on the earthquake", "Following is a transcript of …", "Timeline for
-# Flight 990", "Ukraine crisis news from January 19: …". They announce; they do not report.
-_HEADER = re.compile(
-    r"^(?:(?:the )?following (?:is|are)\b|(?:key )?(?:facts|figures|details|highlights) "
-    r"(?:available|on|about|from)\b|(?:a )?(?:timeline|chronology|transcript|list) (?:for|of)\b"
-    r"|[^.:]{0,60}\b(?:news|updates?|live)\b[^.:]{0,20}\bfrom \w+ \d{1,2}:)",
-    re.IGNORECASE)
-
-# A clock time as the start of a list entry: "12:48 a.m. EDT -- Plane lands at JFK".
-_TIMED_ENTRY = re.compile(r"^\d{1,2}:\d\d\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4}\s*)?(?:--|—|–|-|:)")
-
-
-# A demonstrative that points back at the previous sentence ("responded to that request",
-# "Part of this is …", "these measures"): the line does not say what it refers to. Time
-# phrases ("this week", "that day") and "that" as a conjunction ("said that …") are not.
-_TIME_NOUNS = (r"week|weekend|year|month|morning|afternoon|evening|night|day|time|summer|"
-               r"winter|spring|fall|autumn|season|decade|century")
-
-
-_POINTS_BACK = re.compile(
-    rf"\b(this|these|those|such)\s+(?!(?:{_TIME_NOUNS})s?\b)[a-z]+|"
-    rf"\b(to|of|on|in|at|with|by|for|from|about|after)\s+that\s+(?!(?:{_TIME_NOUNS})s?\b)[a-z]+\b"
-    rf"(?=\W*$|[.,;])|^part of (this|that)\b", re.IGNORECASE)
-
-
+SHORT_NAMELESS_WORDS = 10  # the length under which wording_quality calls a line short
+NAMELESS_PENALTY = 1.0  # rejects the line: ROUGE-2 the same on MultiLing and duc_tac
 POINTS_BACK_PENALTY = 1.0  # rejects the line: no effect on MultiLing or duc_tac ROUGE-2
 
 
 def standalone_quality(sentence: Sentence) -> float:
     """``wording_quality`` plus the news-specific rejections; <= -1 means unusable."""
     text = sentence.text
-    if (_SPEAKER_LABEL.match(text) or _LIST_ENTRY.match(text) or _TEASER.match(text)
-            or _HEADER.match(text) or _TIMED_ENTRY.match(text)):
+    if announces_or_lists(text):
         return -1.0
     quality = wording_quality(sentence)
-    if _POINTS_BACK.search(text):
+    if len(text.split()) < SHORT_NAMELESS_WORDS and not name_spans(text, trim_openers=True):
+        # "Only one station is operational.", "All but four have now been released.": short,
+        # and naming no one and nowhere, it is the tail of the sentence before.
+        quality -= NAMELESS_PENALTY
+    if points_back(text):
         quality -= POINTS_BACK_PENALTY
     return quality
 
@@ -130,6 +100,43 @@ def resolve_relative_days(text: str, published: str | None) -> str:
 
 
 
+def figures_of(text: str) -> set[str]:
+    """The counts and amounts a sentence states ("118", "7,085", "$8 billion" → "8"), without
+    its dates, times of day, years ("in 1995") and designations ("C-17", "Flight 990" stays:
+    outlets repeat it like a count): what outlets repeat when they tell one event."""
+    blanked = CLOCK_TIME.sub(" ", DATE.sub(" ", text))
+    found = set()
+    for match in NUMBER.finditer(blanked):
+        numeral = match.group("numeral")
+        before = blanked[max(match.start() - 2, 0):match.start()]
+        if YEAR.fullmatch(numeral) or (before.endswith("-") and before[:1].isalpha()):
+            continue
+        found.add(numeral.replace(",", ""))
+    return found
+
+
+def story_figures(story: Story, sentences: list[Sentence]) -> dict[str, float]:
+    """Each figure's share of the story's articles that state it (stories of 3 or more)."""
+    if len(story.articles) < 3:
+        return {}
+    inside = set(story.articles)
+    per_article: dict[str, set[str]] = {}
+    for s in sentences:
+        if s.article_id in inside:
+            per_article.setdefault(s.article_id, set()).update(figures_of(s.text))
+    counts: dict[str, int] = {}
+    for found in per_article.values():
+        for n in found:
+            counts[n] = counts.get(n, 0) + 1
+    return {n: c / len(inside) for n, c in counts.items()}
+
+
+def figure_share(text: str, figures: dict[str, float]) -> float:
+    """How widely the story's articles state the most-repeated figure this sentence gives:
+    the toll, the count aboard, the sum — the figure every outlet repeats is the event's."""
+    return max((figures.get(n, 0.0) for n in figures_of(text)), default=0.0)
+
+
 LEAD_MIN_QUALITY = -0.25  # standalone_quality: under 10 words costs 0.3, a dangling start more
 
 
@@ -152,8 +159,11 @@ def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
     # Linear share, not log: what all of a story's outlets report is the event itself, what
     # three of four report is usually a detail around it.
     size = max(len(story.articles), 1)
+    figures = story_figures(story, sentences)
     options = [(f, f.score + weights.lead_corroboration
-                * len(set(f.articles) & set(story.articles)) / size) for f in candidates]
+                * len(set(f.articles) & set(story.articles)) / size
+                + weights.lead_figures * figure_share(sentences[f.best].text, figures))
+               for f in candidates]
     # The others stay as fallbacks: a lead that repeats another story's chosen line, or no
     # longer fits the budget, leaves the story to its next candidate rather than to nothing.
     story.lead_options = sorted(options, key=lambda fv: -fv[1])

@@ -40,6 +40,13 @@ class StoryWeights:
     # help MultiLing; word support, counted over the day, already favours the big stories.
     story: float = 0.0
     lead_corroboration: float = 1.0  # a lead many of the story's articles report
+    # A lead stating the figure most of the story's articles repeat (the toll, the count
+    # aboard: ``leads.figure_share``), so the lead tells the event rather than a detail of
+    # it. Set for readers: on the seeds the military-aid story is led by the UK's package
+    # (its figures stated in two of the story's four seeds) instead of "The Dutch foreign
+    # minister … also said …".
+    # ROUGE-2: MultiLing 0.2172 -> 0.2181, duc_tac the same (0.5 and 1.0 alike on both).
+    lead_figures: float = 1.0
     lead_bonus: float = 0.0  # a lead ahead of another story's supporting fact
     story_threshold: float = 0.55  # cosine of two articles' openings to be one story
     # Redundancy: a line this close to a chosen one is left out (set on both corpora, below

@@ -24,8 +24,11 @@ _CONNECTIVE = re.compile(
     re.IGNORECASE)
 
 
-_PRONOUN_START = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|"
-                            r"there|such|both|the two|the 2)\b", re.IGNORECASE)
+# "Now it wants …", "So they …" lean back as much as "It …"; "Other houses …", "Another …"
+# continue a list the sentence before began.
+_PRONOUN_START = re.compile(r"^(?:(?:now|so|then|and|but|yet) )?(he|she|they|it|this|that|"
+                            r"these|those|his|her|their|its|there|such|both|the two|the 2|"
+                            r"others?|another)\b", re.IGNORECASE)
 
 
 def anchor_date(context: str) -> tuple[int, int] | None:

@@ -6,6 +6,7 @@ import re
 
 from briefing.records import Article, Sentence
 from briefing.text.patterns import MONTH_ABBREVIATIONS, SENTENCE_END
+from briefing.text.standalone import announces_or_lists, points_back
 
 MIN_SENTENCE_WORDS = 6
 
@@ -92,7 +93,10 @@ def article_sentences(article: Article) -> list[Sentence]:
 
 
 def _stands_alone(text: str) -> bool:
-    return not _LEANS_ON_HEADLINE.match(text) and not _half_quoted(text)
+    # The same hard rules compose applies (text.standalone): a text compose would reject in
+    # any wording ("Ukraine crisis news from February 21: …") leaves the headline as the fact.
+    return not (_LEANS_ON_HEADLINE.match(text) or _half_quoted(text)
+                or announces_or_lists(text) or points_back(text))
 
 
 def brief_sentence(article: Article) -> Sentence | None:

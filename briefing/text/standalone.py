@@ -1,0 +1,59 @@
+"""What keeps a sentence from standing alone as a briefing line, whatever its wording: a
+speaker label, a list or timeline entry, a teaser, a header of what follows, a demonstrative
+that points at the sentence before. One place for both stages that ask: the text stage
+(``sentences``: when nothing of an article stands alone, its headline is its fact) and
+compose (``compose.leads.standalone_quality``)."""
+
+from __future__ import annotations
+
+import re
+
+# Transcript and Q&A lines: "Q: …", "SMITH: …", "Reporter: …" — a speaker label, no context.
+_SPEAKER_LABEL = re.compile(r"^(Q|A|[A-Z][A-Za-z.'’-]*(?: [A-Z][A-Za-z.'’-]*){0,2})\s?:\s")
+
+
+# Fact-box and timeline entries: "-- Aug. 3: …", "*DEAD: …", "- Monday: …": a list line, read
+# only under its header.
+_LIST_ENTRY = re.compile(r"^([-*•–—]+\s*|\d+[.)]\s+)")
+
+
+# Teasers and cross-references: they point at another piece instead of saying something.
+_TEASER = re.compile(r"^(here['’]s|here is|here are|this is|find out|learn|see|watch|read|"
+                     r"click|a look at|a (brief )?(chronology|timeline|summary) of|"
+                     r"what (we|you) know|everything (we|you) know)\b", re.IGNORECASE)
+
+# Headers of what follows them (a fact box, a timeline, a transcript, a live blog's entry):
+# "Figures available … on the earthquake", "Following is a transcript of …", "Timeline for
+# Flight 990", "Ukraine crisis news from January 19: …". They announce; they do not report.
+_HEADER = re.compile(
+    r"^(?:(?:the )?following (?:is|are)\b|(?:key )?(?:facts|figures|details|highlights) "
+    r"(?:available|on|about|from)\b|(?:a )?(?:timeline|chronology|transcript|list) (?:for|of)\b"
+    r"|[^.:]{0,60}\b(?:news|updates?|live)\b[^.:]{0,20}\bfrom \w+ \d{1,2}:)",
+    re.IGNORECASE)
+
+# A clock time as the start of a list entry: "12:48 a.m. EDT -- Plane lands at JFK".
+_TIMED_ENTRY = re.compile(r"^\d{1,2}:\d\d\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4}\s*)?(?:--|—|–|-|:)")
+
+
+# A demonstrative that points back at the previous sentence ("responded to that request",
+# "Part of this is …", "these measures"): the line does not say what it refers to. Time
+# phrases ("this week", "that day") and "that" as a conjunction ("said that …") are not.
+_TIME_NOUNS = (r"week|weekend|year|month|morning|afternoon|evening|night|day|time|summer|"
+               r"winter|spring|fall|autumn|season|decade|century")
+
+
+_POINTS_BACK = re.compile(
+    rf"\b(this|these|those|such)\s+(?!(?:{_TIME_NOUNS})s?\b)[a-z]+|"
+    rf"\b(to|of|on|in|at|with|by|for|from|about|after)\s+that\s+(?!(?:{_TIME_NOUNS})s?\b)[a-z]+\b"
+    rf"(?=\W*$|[.,;])|^part of (this|that)\b", re.IGNORECASE)
+
+
+def announces_or_lists(text: str) -> bool:
+    """True for a line that is a label, an entry, a teaser or a header, not a report."""
+    return bool(_SPEAKER_LABEL.match(text) or _LIST_ENTRY.match(text) or _TEASER.match(text)
+                or _HEADER.match(text) or _TIMED_ENTRY.match(text))
+
+
+def points_back(text: str) -> bool:
+    """True when a demonstrative refers to something the sentence does not say."""
+    return bool(_POINTS_BACK.search(text))
