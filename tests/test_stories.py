@@ -151,3 +151,19 @@ def test_a_lead_states_the_figure_the_story_repeats():
                  articles=["a"])
     story = Story(articles=["a", "b", "c"], centroid=vectors[0], facts=[detail, toll])
     assert choose_lead(story, sentences, vectors) is toll
+
+
+def test_a_chronology_gives_no_line_even_where_an_entry_lost_its_marker():
+    from briefing.compose.leads import listing_articles
+
+    chronology = ["Ferry Nordlys leaves Bergen, bound for Kirkenes.",
+                  "8:02 a.m. -- Ferry docks at Alesund in fog.",
+                  "10:25 a.m. -- Ferry leaves Alesund for Trondheim.",
+                  "1:46 p.m. -- Ferry reports a fire in the engine room."]
+    report = ["The ferry Nordlys caught fire off Alesund on Thursday, the coast guard said.",
+              "8:02 a.m. -- Ferry docks at Alesund in fog.",
+              "All 57 passengers were taken off by lifeboat, officials said.",
+              "The operator said the ship would be towed to Trondheim."]
+    sentences = [Sentence("timeline", n, n, t) for n, t in enumerate(chronology)]
+    sentences += [Sentence("report", n, n, t) for n, t in enumerate(report)]
+    assert listing_articles(sentences) == {"timeline"}

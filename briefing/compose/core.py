@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from briefing.compose.grouping import attach_facts, group_articles, group_sentences
-from briefing.compose.leads import choose_lead
+from briefing.compose.leads import choose_lead, listing_articles
 from briefing.compose.ranking import score_facts, word_support
 from briefing.compose.sections import (
     GENERIC_ID,
@@ -58,9 +58,10 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     attach_facts(stories, facts, sentences)
     n_articles = len({s.article_id for s in sentences})
     support = word_support(sentences)
+    listings = listing_articles(sentences)
     for story in stories:
         score_facts(story, sentences, embeddings, weights, support,
-                    {a.id: a.published for a in articles})
+                    {a.id: a.published for a in articles}, listings)
     if theme_index is not None:
         stories = split_by_theme(stories, sentences, theme_index, settings.theme_threshold)
     else:

@@ -48,6 +48,21 @@ def standalone_quality(sentence: Sentence) -> float:
     return quality
 
 
+LISTING_SHARE = 0.5  # an article more than half of whose lines are entries is a listing
+
+
+def listing_articles(sentences: list[Sentence]) -> set[str]:
+    """Articles that are chronologies or fact boxes: most of their lines are list entries,
+    timed entries or labels ("8:02 a.m. EDT -- Plane lands at Newark."). Their remaining
+    lines are entries too, only without the marker ("EgyptAir Boeing 767, leaves Cairo,
+    Egypt, bound for Kennedy …"): none reads as a report."""
+    lines: dict[str, list[bool]] = {}
+    for s in sentences:
+        lines.setdefault(s.article_id, []).append(announces_or_lists(s.text))
+    return {aid for aid, flags in lines.items()
+            if len(flags) >= 3 and sum(flags) > LISTING_SHARE * len(flags)}
+
+
 def resolve_relative_days(text: str, published: str | None) -> str:
     """Date the past days a sentence names from its article's date, so a briefing read later
     (and citing several articles) does not lean on the reader knowing which Wednesday: in an

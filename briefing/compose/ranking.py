@@ -61,7 +61,8 @@ def word_support(sentences: list[Sentence]) -> list[float]:
 
 def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
                 weights: StoryWeights, support: list[float],
-                published: dict[str, str | None] | None = None) -> None:
+                published: dict[str, str | None] | None = None,
+                listings: set[str] | frozenset[str] = frozenset()) -> None:
     """Every fact's wording and importance within the story. Each usable member sentence
     (``leads.standalone_quality``) is scored as it would be shown; the fact takes
     its best-scoring member as wording, plus how many of the story's articles report it."""
@@ -74,6 +75,8 @@ def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
         fact.best, fact.score, fact.text = -1, -math.inf, ""
         for m in fact.members:
             sentence = sentences[m]
+            if sentence.article_id in listings:  # leads.listing_articles
+                continue
             quality = standalone_quality(sentence)
             if quality <= weights.fact_min_quality:
                 continue
