@@ -167,3 +167,17 @@ def test_a_chronology_gives_no_line_even_where_an_entry_lost_its_marker():
     sentences = [Sentence("timeline", n, n, t) for n, t in enumerate(chronology)]
     sentences += [Sentence("report", n, n, t) for n, t in enumerate(report)]
     assert listing_articles(sentences) == {"timeline"}
+
+
+def test_a_headline_made_from_a_lead_starts_with_who_did_what():
+    from briefing.compose.sections import HEADLINE_WORDS, headline
+
+    def made(text: str) -> str:
+        return headline(Item(text=text, sources=[], evidence=[], theme="x"), {}, set())
+
+    assert made("On March 3, the Bergen harbour master closed the fjord to ferries after a "
+                "fire on the Nordlys.") == ("The Bergen harbour master closed the fjord to "
+                                            "ferries after a fire…")
+    assert len(made("Between May 4 and 9, " + "ferries " * 20).split()) == HEADLINE_WORDS
+    # Too little left after the date: the lead's words as they are.
+    assert made("On Monday, the ferry sank.") == "On Monday, the ferry sank."

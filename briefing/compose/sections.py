@@ -3,6 +3,8 @@ citing its articles and the exact sentences."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from briefing.compose.grouping import Group, Story
@@ -10,6 +12,15 @@ from briefing.compose.ranking import content_words
 from briefing.compose.themes import ThemeIndex
 from briefing.config import CATCHALL_ID, Settings
 from briefing.records import Article, Evidence, Fact, Item, Section, Sentence
+from briefing.text.patterns import MONTHS, WEEKDAYS
+
+# A date or time phrase that opens a sentence and ends at its comma: "On January 17, ",
+# "Between January 9 and 15, ", "Late on Tuesday, ".
+_WHEN_WORDS = "|".join((*MONTHS, *WEEKDAYS))
+_DATED_OPENER = re.compile(
+    rf"^(?:on|by|between|since|from|until|in|early|late|last)\b[^,]{{0,40}}?"
+    rf"\b(?:{_WHEN_WORDS}|\d{{4}})\b[^,]{{0,20}}, ", re.IGNORECASE)
+HEADLINE_MIN_REST = 6  # words left after the opener, or the opener stays
 
 GENERIC_ID = "summary"
 
@@ -117,7 +128,15 @@ def headline(item: Item, articles: dict[str, Article], taken: set[str] | None = 
               and articles[a].title not in (taken or ())]
     if titles:
         return max(titles, key=lambda t: (len(content_words(t) & lead_words), -len(t)))
-    words = item.text.split()
+    text = item.text
+    # "On January 17, British Defense Secretary Ben Wallace informed …": a pointer starts
+    # with who did what; the date is the lead's to give.
+    opener = _DATED_OPENER.match(text)
+    if opener and len(text[opener.end():].split()) >= HEADLINE_MIN_REST:
+        text = text[opener.end():]
+        text = text[:1].upper() + text[1:]
+    words = text.split()
     if len(words) <= HEADLINE_WORDS:
-        return item.text
+        return text
     return " ".join(words[:HEADLINE_WORDS]).rstrip(",;:") + "…"
+
