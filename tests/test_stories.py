@@ -181,3 +181,23 @@ def test_a_headline_made_from_a_lead_starts_with_who_did_what():
     assert len(made("Between May 4 and 9, " + "ferries " * 20).split()) == HEADLINE_WORDS
     # Too little left after the date: the lead's words as they are.
     assert made("On Monday, the ferry sank.") == "On Monday, the ferry sank."
+
+
+def test_of_two_leads_nearly_as_good_the_latest_report_leads():
+    from briefing.compose.grouping import Group, Story
+    from briefing.compose.leads import choose_lead
+
+    texts = [("mon", "Rescuers in Bergen tried to reach the 41 people aboard the ferry."),
+             ("wed", "Officials in Bergen confirmed that all 41 people aboard the ferry died.")]
+    sentences = [Sentence(aid, 0, 0, text) for aid, text in texts]
+    vectors = np.eye(2, dtype=np.float32)
+    early = Group(members=[0], centroid=vectors[0], best=0, score=1.05, text=texts[0][1],
+                  articles=["mon"])
+    late = Group(members=[1], centroid=vectors[1], best=1, score=1.0, text=texts[1][1],
+                 articles=["wed"])
+    story = Story(articles=["mon", "wed"], centroid=vectors[0], facts=[early, late])
+    assert choose_lead(story, sentences, vectors) is early  # no dates: the best score
+    dates = {"mon": "2024-03-04", "wed": "2024-03-06"}
+    assert choose_lead(story, sentences, vectors, published=dates) is late
+    early.score = 2.0  # far better: the older report still leads
+    assert choose_lead(story, sentences, vectors, published=dates) is early

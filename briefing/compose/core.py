@@ -68,7 +68,8 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
         for story in stories:
             story.theme = GENERIC_ID
     for story in stories:
-        story.lead = choose_lead(story, sentences, embeddings, weights)
+        story.lead = choose_lead(story, sentences, embeddings, weights,
+                                 {a.id: a.published for a in articles})
     stories = [s for s in stories if s.lead is not None]
     for story in stories:
         share = math.log2(1 + len(story.articles)) / math.log2(1 + max(n_articles, 1))

@@ -156,9 +156,11 @@ LEAD_MIN_QUALITY = -0.25  # standalone_quality: under 10 words costs 0.3, a dang
 
 
 def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
-                weights: StoryWeights = STORY_WEIGHTS) -> Group | None:
+                weights: StoryWeights = STORY_WEIGHTS,
+                published: dict[str, str | None] | None = None) -> Group | None:
     """The story's lead: among facts one of whose sentences opens an article, or the most
-    corroborated facts, the best-scoring one with a self-contained wording. Every fact gets
+    corroborated facts, the best-scoring one with a self-contained wording (the latest of
+    those nearly as good, by ``published``: article id → date). Every fact gets
     wording was chosen when it was scored."""
     usable = [f for f in story.facts if f.text]
     if not usable:
@@ -182,4 +184,18 @@ def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
     # The others stay as fallbacks: a lead that repeats another story's chosen line, or no
     # longer fits the budget, leaves the story to its next candidate rather than to nothing.
     story.lead_options = sorted(options, key=lambda fv: -fv[1])
+    # A story told over days is led by its latest state: among the options within a margin
+    # of the best, the one from the most recent report ("… confirmed the death of the 118
+    # crew …" over "Intensive efforts continued … to save 118 crew").
+    if published and weights.lead_recency_margin > 0:
+        top = story.lead_options[0][1]
+
+        def reported(option: tuple[Group, float]) -> str:
+            return max((published.get(sentences[m].article_id) or "" for m in option[0].members),
+                       default="")
+
+        latest = max((o for o in story.lead_options if o[1] >= top - weights.lead_recency_margin),
+                     key=reported)
+        story.lead_options.remove(latest)
+        story.lead_options.insert(0, latest)
     return story.lead_options[0][0]
