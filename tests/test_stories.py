@@ -201,3 +201,19 @@ def test_of_two_leads_nearly_as_good_the_latest_report_leads():
     assert choose_lead(story, sentences, vectors, published=dates) is late
     early.score = 2.0  # far better: the older report still leads
     assert choose_lead(story, sentences, vectors, published=dates) is early
+
+
+def test_a_lead_does_not_speak_of_someone_the_reader_has_not_met():
+    from briefing.compose.grouping import Group, Story
+    from briefing.compose.leads import choose_lead
+
+    texts = [("a", "The man was subsequently quarantined in Bergen with 28 others."),
+             ("b", "Health officials in Bergen said a ferry passenger had contracted plague.")]
+    sentences = [Sentence(aid, 0, 0, text) for aid, text in texts]
+    vectors = np.eye(2, dtype=np.float32)
+    unmet = Group(members=[0], centroid=vectors[0], best=0, score=2.0, text=texts[0][1],
+                  articles=["a"])
+    named = Group(members=[1], centroid=vectors[1], best=1, score=1.0, text=texts[1][1],
+                  articles=["b"])
+    story = Story(articles=["a", "b"], centroid=vectors[0], facts=[unmet, named])
+    assert choose_lead(story, sentences, vectors) is named

@@ -26,7 +26,7 @@ from briefing.text.patterns import (
     YESTERDAY,
     name_spans,
 )
-from briefing.text.standalone import announces_or_lists, points_back
+from briefing.text.standalone import announces_or_lists, needs_introduction, points_back
 
 SHORT_NAMELESS_WORDS = 10  # the length under which wording_quality calls a line short
 NAMELESS_PENALTY = 1.0  # rejects the line: ROUGE-2 the same on MultiLing and duc_tac
@@ -171,7 +171,8 @@ def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
                   or len(set(f.articles) & set(story.articles)) == most]
     # A lead must read well on its own: no short fragment ("X also did Y."), nothing that
     # leans on an earlier sentence, when the story has anything better.
-    clean = [f for f in candidates if standalone_quality(sentences[f.best]) > LEAD_MIN_QUALITY]
+    clean = [f for f in candidates if standalone_quality(sentences[f.best]) > LEAD_MIN_QUALITY
+             and not needs_introduction(f.text)]
     candidates = clean or candidates
     # Linear share, not log: what all of a story's outlets report is the event itself, what
     # three of four report is usually a detail around it.

@@ -57,3 +57,18 @@ def announces_or_lists(text: str) -> bool:
 def points_back(text: str) -> bool:
     """True when a demonstrative refers to something the sentence does not say."""
     return bool(_POINTS_BACK.search(text))
+
+
+# A person named only by a definite description ("The man was later quarantined", "The
+# couple …"), or an event placed only after the one before ("subsequently", "afterwards"): in
+# a story's first line the reader has not met them yet.
+_UNINTRODUCED = re.compile(
+    r"^the (?:man|woman|boy|girl|child|patient|victim|suspect|driver|pilot|couple|pair|"
+    r"men|women|victims|suspects|hunter|teenager|mother|father)\b|\b(?:subsequently|"
+    r"afterwards|thereafter)\b", re.IGNORECASE)
+
+
+def needs_introduction(text: str) -> bool:
+    """True when a line speaks of someone or something a first line has not introduced."""
+    return bool(_UNINTRODUCED.search(text))
+
