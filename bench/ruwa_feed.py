@@ -103,6 +103,8 @@ def run(budget_words: int = 100_000) -> list[dict]:
                 "uncovered": [ruwa_headline(e["title"]) for e, i in zip(entries, ids, strict=True)
                               if i not in cited],
                 "same_text": same_text,
+                "nothing_to_brief": done.briefing.stats.get("nothing_to_brief", 0)
+                if done.briefing else 0,
                 "items": len(done.briefing.items) if done.briefing else 0,
                 "words": done.briefing.stats["words"] if done.briefing else 0})
     return report
@@ -123,6 +125,9 @@ def main() -> int:
         if day["same_text"]:
             print(f"  {day['same_text']} entries have word for word the text of another "
                   "(one article, as a repeat under another URL is)")
+        if day["nothing_to_brief"]:
+            print(f"  {day['nothing_to_brief']} entries with no line that reads as news on its "
+                  "own, told in the render's message")
         for problem in day["skipped"]:
             print(f"  skipped {problem}")
         for title in day["uncovered"]:

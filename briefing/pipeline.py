@@ -408,8 +408,11 @@ class Pipeline:
             result.paths["themes"] = self.write_explanation(briefing, out_dir)
         self._write_archive(out_root)
         result.briefing, result.out_dir = briefing, out_dir
+        silent = briefing.stats.get("nothing_to_brief", 0)
         result.message = (f"Briefing of {len(articles)} article(s), {len(briefing.items)} "
-                          f"items, written to {out_dir}{left_out}")
+                          f"items, written to {out_dir}{left_out}"
+                          + (f"; {silent} article(s) with no line that reads as news on its "
+                             "own (a label, a list, a header) not briefed" if silent else ""))
         log.info(result.message)
         return result
 
@@ -632,6 +635,10 @@ class Pipeline:
             key_figures=figures,
             timeline=events,
             stats={"articles_considered": len(articles), "sentences": len(sentences),
+                   # Articles of which no line reads as news on its own (a show's guest
+                   # list, a label, a chronology's header): stored, not briefed, and told.
+                   "nothing_to_brief": len({a.id for a in articles}
+                                           - {s.article_id for s in sentences}),
                    "items": sum(len(s.items) for s in sections),
                    "words": sum(i.story_words for s in sections for i in s.items),
                    "budget_words": self.settings.budget_words,

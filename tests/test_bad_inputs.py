@@ -223,3 +223,27 @@ def test_json_article_list_and_html_body():
     article = clean_document(doc)
     assert article.title == "Talks" and article.source == "X News"
     assert "<p>" not in article.text and "frank and useful" in article.text
+
+
+def test_an_entry_with_nothing_that_reads_as_news_is_stored_and_told(tmp_path):
+    # A TV show's transcript entry: a label as headline, a guest list as text. Beside it a
+    # real brief, which is briefed.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "show.json").write_text(json.dumps({
+        "title": "Transcript: The Evening Hour, 2/21/22",
+        "text": "Guests: Anna Berg, Olav Lund, Kari Dahl"}), encoding="utf-8")
+    (inbox / "news.json").write_text(json.dumps({
+        "title": "Bergen ferries resume",
+        "text": "Ferries between Bergen and Stavanger resumed on Monday after a two-day "
+                "strike ended, the operator Fjord Line said."}), encoding="utf-8")
+    config = write_config(tmp_path, sources=[{"path": str(inbox)}], window_hours=0,
+                          output_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
+    code, out, err = run_cli("--config", str(config), "render", "--format", "json")
+    assert code == 0, err
+    assert "1 article(s) with no line that reads as news on its own" in out
+    data = json.loads(next((tmp_path / "out").glob("*/briefing.json")).read_text("utf-8"))
+    assert data["stats"]["nothing_to_brief"] == 1
+    texts = [i["text"] for s in data["sections"] for i in s["items"]]
+    assert any("Ferries between Bergen" in t for t in texts)
+    assert not any("Transcript" in t or "Guests" in t for t in texts)

@@ -83,13 +83,22 @@ def article_sentences(article: Article) -> list[Sentence]:
                 sentences.append(Sentence(article.id, position, p_index, text, previous))
             previous = text
             position += 1
-    title = "" if article.title_generated else " ".join(article.title.split())
+    title = _usable_title(article)
     if title and len(title.split()) >= MIN_BRIEF_WORDS and not any(
             _stands_alone(s.text) for s in sentences):
         # Nothing of the text reads on its own (a quotation the splitter cut, one long
         # sentence): the headline is the article's fact, so the article is not lost.
         return [Sentence(article.id, 0, 0, title)]
     return sentences
+
+
+def _usable_title(article: Article) -> str:
+    """The article's own headline when it can be a fact: written by the source, long enough,
+    and not a label, list entry or header."""
+    title = "" if article.title_generated else " ".join(article.title.split())
+    if len(title.split()) < MIN_BRIEF_WORDS or announces_or_lists(title):
+        return ""
+    return title
 
 
 def _stands_alone(text: str) -> bool:
@@ -105,11 +114,15 @@ def brief_sentence(article: Article) -> Sentence | None:
     (at least six words, a full stop) would drop most headlines, which are news all the same.
     """
     text = " ".join(article.text.split())
-    title = "" if article.title_generated else " ".join(article.title.split())
-    if title and not _stands_alone(text) and len(title.split()) >= MIN_BRIEF_WORDS:
-        return Sentence(article.id, 0, 0, title)
+    if not _stands_alone(text):
+        # A text that leans on its headline has the headline as its fact; when the headline
+        # is no report either ("Transcript: The 11th Hour, 2/21/22" over a guest list), the
+        # entry has nothing to brief (the pipeline counts and tells it).
+        title = _usable_title(article)
+        return Sentence(article.id, 0, 0, title) if title else None
     if len(text.split()) < MIN_BRIEF_WORDS:
         return None
+    title = "" if article.title_generated else " ".join(article.title.split())
     context = title if title and title.casefold() not in text.casefold() else ""
     return Sentence(article.id, 0, 0, text, context)
 
