@@ -136,8 +136,7 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
         vectors[k] = unit_mean(embeddings[opening])
         opening_names.append(set().union(*(name_words(sentences[i].text) for i in opening)))
     pairs = find_pairs(vectors, threshold)
-    keep = np.array([not opening_names[a].isdisjoint(opening_names[b]) for a, b in pairs],
-                    dtype=bool)
+    keep = _share_a_name(opening_names, pairs.left, pairs.right)
     neighbours = _neighbour_lists(len(ids), pairs.left[keep], pairs.right[keep])
     order = sorted(range(len(ids)), key=lambda k: len(neighbours[k]), reverse=True)
     stories: list[Story] = []
@@ -148,6 +147,34 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
         stories.append(Story(articles=[ids[m] for m in members],
                              centroid=unit_mean(embeddings[rows]), core=core))
     return stories
+
+
+def _share_a_name(names: list[set[str]], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """For each pair (left[k], right[k]) (sorted by left), whether the two name sets share a
+    name. A big day's openings are millions of pairs, so each name is a bit row over the
+    articles (only names two articles share), and each article's pairs are looked up at once
+    in the OR of its names' rows."""
+    count: dict[str, int] = {}
+    for found in names:
+        for name in found:
+            count[name] = count.get(name, 0) + 1
+    row = {name: r for r, name in enumerate(n for n, c in count.items() if c > 1)}
+    bits = np.zeros((len(row), (len(names) + 7) // 8), dtype=np.uint8)
+    for k, found in enumerate(names):
+        for name in found:
+            if name in row:
+                bits[row[name], k >> 3] |= np.uint8(1 << (k & 7))
+    keep = np.zeros(len(left), dtype=bool)
+    starts = np.searchsorted(left, np.arange(len(names) + 1))
+    for a, found in enumerate(names):
+        begin, end = starts[a], starts[a + 1]
+        rows = [row[name] for name in found if name in row]
+        if begin == end or not rows:
+            continue
+        mask = np.bitwise_or.reduce(bits[rows], axis=0)
+        others = right[begin:end]
+        keep[begin:end] = (mask[others >> 3] >> (others & 7).astype(np.uint8)) & 1
+    return keep
 
 
 def attach_facts(stories: list[Story], facts: list[Group], sentences: list[Sentence]) -> None:
