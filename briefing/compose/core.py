@@ -58,9 +58,9 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     attach_facts(stories, facts, sentences)
     n_articles = len({s.article_id for s in sentences})
     support = word_support(sentences)
+    published = {a.id: a.published for a in articles}
     for story in stories:
-        score_facts(story, sentences, embeddings, weights, support,
-                    {a.id: a.published for a in articles})
+        score_facts(story, sentences, embeddings, weights, support, published)
     if theme_index is not None:
         stories = split_by_theme(stories, sentences, theme_index, settings.theme_threshold)
     else:

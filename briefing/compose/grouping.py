@@ -91,7 +91,8 @@ def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
     nodes = np.concatenate((left, right))
     others = article[np.concatenate((right, left))]
     outside = others != article[nodes]
-    seen = np.unique(nodes[outside] * len(article_ids) + others[outside])
+    seen = np.sort(nodes[outside] * len(article_ids) + others[outside])
+    seen = seen[np.concatenate(([True], seen[1:] != seen[:-1]))] if len(seen) else seen
     other_articles = np.bincount(seen // len(article_ids), minlength=n).tolist()
     degree = [(other_articles[i], len(neighbours[i])) for i in range(n)]
     order = sorted(range(n), key=degree.__getitem__, reverse=True)
