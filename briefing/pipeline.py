@@ -71,6 +71,7 @@ if TYPE_CHECKING:
 
     from briefing.analyse.embedder import Embedder
     from briefing.compose.themes import ThemeIndex
+    from briefing.compose.timeline import Reading, ReadingKey
 
 # The stages after collecting (numpy, Jinja, the summarizers …) are imported by the steps that
 # use them: a run that finds nothing new starts in a third of the time.
@@ -215,6 +216,9 @@ class Pipeline:
         self._embedder = embedder
         self._writing = 0  # collect inside render: the lock is taken once
         self.story_records: list[StoryRecord] = []  # the last build's, to remember
+        # What the timeline read in each article the poll jobs prepared (``prepare``), for the
+        # next build; emptied by it, so it holds one briefing's articles at most.
+        self._readings: dict[ReadingKey, Reading] = {}
 
     def close(self) -> None:
         self.store.close()
@@ -480,7 +484,22 @@ class Pipeline:
             return 0
         sentences, _ = self.analyse(articles)
         self.theme_index()  # cached after the first time: a lookup
+        self._read_ahead(articles, sentences)
         return len(sentences)
+
+    def _read_ahead(self, articles: list[Article], sentences: list[Sentence]) -> None:
+        """What compose reads in each text alone, read now rather than at the slot: each
+        sentence's names and informativeness (grouping, fact scores, key figures; both kept
+        by text) and what the timeline finds in each article."""
+        from briefing.compose.ranking import informativeness
+        from briefing.compose.timeline import read_article, reading_key
+        from briefing.text.patterns import name_words
+
+        for sentence in sentences:
+            name_words(sentence.text)
+            informativeness(sentence.text)
+        for article in articles:
+            self._readings[reading_key(article)] = read_article(article)
 
     def _publish(self, briefing: Briefing, out_root: Path, articles: list[Article],
                  formats: tuple[str, ...]) -> tuple[Path, dict[str, Path]]:
@@ -616,7 +635,8 @@ class Pipeline:
         by_id = {a.id: a for a in articles}
         cited = [aid for s in sections for i in s.items for aid in i.sources]
         figures = key_figures(sections, sentences)
-        events = timeline(articles, sentences)
+        events = timeline(articles, sentences, self._readings)
+        self._readings.clear()  # these articles are covered once this briefing is recorded
         cited += [aid for entry in figures + events for aid in entry["sources"]]
         cited_articles = [by_id[aid] for aid in dict.fromkeys(cited)]
         items = [i for s in sections for i in s.items]

@@ -12,7 +12,7 @@ from conftest import SEEDS, run_cli, write_config
 
 from briefing.compose.figures import key_figures
 from briefing.compose.novelty import mark_new
-from briefing.compose.timeline import timeline
+from briefing.compose.timeline import read_article, reading_key, timeline
 from briefing.records import Article, Briefing, Evidence, Item, RawDocument, Section, Sentence
 from briefing.text.clean import clean_document
 from briefing.text.sentences import article_sentences
@@ -200,6 +200,14 @@ def test_seed_timeline_runs_from_the_geneva_talks_to_the_embassy_order(seeds):
     assert last["text"].startswith("On January 23, ")
     geneva = next(e for e in events if e["date_label"] == "January 21")
     assert "Lavrov" in geneva["event"] and "Geneva" in geneva["event"]
+
+
+def test_timeline_from_readings_the_poll_jobs_made_is_the_timeline_read_at_once(seeds):
+    articles = seeds["articles"]
+    readings = {reading_key(a): read_article(a) for a in articles}
+    assert timeline(articles, seeds["sentences"], readings) == seeds["events"]
+    # The readings are weighed as copies: using them twice gives the same timeline again.
+    assert timeline(articles, seeds["sentences"], readings) == seeds["events"]
 
 
 def test_timeline_entries_are_cited_with_exact_sentences(seeds):

@@ -186,6 +186,16 @@ def test_names_keep_a_name_that_opens_a_sentence_and_drop_an_opener():
     assert _spans("I think Lopez won.") == ["Lopez"]
 
 
+def test_names_break_at_a_word_a_gap_or_a_connector_that_joins_nothing():
+    # A connector joins only two capitalised words each one space or hyphen away; "I" and
+    # any lower-case word end a run; a comma or a line break is no gap inside a name.
+    assert _spans("Anna Lopez of the Bank met Piet of Port Vell and I Lopez of.") == \
+        ["Anna Lopez", "Bank", "Piet of Port Vell", "Lopez"]
+    assert _spans("Lopez, Marchand\nVell and Port-Vell de Mar") == \
+        ["Lopez", "Marchand", "Vell", "Port-Vell de Mar"]
+    assert _spans("Bank of of Tolsa; U.S. Army of I.") == ["Bank", "Tolsa", "U.S. Army"]
+
+
 def test_name_words_fold_possessives_and_leave_out_the_calendar():
     assert name_words("On Friday, Lopez’s team met the U.S. envoy in March.") == {"lopez", "us"}
 

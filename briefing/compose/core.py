@@ -59,9 +59,9 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     n_articles = len({s.article_id for s in sentences})
     support = word_support(sentences)
     listings = listing_articles(sentences)
+    published = {a.id: a.published for a in articles}
     for story in stories:
-        score_facts(story, sentences, embeddings, weights, support,
-                    {a.id: a.published for a in articles}, listings)
+        score_facts(story, sentences, embeddings, weights, support, published, listings)
     if theme_index is not None:
         stories = split_by_theme(stories, sentences, theme_index, settings.theme_threshold)
     else:
@@ -69,7 +69,7 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
             story.theme = GENERIC_ID
     for story in stories:
         story.lead = choose_lead(story, sentences, embeddings, weights,
-                                 {a.id: a.published for a in articles})
+                                 published)
     stories = [s for s in stories if s.lead is not None]
     for story in stories:
         share = math.log2(1 + len(story.articles)) / math.log2(1 + max(n_articles, 1))

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from briefing.compose.wording import is_dangling
 from briefing.compose.wording import make_self_contained as _self_contained
@@ -222,21 +223,30 @@ def _stories(sections: list[Section], sentences: list[Sentence]) -> dict[str, st
     # Shared names counted through an index of who names what, never over every pair of
     # articles (10,000 articles are 50 million pairs). A name more than STORY_NAME_SPREAD
     # articles share ("Russia" on a day of the war) tells no story apart and is not counted;
-    # below that size the count is exact.
+    # below that size the count is exact. Each article counts, in one numpy pass, the names
+    # it shares with every later article: the articles of each of its names, counted.
     index: dict[str, list[int]] = {}
     for k, a in enumerate(articles):
         for name in names[a]:
             index.setdefault(name, []).append(k)
-    shared: Counter[tuple[int, int]] = Counter()
-    for members in index.values():
-        if len(members) <= STORY_NAME_SPREAD:
-            for i, x in enumerate(members):
-                for y in members[i + 1:]:
-                    shared[(x, y)] += 1
-    for (x, y), count in shared.items():
-        a, b = articles[x], articles[y]
-        if count >= max(STORY_NAMES, STORY_SHARE * min(len(names[a]), len(names[b]))):
-            join(a, b)
+    members = {name: np.array(ks, dtype=np.int64) for name, ks in index.items()
+               if len(ks) <= STORY_NAME_SPREAD}
+    sizes = np.array([len(names[a]) for a in articles], dtype=np.int64)
+    for x, a in enumerate(articles):
+        named = [members[name] for name in names[a] if name in members]
+        if not named:
+            continue
+        later = np.concatenate(named)
+        later = later[later > x] - (x + 1)
+        if len(later) < STORY_NAMES:
+            continue
+        counts = np.bincount(later)
+        ys = np.nonzero(counts >= STORY_NAMES)[0]
+        if not len(ys):
+            continue
+        needed = np.maximum(STORY_NAMES, STORY_SHARE * np.minimum(sizes[x], sizes[ys + x + 1]))
+        for y in ys[counts[ys] >= needed].tolist():
+            join(a, articles[x + 1 + y])
     return {a: root(a) for a in articles}
 
 

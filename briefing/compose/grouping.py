@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from briefing.analyse.neighbours import find_pairs, neighbour_pairs
+from briefing.analyse.neighbours import find_pairs
 from briefing.config import CATCHALL_ID
 from briefing.records import Article, Sentence
 from briefing.text.patterns import name_words
@@ -52,28 +52,50 @@ def star_clusters(neighbours: list[list[int]], order: list[int]) -> list[list[in
     return clusters
 
 
+def _neighbour_lists(n: int, left: np.ndarray, right: np.ndarray) -> list[list[int]]:
+    """Each node's neighbours, in ascending order, from the pairs (left[k], right[k]): one
+    sort, not a loop over the pairs (a big day has millions)."""
+    nodes = np.concatenate((left, right))
+    partners = np.concatenate((right, left))
+    order = np.lexsort((partners, nodes))
+    bounds = np.searchsorted(nodes[order], np.arange(n + 1))
+    partners = partners[order].tolist()
+    return [partners[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
 def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
                     threshold: float) -> list[Group]:
     """Star clustering: the most connected unassigned sentence seeds a group and takes its
     unassigned neighbours above the threshold. Unlike single linkage it does not chain
     loosely related sentences into one blob."""
     n = len(sentences)
-    neighbours: list[list[int]] = [[] for _ in range(n)]
+    pairs = find_pairs(embeddings, threshold)
+    left, right = pairs.left, pairs.right
+    article_ids = list(dict.fromkeys(s.article_id for s in sentences))
+    number = {aid: k for k, aid in enumerate(article_ids)}
+    article = np.array([number[s.article_id] for s in sentences], dtype=np.int64)
+    # Neighbouring sentences of one article share names and topic without saying the
+    # same thing; a live blog repeating itself is much closer than that.
     strict = threshold + SAME_ARTICLE_MARGIN
-    for i, j in neighbour_pairs(embeddings, threshold):
-        # Neighbouring sentences of one article share names and topic without saying the
-        # same thing; a live blog repeating itself is much closer than that.
-        if sentences[i].article_id == sentences[j].article_id and \
-                float(embeddings[i] @ embeddings[j]) < strict:
-            continue
-        neighbours[i].append(j)
-        neighbours[j].append(i)
+    same = np.nonzero(article[left] == article[right])[0]
+    apart = [k for k, i, j in zip(same.tolist(), left[same].tolist(), right[same].tolist(),
+                                  strict=True)
+             if float(embeddings[i] @ embeddings[j]) < strict]
+    if apart:
+        keep = np.ones(len(left), dtype=bool)
+        keep[apart] = False
+        left, right = left[keep], right[keep]
+    neighbours = _neighbour_lists(n, left, right)
     # Degree counts distinct other articles first: a fact many sources report seeds first.
-    def degree(i: int) -> tuple[int, int]:
-        arts = {sentences[j].article_id for j in neighbours[i]} - {sentences[i].article_id}
-        return (len(arts), len(neighbours[i]))
-
-    order = sorted(range(n), key=lambda i: degree(i), reverse=True)
+    # (node, other article) pairs, each once, counted per node.
+    nodes = np.concatenate((left, right))
+    others = article[np.concatenate((right, left))]
+    outside = others != article[nodes]
+    seen = np.sort(nodes[outside] * len(article_ids) + others[outside])
+    seen = seen[np.concatenate(([True], seen[1:] != seen[:-1]))] if len(seen) else seen
+    other_articles = np.bincount(seen // len(article_ids), minlength=n).tolist()
+    degree = [(other_articles[i], len(neighbours[i])) for i in range(n)]
+    order = sorted(range(n), key=degree.__getitem__, reverse=True)
     groups = [Group(members=sorted(members), centroid=unit_mean(embeddings[members]))
               for members in star_clusters(neighbours, order)]
     for g in groups:
@@ -106,18 +128,17 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
     for i, s in enumerate(sentences):
         by_article.setdefault(s.article_id, []).append(i)
     ids = [a.id for a in articles if a.id in by_article]
-    ids += [aid for aid in by_article if aid not in set(ids)]
+    listed = set(ids)
+    ids += [aid for aid in by_article if aid not in listed]
     vectors = np.zeros((len(ids), embeddings.shape[1]), dtype=np.float32)
     opening_names: list[set[str]] = []
     for k, aid in enumerate(ids):
         opening = by_article[aid][:OPENING_SENTENCES]
         vectors[k] = unit_mean(embeddings[opening])
         opening_names.append(set().union(*(name_words(sentences[i].text) for i in opening)))
-    neighbours: list[list[int]] = [[] for _ in ids]
-    for a, b in find_pairs(vectors, threshold):
-        if opening_names[a] & opening_names[b]:
-            neighbours[a].append(b)
-            neighbours[b].append(a)
+    pairs = find_pairs(vectors, threshold)
+    keep = _share_a_name(opening_names, pairs.left, pairs.right)
+    neighbours = _neighbour_lists(len(ids), pairs.left[keep], pairs.right[keep])
     order = sorted(range(len(ids)), key=lambda k: len(neighbours[k]), reverse=True)
     stories: list[Story] = []
     for members in star_clusters(neighbours, order):
@@ -127,6 +148,34 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
         stories.append(Story(articles=[ids[m] for m in members],
                              centroid=unit_mean(embeddings[rows]), core=core))
     return stories
+
+
+def _share_a_name(names: list[set[str]], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """For each pair (left[k], right[k]) (sorted by left), whether the two name sets share a
+    name. A big day's openings are millions of pairs, so each name is a bit row over the
+    articles (only names two articles share), and each article's pairs are looked up at once
+    in the OR of its names' rows."""
+    count: dict[str, int] = {}
+    for found in names:
+        for name in found:
+            count[name] = count.get(name, 0) + 1
+    row = {name: r for r, name in enumerate(n for n, c in count.items() if c > 1)}
+    bits = np.zeros((len(row), (len(names) + 7) // 8), dtype=np.uint8)
+    for k, found in enumerate(names):
+        for name in found:
+            if name in row:
+                bits[row[name], k >> 3] |= np.uint8(1 << (k & 7))
+    keep = np.zeros(len(left), dtype=bool)
+    starts = np.searchsorted(left, np.arange(len(names) + 1))
+    for a, found in enumerate(names):
+        begin, end = starts[a], starts[a + 1]
+        rows = [row[name] for name in found if name in row]
+        if begin == end or not rows:
+            continue
+        mask = np.bitwise_or.reduce(bits[rows], axis=0)
+        others = right[begin:end]
+        keep[begin:end] = (mask[others >> 3] >> (others & 7).astype(np.uint8)) & 1
+    return keep
 
 
 def attach_facts(stories: list[Story], facts: list[Group], sentences: list[Sentence]) -> None:

@@ -92,8 +92,9 @@ def story_item(story: Story, lines: list[Group], sentences: list[Sentence],
     lead, facts = lines[0], lines[1:]
     evidence = [Evidence(sentences[lead.best].article_id, sentences[lead.best].text)]
     by_article: dict[str, list[int]] = {}
+    inside = set(story.articles)  # a big story has thousands: not a list scan per sentence
     for i, s in enumerate(sentences):
-        if s.article_id in story.articles:
+        if s.article_id in inside:
             by_article.setdefault(s.article_id, []).append(i)
     lead_vector = embeddings[lead.best]
     for aid in story.articles:
@@ -111,10 +112,12 @@ def fact_of(group: Group, sentences: list[Sentence]) -> Fact:
     """A supporting fact: its wording's sentence first, then one sentence per other article."""
     members = [group.best] + [m for m in group.members if m != group.best]
     evidence: list[Evidence] = []
+    cited: set[str] = set()
     for m in members:
         s = sentences[m]
-        if any(e.article == s.article_id for e in evidence):
+        if s.article_id in cited:
             continue
+        cited.add(s.article_id)
         evidence.append(Evidence(s.article_id, s.text))
     return Fact(text=group.text, sources=[e.article for e in evidence], evidence=evidence)
 

@@ -12,7 +12,8 @@ written without one falls in, so that events months apart are told in their true
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -93,22 +94,53 @@ class _Event:
     event: str  # what happened, without the date (shown beside the date)
     sentence: str  # exact source sentence
     article_id: str
-    names: set[str] = field(default_factory=set)
+    names: frozenset[str] = field(default_factory=frozenset)
     score: float = 0.0
     year: int | None = None  # the year the date falls in, from the article's publication
 
 
-def timeline(articles: list[Article], sentences: list[Sentence] | None = None
-             ) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Reading:
+    """What the timeline reads in one article alone: the names it mentions (title and text)
+    and its dated events, before they are weighed against the day's other articles. The
+    daemon's poll jobs read each article as it arrives (``Pipeline.prepare``), so the slot
+    only weighs and orders."""
+
+    names: frozenset[str]
+    events: tuple[_Event, ...]  # never changed: the slot weighs copies
+
+
+ReadingKey = tuple[str, str, str | None]
+
+
+def reading_key(article: Article) -> ReadingKey:
+    """What a reading depends on: the text (the id is its hash), the title, and the
+    publication date (which dates weekdays and gives years)."""
+    return (article.id, article.title, article.published)
+
+
+def read_article(article: Article) -> Reading:
+    # Title and text apart: a title ends no sentence, so the text's first word would not be
+    # seen as the sentence opener it is.
+    return Reading(name_words(article.title) | name_words(article.text),
+                   tuple(_article_events(article)))
+
+
+def timeline(articles: list[Article], sentences: list[Sentence] | None = None,
+             readings: Mapping[ReadingKey, Reading] | None = None) -> list[dict[str, Any]]:
     """One event per date, in date order, from sentences that say on which day something
     happened. ``sentences`` is accepted for symmetry with key_figures; the articles are read
-    whole so that "The next day, …" finds its date even a sentence or two back."""
+    whole so that "The next day, …" finds its date even a sentence or two back.
+    ``readings``: articles already read (``read_article``), by ``reading_key``."""
     del sentences
-    spread = _name_spread(articles)
+    readings = readings or {}
+    read = [readings.get(reading_key(a)) or read_article(a) for a in articles]
+    spread = _name_spread(read)
     by_date: dict[tuple[int, int], list[_Event]] = {}
-    for article in articles:
-        for event in _article_events(article):
-            event.score += _salience(event.names, spread, len(articles))
+    for reading in read:
+        for seen in reading.events:
+            event = replace(seen, score=seen.score + _salience(seen.names, spread,
+                                                               len(articles)))
             by_date.setdefault(event.when, []).append(event)
     if not by_date:
         return []
@@ -309,17 +341,16 @@ def _main_run(ordered: list[tuple[int, int]], key, by_date: dict[tuple[int, int]
     return max(reversed(runs), key=lambda run: sum(len(by_date[w]) for w in run))
 
 
-def _name_spread(articles: list[Article]) -> dict[str, int]:
+def _name_spread(read: list[Reading]) -> dict[str, int]:
+    """How many of the articles name each name."""
     spread: dict[str, int] = {}
-    for article in articles:
-        # Title and text apart: a title ends no sentence, so the text's first word would not
-        # be seen as the sentence opener it is.
-        for name in name_words(article.title) | name_words(article.text):
+    for reading in read:
+        for name in reading.names:
             spread[name] = spread.get(name, 0) + 1
     return spread
 
 
-def _salience(names: set[str], spread: dict[str, int], total: int) -> float:
+def _salience(names: frozenset[str], spread: dict[str, int], total: int) -> float:
     """How widely the other articles talk about the people and places this event names. A
     name every article uses (the country the whole story is about) tells nothing."""
     if total < 2:

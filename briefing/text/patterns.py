@@ -14,9 +14,10 @@ scale and percent sign).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from itertools import accumulate
+from typing import NamedTuple
 
 # --- sentences --------------------------------------------------------------------------------
 
@@ -276,9 +277,9 @@ NAME_CONNECTORS: frozenset[str] = frozenset(
     {"of", "for", "de", "du", "da", "del", "der", "van", "von", "al", "bin", "ibn", "la", "le"})
 
 
-@dataclass(frozen=True, slots=True)  # one per word of a text: no __dict__ each
-class NameToken:
-    """A word of a text with its offsets, and the form names are compared in (``norm``)."""
+class NameToken(NamedTuple):
+    """A word of a text with its offsets, and the form names are compared in (``norm``).
+    A named tuple, not a dataclass: a day's texts make millions of them."""
 
     text: str
     norm: str  # lower case, without points or a possessive 's: "U.S." → "us"
@@ -291,6 +292,8 @@ class NameToken:
 
 
 def _norm(word: str) -> str:
+    if "'" not in word and "’" not in word and "." not in word:
+        return word.lower()  # most words: nothing to strip
     word = word.replace("’", "'")
     if word.lower().endswith("'s"):
         word = word[:-2]
@@ -303,8 +306,12 @@ def name_tokens(text: str) -> list[NameToken]:
             for m in _NAME_TOKEN.finditer(text)]
 
 
-def _joins(text: str, end: int, start: int) -> bool:
-    return re.fullmatch(r"[ \t-]+", text[end:start]) is not None
+# What may stand between two words of one name: spaces, tabs, hyphens.
+_GAP = re.compile(r"[ \t-]+")
+
+# The same words as _NAME_TOKEN, captured, so that ``split`` gives words and the gaps
+# between them in one pass.
+_NAME_TOKEN_SPLIT = re.compile(f"({_NAME_TOKEN.pattern})")
 
 
 def name_spans(text: str, *, trim_openers: bool,
@@ -315,55 +322,63 @@ def name_spans(text: str, *, trim_openers: bool,
     With ``trim_openers``, a sentence's first word is left out when it is a function word or
     one of ``lowercase_words``: "The" and "Talks" are capitalised by position, not because
     they name something."""
-    return list(_iter_spans(text, trim_openers, lowercase_words))
+    if len(text) <= SPAN_CHUNK_CHARS:
+        return _spans_between(text, 0, len(text), trim_openers, lowercase_words)
+    # A whole long article is read a stretch of lines at a time: split at once, a 5 MB
+    # article's 453,000 words and gaps took over 100 MB. A name never runs across a line
+    # break (``_GAP`` holds none), so the spans are the same.
+    spans: list[list[NameToken]] = []
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + SPAN_CHUNK_CHARS)
+        end = len(text) if end < 0 else end
+        spans += _spans_between(text, start, end, trim_openers, lowercase_words)
+        start = end
+    return spans
 
 
-def _iter_spans(text: str, trim_openers: bool, lowercase_words: frozenset[str] | set[str]
-                ) -> Iterator[list[NameToken]]:
-    """``name_spans``, each span yielded once it is complete. The words are read one ahead
-    instead of listed first: a whole article's words as tokens (a 5 MB article has 453,000)
-    took over 100 MB, where the names alone need only the current span."""
+SPAN_CHUNK_CHARS = 65_536  # name_spans reads a longer text in stretches of about this much
+
+
+def _spans_between(text: str, lo: int, hi: int, trim_openers: bool,
+                   lowercase_words: frozenset[str] | set[str]) -> list[list[NameToken]]:
+    """``name_spans`` of ``text[lo:hi]``, with offsets in ``text``."""
+    # Every day's article is read here several times, so the loop visits only capitalised
+    # words: the text is split once into gaps and words (parts[2k] is the gap before word k,
+    # parts[2k + 1] word k) and a run goes on only from the word just before, or across one
+    # connector ("of") between two capitalised words.
+    parts = _NAME_TOKEN_SPLIT.split(text[lo:hi] if lo or hi < len(text) else text)
+    words = parts[1::2]
+    ends = list(accumulate(map(len, parts), initial=lo))[1:]  # where parts[j] ends in text
+    spans: list[list[NameToken]] = []
     current: list[NameToken] = []
-    matches = _NAME_TOKEN.finditer(text)
-    token = _token(next(matches, None))
-    bridge_end: int | None = None  # end of a connector ("of") that may continue the run
-    while token is not None:
-        following = _token(next(matches, None))
-        if not token.capitalised or token.text == "I":
-            bridges = (current and token.norm in NAME_CONNECTORS and following is not None
-                       and following.capitalised and _joins(text, current[-1].end, token.start)
-                       and _joins(text, token.end, following.start))
-            bridge_end = token.end if bridges else None
-            if not bridges:
-                if current:
-                    yield current
-                current = []
-            token = following
+    last = -2  # index of the word current[-1]
+    for k, word in enumerate(words):
+        if not word[:1].isupper() or word == "I":
             continue
-        last_end = bridge_end if bridge_end is not None else (current[-1].end if current else None)
-        bridge_end = None
-        if current and last_end is not None and _joins(text, last_end, token.start):
-            current.append(token)
-            token = following
+        if current and (
+                (last == k - 1 and _GAP.fullmatch(parts[2 * k]) is not None)
+                or (last == k - 2 and _is_connector(words[k - 1])
+                    and _GAP.fullmatch(parts[2 * k - 2]) is not None
+                    and _GAP.fullmatch(parts[2 * k]) is not None)):
+            current.append(NameToken(word, _norm(word), ends[2 * k], ends[2 * k + 1]))
+            last = k
             continue
-        if current:
-            yield current
-        opens_sentence = _opens_sentence(text, token.start)
-        if trim_openers and opens_sentence and (
-                token.norm in FUNCTION_WORDS or token.norm in lowercase_words):
-            current = []  # "The United States": the name starts after the opener
-        else:
-            current = [token]
-        token = following
-    if current:
-        yield current
+        start = ends[2 * k]
+        if trim_openers and _opens_sentence(text, start):
+            norm = _norm(word)
+            if norm in FUNCTION_WORDS or norm in lowercase_words:
+                current = []  # "The United States": the name starts after the opener
+                continue
+        current = [NameToken(word, _norm(word), start, ends[2 * k + 1])]
+        last = k
+        spans.append(current)
+    return spans
 
 
-def _token(match: re.Match[str] | None) -> NameToken | None:
-    if match is None:
-        return None
-    word = match.group(0)
-    return NameToken(word, _norm(word), match.start(), match.end())
+def _is_connector(word: str) -> bool:
+    """A lower-case word that may join two capitalised ones into one name ("of")."""
+    return (not word[:1].isupper() or word == "I") and _norm(word) in NAME_CONNECTORS
 
 
 # How far back a sentence opening is looked for: a stop, closing quotes or brackets, then
@@ -380,8 +395,28 @@ def _opens_sentence(text: str, start: int) -> bool:
     return _SENTENCE_OPENING.search(window) is not None
 
 
-def name_words(text: str) -> set[str]:
+# Texts of up to NAME_WORDS_CACHED_CHARS (sentences, titles) have their name words kept, up
+# to NAME_WORDS_CACHE of them (about 110 MB when full: 56 MB held the 67,000 sentences of
+# 7,500 articles, measured with bench/daily.py's corpus): a briefing asks for one sentence's
+# names in grouping, key figures and the timeline, and the daemon's poll jobs read each new
+# sentence's as it arrives, so the slot finds them (10,000 articles are some 90,000
+# sentences). Longer texts (whole articles) are read each time rather than kept.
+NAME_WORDS_CACHE = 1 << 17
+NAME_WORDS_CACHED_CHARS = 2_000
+
+
+def name_words(text: str) -> frozenset[str]:
     """The words of the names a text mentions, in compared form, sentence openers and calendar
-    words (months, weekdays) left out: which people, places and bodies two texts share."""
-    return {t.norm for span in _iter_spans(text, True, frozenset()) for t in span
-            if t.norm not in CALENDAR_WORDS}
+    words (months, weekdays) left out: which people, places and bodies two texts share.
+    A frozenset (kept for the next caller, so no caller may change it)."""
+    if len(text) > NAME_WORDS_CACHED_CHARS:
+        return _name_words(text)
+    return _cached_name_words(text)
+
+
+def _name_words(text: str) -> frozenset[str]:
+    return frozenset(t.norm for span in name_spans(text, trim_openers=True) for t in span
+                     if t.norm not in CALENDAR_WORDS)
+
+
+_cached_name_words = lru_cache(maxsize=NAME_WORDS_CACHE)(_name_words)
