@@ -183,19 +183,24 @@ def test_a_headline_made_from_a_lead_starts_with_who_did_what():
     assert made("On Monday, the ferry sank.") == "On Monday, the ferry sank."
 
 
-def test_of_two_leads_nearly_as_good_the_latest_report_leads():
+def _two_fact_story(first: tuple[str, str, float], second: tuple[str, str, float]):
+    """A story of two one-sentence facts, (article, text, score) each, on unit vectors."""
     from briefing.compose.grouping import Group, Story
+
+    sentences = [Sentence(aid, 0, 0, text) for aid, text, _ in (first, second)]
+    vectors = np.eye(2, dtype=np.float32)
+    facts = [Group(members=[n], centroid=vectors[n], best=n, score=score, text=text,
+                   articles=[aid]) for n, (aid, text, score) in enumerate((first, second))]
+    story = Story(articles=[first[0], second[0]], centroid=vectors[0], facts=facts)
+    return story, sentences, vectors, facts
+
+
+def test_of_two_leads_nearly_as_good_the_latest_report_leads():
     from briefing.compose.leads import choose_lead
 
-    texts = [("mon", "Rescuers in Bergen tried to reach the 41 people aboard the ferry."),
-             ("wed", "Officials in Bergen confirmed that all 41 people aboard the ferry died.")]
-    sentences = [Sentence(aid, 0, 0, text) for aid, text in texts]
-    vectors = np.eye(2, dtype=np.float32)
-    early = Group(members=[0], centroid=vectors[0], best=0, score=1.05, text=texts[0][1],
-                  articles=["mon"])
-    late = Group(members=[1], centroid=vectors[1], best=1, score=1.0, text=texts[1][1],
-                 articles=["wed"])
-    story = Story(articles=["mon", "wed"], centroid=vectors[0], facts=[early, late])
+    story, sentences, vectors, (early, late) = _two_fact_story(
+        ("mon", "Rescuers in Bergen tried to reach the 41 people aboard the ferry.", 1.05),
+        ("wed", "Officials in Bergen confirmed that all 41 people aboard the ferry died.", 1.0))
     assert choose_lead(story, sentences, vectors) is early  # no dates: the best score
     dates = {"mon": "2024-03-04", "wed": "2024-03-06"}
     assert choose_lead(story, sentences, vectors, published=dates) is late
@@ -204,16 +209,9 @@ def test_of_two_leads_nearly_as_good_the_latest_report_leads():
 
 
 def test_a_lead_does_not_speak_of_someone_the_reader_has_not_met():
-    from briefing.compose.grouping import Group, Story
     from briefing.compose.leads import choose_lead
 
-    texts = [("a", "The man was subsequently quarantined in Bergen with 28 others."),
-             ("b", "Health officials in Bergen said a ferry passenger had contracted plague.")]
-    sentences = [Sentence(aid, 0, 0, text) for aid, text in texts]
-    vectors = np.eye(2, dtype=np.float32)
-    unmet = Group(members=[0], centroid=vectors[0], best=0, score=2.0, text=texts[0][1],
-                  articles=["a"])
-    named = Group(members=[1], centroid=vectors[1], best=1, score=1.0, text=texts[1][1],
-                  articles=["b"])
-    story = Story(articles=["a", "b"], centroid=vectors[0], facts=[unmet, named])
+    story, sentences, vectors, (_unmet, named) = _two_fact_story(
+        ("a", "The man was subsequently quarantined in Bergen with 28 others.", 2.0),
+        ("b", "Health officials in Bergen said a ferry passenger had contracted plague.", 1.0))
     assert choose_lead(story, sentences, vectors) is named
