@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from briefing.compose.grouping import attach_facts, group_articles, group_sentences
-from briefing.compose.leads import choose_lead, listing_articles
+from briefing.compose.leads import ArticleFigures, choose_lead, listing_articles
 from briefing.compose.ranking import score_facts, word_support
 from briefing.compose.sections import (
     GENERIC_ID,
@@ -67,9 +67,9 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     else:
         for story in stories:
             story.theme = GENERIC_ID
+    figures = ArticleFigures(sentences)
     for story in stories:
-        story.lead = choose_lead(story, sentences, embeddings, weights,
-                                 published)
+        story.lead = choose_lead(story, sentences, embeddings, weights, published, figures)
     stories = [s for s in stories if s.lead is not None]
     for story in stories:
         share = math.log2(1 + len(story.articles)) / math.log2(1 + max(n_articles, 1))

@@ -130,20 +130,36 @@ def figures_of(text: str) -> set[str]:
     return found
 
 
-def story_figures(story: Story, sentences: list[Sentence]) -> dict[str, float]:
+class ArticleFigures:
+    """The figures each article states (``figures_of`` over its sentences), read once per
+    article and only for the articles asked about: a day of 10,000 articles asks for those
+    of its stories of three or more."""
+
+    def __init__(self, sentences: list[Sentence]) -> None:
+        self._sentences = sentences
+        self._rows: dict[str, list[int]] | None = None
+        self._found: dict[str, frozenset[str]] = {}
+
+    def of(self, article_id: str) -> frozenset[str]:
+        if article_id not in self._found:
+            if self._rows is None:
+                self._rows = {}
+                for n, s in enumerate(self._sentences):
+                    self._rows.setdefault(s.article_id, []).append(n)
+            self._found[article_id] = frozenset().union(
+                *(figures_of(self._sentences[n].text) for n in self._rows.get(article_id, [])))
+        return self._found[article_id]
+
+
+def story_figures(story: Story, articles: ArticleFigures) -> dict[str, float]:
     """Each figure's share of the story's articles that state it (stories of 3 or more)."""
     if len(story.articles) < 3:
         return {}
-    inside = set(story.articles)
-    per_article: dict[str, set[str]] = {}
-    for s in sentences:
-        if s.article_id in inside:
-            per_article.setdefault(s.article_id, set()).update(figures_of(s.text))
     counts: dict[str, int] = {}
-    for found in per_article.values():
-        for n in found:
+    for aid in set(story.articles):
+        for n in articles.of(aid):
             counts[n] = counts.get(n, 0) + 1
-    return {n: c / len(inside) for n, c in counts.items()}
+    return {n: c / len(set(story.articles)) for n, c in counts.items()}
 
 
 def figure_share(text: str, figures: dict[str, float]) -> float:
@@ -157,7 +173,8 @@ LEAD_MIN_QUALITY = -0.25  # standalone_quality: under 10 words costs 0.3, a dang
 
 def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
                 weights: StoryWeights = STORY_WEIGHTS,
-                published: dict[str, str | None] | None = None) -> Group | None:
+                published: dict[str, str | None] | None = None,
+                figures: ArticleFigures | None = None) -> Group | None:
     """The story's lead: among facts one of whose sentences opens an article, or the most
     corroborated facts, the best-scoring one with a self-contained wording (the latest of
     those nearly as good, by ``published``: article id → date). Every fact gets
@@ -177,10 +194,10 @@ def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
     # Linear share, not log: what all of a story's outlets report is the event itself, what
     # three of four report is usually a detail around it.
     size = max(len(story.articles), 1)
-    figures = story_figures(story, sentences)
+    shares = story_figures(story, figures or ArticleFigures(sentences))
     options = [(f, f.score + weights.lead_corroboration
                 * len(set(f.articles) & set(story.articles)) / size
-                + weights.lead_figures * figure_share(sentences[f.best].text, figures))
+                + weights.lead_figures * figure_share(sentences[f.best].text, shares))
                for f in candidates]
     # The others stay as fallbacks: a lead that repeats another story's chosen line, or no
     # longer fits the budget, leaves the story to its next candidate rather than to nothing.
