@@ -1,5 +1,6 @@
-"""Leads: the one sentence that says what happened, chosen for each story; and what makes a
-sentence unable to stand alone."""
+"""Leads: the one sentence that says what happened, chosen for each story; and how well a
+sentence stands alone in compose (the rules that reject a line in any wording are in
+``text.standalone``, shared with the text stage)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from briefing.compose.grouping import Group, Story
 from briefing.compose.weights import STORY_WEIGHTS, StoryWeights
-from briefing.compose.wording import day_label, wording_quality
+from briefing.compose.wording import SHORT_LINE_WORDS, day_label, wording_quality
 from briefing.records import Sentence
 from briefing.text.patterns import (
     BARE_WEEKDAY,
@@ -28,7 +29,6 @@ from briefing.text.patterns import (
 )
 from briefing.text.standalone import announces_or_lists, needs_introduction, points_back
 
-SHORT_NAMELESS_WORDS = 10  # the length under which wording_quality calls a line short
 NAMELESS_PENALTY = 1.0  # rejects the line: ROUGE-2 the same on MultiLing and duc_tac
 POINTS_BACK_PENALTY = 1.0  # rejects the line: no effect on MultiLing or duc_tac ROUGE-2
 
@@ -39,7 +39,7 @@ def standalone_quality(sentence: Sentence) -> float:
     if announces_or_lists(text):
         return -1.0
     quality = wording_quality(sentence)
-    if len(text.split()) < SHORT_NAMELESS_WORDS and not name_spans(text, trim_openers=True):
+    if len(text.split()) < SHORT_LINE_WORDS and not name_spans(text, trim_openers=True):
         # "Only one station is operational.", "All but four have now been released.": short,
         # and naming no one and nowhere, it is the tail of the sentence before.
         quality -= NAMELESS_PENALTY

@@ -132,12 +132,15 @@ _FIRST_PERSON = re.compile(r"^(I|We|Our|My|You)\b")
 _PRONOUN_SPEAKER = re.compile(r"\b(he|she|they) (said|says|added|adds|told|noted|stressed)\b")
 
 
+SHORT_LINE_WORDS = 10  # a line under this many words is short: it costs 0.3
+
+
 def wording_quality(sentence: Sentence) -> float:
     """How well a sentence stands alone as a briefing item (higher is better)."""
     text = sentence.text
     words = len(text.split())
     quality = 0.0
-    if words < 10:
+    if words < SHORT_LINE_WORDS:
         quality -= 0.3
     elif words > 45:
         quality -= 0.02 * (words - 45)
