@@ -155,11 +155,12 @@ def story_figures(story: Story, articles: ArticleFigures) -> dict[str, float]:
     """Each figure's share of the story's articles that state it (stories of 3 or more)."""
     if len(story.articles) < 3:
         return {}
+    inside = set(story.articles)
     counts: dict[str, int] = {}
-    for aid in set(story.articles):
+    for aid in inside:
         for n in articles.of(aid):
             counts[n] = counts.get(n, 0) + 1
-    return {n: c / len(set(story.articles)) for n, c in counts.items()}
+    return {n: c / len(inside) for n, c in counts.items()}
 
 
 def figure_share(text: str, figures: dict[str, float]) -> float:
@@ -177,15 +178,17 @@ def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
                 figures: ArticleFigures | None = None) -> Group | None:
     """The story's lead: among facts one of whose sentences opens an article, or the most
     corroborated facts, the best-scoring one with a self-contained wording (the latest of
-    those nearly as good, by ``published``: article id → date). Every fact gets
-    wording was chosen when it was scored."""
+    those nearly as good, by ``published``: article id → date). Every fact's wording was
+    chosen when it was scored."""
     usable = [f for f in story.facts if f.text]
     if not usable:
         return None
-    most = max(len(set(f.articles) & set(story.articles)) for f in usable)
+    inside = set(story.articles)
+    reporting = {id(f): len(set(f.articles) & inside) for f in usable}
+    most = max(reporting.values())
     candidates = [f for f in usable
                   if any(sentences[m].position < 2 for m in f.members)
-                  or len(set(f.articles) & set(story.articles)) == most]
+                  or reporting[id(f)] == most]
     # A lead must read well on its own: no short fragment ("X also did Y."), nothing that
     # leans on an earlier sentence, when the story has anything better.
     clean = [f for f in candidates if standalone_quality(sentences[f.best]) > LEAD_MIN_QUALITY
@@ -195,8 +198,7 @@ def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
     # three of four report is usually a detail around it.
     size = max(len(story.articles), 1)
     shares = story_figures(story, figures or ArticleFigures(sentences))
-    options = [(f, f.score + weights.lead_corroboration
-                * len(set(f.articles) & set(story.articles)) / size
+    options = [(f, f.score + weights.lead_corroboration * reporting[id(f)] / size
                 + weights.lead_figures * figure_share(sentences[f.best].text, shares))
                for f in candidates]
     # The others stay as fallbacks: a lead that repeats another story's chosen line, or no

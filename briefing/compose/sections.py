@@ -147,4 +147,3 @@ def headline(item: Item, articles: dict[str, Article], taken: set[str] | None = 
     if len(words) <= HEADLINE_WORDS:
         return text
     return " ".join(words[:HEADLINE_WORDS]).rstrip(",;:") + "…"
-

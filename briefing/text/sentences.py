@@ -84,8 +84,7 @@ def article_sentences(article: Article) -> list[Sentence]:
             previous = text
             position += 1
     title = _usable_title(article)
-    if title and len(title.split()) >= MIN_BRIEF_WORDS and not any(
-            _stands_alone(s.text) for s in sentences):
+    if title and not any(_stands_alone(s.text) for s in sentences):
         # Nothing of the text reads on its own (a quotation the splitter cut, one long
         # sentence): the headline is the article's fact, so the article is not lost.
         return [Sentence(article.id, 0, 0, title)]
