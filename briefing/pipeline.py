@@ -437,7 +437,7 @@ class Pipeline:
         if cutoff is None or not candidates:
             return candidates, []
         seen = self.store.first_seen()
-        inside = [a for a in candidates if not is_old(a, seen.get(a.id), cutoff, self.settings)]
+        inside = self._inside_window(candidates, cutoff, seen)
         if len(inside) == len(candidates):
             return candidates, []
         previous = None if all_articles else self.store.last_briefing()
@@ -446,6 +446,11 @@ class Pipeline:
         # first_seen and created_at are both clock.now_iso() text: they compare as times.
         old = [a for a in candidates if a.id not in kept and (seen.get(a.id) or "") > since]
         return inside, old
+
+    def _inside_window(self, articles: list[Article], cutoff: datetime,
+                       seen: dict[str, str]) -> list[Article]:
+        """The articles not older than ``cutoff`` (``seen``: id → first seen)."""
+        return [a for a in articles if not is_old(a, seen.get(a.id), cutoff, self.settings)]
 
     def _left_out_note(self, old: list[Article]) -> str:
         if not old:
@@ -477,9 +482,7 @@ class Pipeline:
         sentences were analysed."""
         cutoff = window_start(self.settings, now or clock.now())
         if cutoff is not None:
-            seen = self.store.first_seen()
-            articles = [a for a in articles
-                        if not is_old(a, seen.get(a.id), cutoff, self.settings)]
+            articles = self._inside_window(articles, cutoff, self.store.first_seen())
         if not articles:
             return 0
         sentences, _ = self.analyse(articles)
@@ -611,8 +614,9 @@ class Pipeline:
         index = self.theme_index()
         day = now.date().isoformat()
         recent = self.store.recent_stories(recent_since(day))
+        reported = reported_vectors(recent)
         sections, top = compose(articles, sentences, embeddings, self.settings, index,
-                                reported=reported_vectors(recent) if omit_reported else None)
+                                reported=reported if omit_reported else None)
         # Rewrites items in place (top lines are the same objects); the guard keeps the
         # extractive text wherever a generated one is not faithful to its evidence.
         sections = apply_summarizer(sections, self.settings, self.embedder, self.store,
@@ -631,7 +635,7 @@ class Pipeline:
         self.story_records = recall(
             [i for s in sections for i in s.items], day,
             lambda e: embeddings[rows[(e.article, e.text)]], recent,
-            self.settings.group_threshold, told=told)
+            self.settings.group_threshold, told=told, reported=reported)
         by_id = {a.id: a for a in articles}
         cited = [aid for s in sections for i in s.items for aid in i.sources]
         figures = key_figures(sections, sentences)

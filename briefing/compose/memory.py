@@ -67,15 +67,18 @@ StoryText = Callable[[Item], tuple[np.ndarray, list[str]]]
 def recall(items: list[Item], day: str, vectors_of: Callable[[Evidence], np.ndarray],
            recent: list[StoryRecord], group_threshold: float,
            story_threshold: float = MATCH_THRESHOLD,
-           told: StoryText | None = None) -> list[StoryRecord]:
+           told: StoryText | None = None,
+           reported: np.ndarray | None = None) -> list[StoryRecord]:
     """Mark each item (and its facts) new or developing against ``recent``; return the
     stories to remember once the briefing is recorded. ``vectors_of`` gives the vector of an
     item's or fact's first evidence sentence (the one its wording comes from). ``told``
     gives the vectors and texts of every sentence of the articles an item cites: the story
     as they tell it, which is how it is matched. What they retell is what was left out (the
     retold lead, the repeated fact), so the presented lines alone often no longer match;
-    without ``told``, the presented lines are all there is."""
-    reported = reported_vectors(recent)
+    without ``told``, the presented lines are all there is. ``reported``: ``recent``'s
+    ``reported_vectors`` when the caller has them already."""
+    if reported is None:
+        reported = reported_vectors(recent)
     centroids = np.stack([s.centroid for s in recent]) if recent else None
     names = [set().union(*map(name_words, [s.text, *s.lines])) for s in recent]
     # The thread's latest state: a later briefing of one thread counts more briefings.
