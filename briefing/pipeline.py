@@ -492,15 +492,17 @@ class Pipeline:
 
     def _read_ahead(self, articles: list[Article], sentences: list[Sentence]) -> None:
         """What compose reads in each text alone, read now rather than at the slot: each
-        sentence's names and informativeness (grouping, fact scores, key figures; both kept
-        by text) and what the timeline finds in each article."""
+        sentence's names (grouping, key figures; kept by text), its informativeness when
+        fact scores weigh it, and what the timeline finds in each article."""
         from briefing.compose.ranking import informativeness
         from briefing.compose.timeline import read_article, reading_key
+        from briefing.compose.weights import STORY_WEIGHTS
         from briefing.text.patterns import name_words
 
         for sentence in sentences:
             name_words(sentence.text)
-            informativeness(sentence.text)
+            if STORY_WEIGHTS.information:  # 0 by default: nothing to read ahead
+                informativeness(sentence.text)
         for article in articles:
             self._readings[reading_key(article)] = read_article(article)
 

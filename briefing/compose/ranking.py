@@ -91,7 +91,9 @@ def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
                      + weights.centrality * float(embeddings[m] @ story.centroid)
                      + weights.core * float(embeddings[m] @ core_vector)
                      + weights.position / (1 + sentence.position)
-                     + weights.information * informativeness(sentence.text)
+                     # Read only when it counts: 0 by default (weights.py).
+                     + (weights.information * informativeness(sentence.text)
+                        if weights.information else 0.0)
                      + weights.support * support[m]
                      - weights.quote * quote_share(sentence.text)
                      + weights.wording * quality)
