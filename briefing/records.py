@@ -130,7 +130,7 @@ class Item:
     @property
     def story_words(self) -> int:
         """Words of the whole story: its lead and its facts (what a reader reads)."""
-        return self.words + sum(len(f.text.split()) for f in self.facts)
+        return self.words + sum(f.words for f in self.facts)
 
     @property
     def anchor(self) -> str:
@@ -183,10 +183,6 @@ class Briefing:
     @property
     def items(self) -> list[Item]:
         return [item for section in self.sections for item in section.items]
-
-    def article_number(self) -> dict[str, int]:
-        """1-based reference numbers, in the order the articles are listed."""
-        return {a.id: n for n, a in enumerate(self.articles, start=1)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Briefing:

@@ -51,9 +51,11 @@ def retry_outbox(settings: Settings, store: Store) -> tuple[str, bool]:
         log.info("retrying %d message(s) the server had refused", requeued)
     attempts = send_queued(settings, store, due_only=False)
     lines = [a.describe() for a in attempts]
-    for message_id, addresses in in_doubt(store).items():
-        row = store.outbox_message(message_id)
-        lines.append(f"message {message_id} ({row['briefing_dir']}) may already have been "
+    doubtful = in_doubt(store)
+    # Only the folder is needed: the outbox listing has it, without the message bytes.
+    folder = {row["id"]: row["briefing_dir"] for row in store.outbox()} if doubtful else {}
+    for message_id, addresses in doubtful.items():
+        lines.append(f"message {message_id} ({folder[message_id]}) may already have been "
                      f"delivered to {', '.join(addresses)}: the connection broke while the "
                      "server was receiving it. Check the inbox; `briefing send DATE` sends "
                      "that briefing again.")

@@ -41,15 +41,11 @@ class OutboxTable(Tables):
     def outbox_message(self, message_id: int) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM outbox WHERE id=?", (message_id,)).fetchone()
 
-    def outbox(self, statuses: Iterable[str] | None = None) -> list[sqlite3.Row]:
+    def outbox(self) -> list[sqlite3.Row]:
         """Outbox rows (without the message bytes), oldest first."""
-        sql = ("SELECT id, briefing_dir, recipients, subject, status, attempts, "
-               "next_attempt_at, last_error, created_at, sent_at FROM outbox")
-        args: list = []
-        if statuses is not None:
-            args = list(statuses)
-            sql += f" WHERE status IN ({','.join('?' * len(args))})"
-        return self.db.execute(sql + " ORDER BY id", args).fetchall()
+        return self.db.execute(
+            "SELECT id, briefing_dir, recipients, subject, status, attempts, next_attempt_at, "
+            "last_error, created_at, sent_at FROM outbox ORDER BY id").fetchall()
 
     def outbox_recipients(self, message_id: int | None = None,
                           statuses: Iterable[str] | None = None) -> list[sqlite3.Row]:
