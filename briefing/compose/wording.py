@@ -13,6 +13,7 @@ from briefing.text.patterns import (
     MONTHS,
     month_day,
 )
+from briefing.text.standalone import unbalanced_quotes
 
 # A connective that ties the sentence to the one before, peeled off the start. Words that also
 # open a sentence in other ways are taken only with their comma: "In addition to the US, …",
@@ -152,9 +153,3 @@ def wording_quality(sentence: Sentence) -> float:
         # cut by the sentence splitter: none reads correctly on its own.
         quality -= 1.0
     return quality
-
-
-def unbalanced_quotes(text: str) -> bool:
-    opening, closing = text.count("“"), text.count("”")
-    straight = text.count('"')
-    return opening != closing or straight % 2 == 1

@@ -6,7 +6,7 @@ import re
 
 from briefing.records import Article, Sentence
 from briefing.text.patterns import MONTH_ABBREVIATIONS, SENTENCE_END
-from briefing.text.standalone import announces_or_lists, points_back
+from briefing.text.standalone import announces_or_lists, points_back, unbalanced_quotes
 
 MIN_SENTENCE_WORDS = 6
 
@@ -91,10 +91,15 @@ def article_sentences(article: Article) -> list[Sentence]:
     return sentences
 
 
+def _own_title(article: Article) -> str:
+    """The headline the source wrote, on one line ("" for one made from the text)."""
+    return "" if article.title_generated else " ".join(article.title.split())
+
+
 def _usable_title(article: Article) -> str:
     """The article's own headline when it can be a fact: written by the source, long enough,
     and not a label, list entry or header."""
-    title = "" if article.title_generated else " ".join(article.title.split())
+    title = _own_title(article)
     if len(title.split()) < MIN_BRIEF_WORDS or announces_or_lists(title):
         return ""
     return title
@@ -103,7 +108,7 @@ def _usable_title(article: Article) -> str:
 def _stands_alone(text: str) -> bool:
     # The same hard rules compose applies (text.standalone): a text compose would reject in
     # any wording ("Ukraine crisis news from February 21: …") leaves the headline as the fact.
-    return not (_LEANS_ON_HEADLINE.match(text) or _half_quoted(text)
+    return not (_LEANS_ON_HEADLINE.match(text) or unbalanced_quotes(text)
                 or announces_or_lists(text) or points_back(text))
 
 
@@ -121,13 +126,9 @@ def brief_sentence(article: Article) -> Sentence | None:
         return Sentence(article.id, 0, 0, title) if title else None
     if len(text.split()) < MIN_BRIEF_WORDS:
         return None
-    title = "" if article.title_generated else " ".join(article.title.split())
+    title = _own_title(article)
     context = title if title and title.casefold() not in text.casefold() else ""
     return Sentence(article.id, 0, 0, text, context)
-
-
-def _half_quoted(text: str) -> bool:
-    return text.count("“") != text.count("”") or text.count('"') % 2 == 1
 
 
 def is_heading(paragraph: str) -> bool:

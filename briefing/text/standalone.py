@@ -72,3 +72,8 @@ def needs_introduction(text: str) -> bool:
     """True when a line speaks of someone or something a first line has not introduced."""
     return bool(_UNINTRODUCED.search(text))
 
+
+def unbalanced_quotes(text: str) -> bool:
+    """Half a quotation (the splitter cut it): curly quotes that do not pair up, or an odd
+    number of straight ones."""
+    return text.count("“") != text.count("”") or text.count('"') % 2 == 1
