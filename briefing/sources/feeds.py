@@ -213,10 +213,11 @@ def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Set
         return
     if may_fetch:
         key = meta["entry_key"]
-        failing = key is not None and store is not None and store.entry_retry_at(key) is not None
-        if stored and not failing:
+        # When its page last failed and may be tried again (None: it has not failed).
+        retry_at = store.entry_retry_at(key) if key is not None and store is not None else None
+        if stored and retry_at is None:
             return  # its page was read on an earlier poll
-        if _backing_off(store, key):
+        if retry_at is not None and retry_at > now():
             log.info("%s: its page failed recently; trying again later", origin)
             yield None
             return
@@ -240,7 +241,7 @@ def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Set
                 return
             log.info("%s: %s; using the feed's summary instead", origin, exc.reason)
         else:
-            if key is not None and store is not None:
+            if retry_at is not None:
                 store.clear_entry_failure(key)
             yield page
             return
@@ -298,13 +299,6 @@ def _entry_stored(store: Any, key: str, legacy: str | None) -> bool:
     under the entry's old key (a database from before keys named their feed) is moved to
     the new key the first time its feed lists it (``claim_entry``)."""
     return store is not None and store.claim_entry(key, legacy)
-
-
-def _backing_off(store: Any, key: str | None) -> bool:
-    if store is None or key is None:
-        return False
-    retry_at = store.entry_retry_at(key)
-    return retry_at is not None and retry_at > now()
 
 
 def _plain(value: Any) -> str:
