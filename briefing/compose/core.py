@@ -24,7 +24,12 @@ import math
 
 import numpy as np
 
-from briefing.compose.grouping import attach_facts, group_articles, group_sentences
+from briefing.compose.grouping import (
+    attach_facts,
+    group_articles,
+    group_sentences,
+    rows_by_article,
+)
 from briefing.compose.leads import ArticleFigures, choose_lead, listing_articles
 from briefing.compose.ranking import score_facts, word_support
 from briefing.compose.sections import (
@@ -54,7 +59,8 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
         return [], []
     weights = weights or STORY_WEIGHTS
     facts = group_sentences(sentences, embeddings, settings.group_threshold)
-    stories = group_articles(articles, sentences, embeddings, weights.story_threshold)
+    rows = rows_by_article(sentences)
+    stories = group_articles(articles, sentences, embeddings, weights.story_threshold, rows)
     attach_facts(stories, facts, sentences)
     n_articles = len({s.article_id for s in sentences})
     support = word_support(sentences)
@@ -67,7 +73,7 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     else:
         for story in stories:
             story.theme = GENERIC_ID
-    figures = ArticleFigures(sentences)
+    figures = ArticleFigures(sentences, rows)
     for story in stories:
         story.lead = choose_lead(story, sentences, embeddings, weights, published, figures)
     stories = [s for s in stories if s.lead is not None]
@@ -80,7 +86,7 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
                           min(weights.redundancy, settings.group_threshold), weights,
                           reported, settings.group_threshold)
     sections = build_sections(chosen, sentences, embeddings, settings,
-                              theme_index is not None)
+                              theme_index is not None, rows)
     items = [i for s in sections for i in s.items]
     # Top lines point at the most important stories by headline; they do not repeat them.
     # The stories most outlets report first, as in the sections; the score orders stories of

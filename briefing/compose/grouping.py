@@ -119,14 +119,22 @@ class Story:
     lead_options: list[tuple[Group, float]] = field(default_factory=list)  # (fact, value)
 
 
+def rows_by_article(sentences: list[Sentence]) -> dict[str, list[int]]:
+    """Article id -> its sentences' rows, in order: built once per compose and shared by the
+    steps that look at a story's articles (grouping, leads' figures, the items' evidence)."""
+    rows: dict[str, list[int]] = {}
+    for i, s in enumerate(sentences):
+        rows.setdefault(s.article_id, []).append(i)
+    return rows
+
+
 def group_articles(articles: list[Article], sentences: list[Sentence], embeddings: np.ndarray,
-                   threshold: float) -> list[Story]:
+                   threshold: float, rows: dict[str, list[int]] | None = None) -> list[Story]:
     """Articles reporting one event, grouped by star clustering over thresholded neighbour
     pairs of their openings' embeddings (no N×N matrix), keeping a pair only when the two
-    openings share a name or place: "a ferry sank" in two different seas is two stories."""
-    by_article: dict[str, list[int]] = {}
-    for i, s in enumerate(sentences):
-        by_article.setdefault(s.article_id, []).append(i)
+    openings share a name or place: "a ferry sank" in two different seas is two stories.
+    ``rows``: ``rows_by_article(sentences)``, when the caller has it."""
+    by_article = rows if rows is not None else rows_by_article(sentences)
     ids = [a.id for a in articles if a.id in by_article]
     listed = set(ids)
     ids += [aid for aid in by_article if aid not in listed]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from briefing.compose.grouping import Group, Story
+from briefing.compose.grouping import Group, Story, rows_by_article
 from briefing.compose.weights import STORY_WEIGHTS, StoryWeights
 from briefing.compose.wording import SHORT_LINE_WORDS, day_label, wording_quality
 from briefing.records import Sentence
@@ -135,17 +135,16 @@ class ArticleFigures:
     article and only for the articles asked about: a day of 10,000 articles asks for those
     of its stories of three or more."""
 
-    def __init__(self, sentences: list[Sentence]) -> None:
+    def __init__(self, sentences: list[Sentence],
+                 rows: dict[str, list[int]] | None = None) -> None:
         self._sentences = sentences
-        self._rows: dict[str, list[int]] | None = None
+        self._rows = rows  # grouping.rows_by_article, made on first use when not given
         self._found: dict[str, frozenset[str]] = {}
 
     def of(self, article_id: str) -> frozenset[str]:
         if article_id not in self._found:
             if self._rows is None:
-                self._rows = {}
-                for n, s in enumerate(self._sentences):
-                    self._rows.setdefault(s.article_id, []).append(n)
+                self._rows = rows_by_article(self._sentences)
             self._found[article_id] = frozenset().union(
                 *(figures_of(self._sentences[n].text) for n in self._rows.get(article_id, [])))
         return self._found[article_id]

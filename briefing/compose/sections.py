@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from briefing.compose.grouping import Group, Story
+from briefing.compose.grouping import Group, Story, rows_by_article
 from briefing.compose.ranking import content_words
 from briefing.compose.themes import ThemeIndex
 from briefing.config import CATCHALL_ID, Settings
@@ -69,7 +69,11 @@ def split_by_theme(stories: list[Story], sentences: list[Sentence], index: Theme
 
 def build_sections(chosen: list[tuple[Story, list[Group]]], sentences: list[Sentence],
                          embeddings: np.ndarray, settings: Settings,
-                         themed: bool) -> list[Section]:
+                         themed: bool, rows: dict[str, list[int]] | None = None
+                         ) -> list[Section]:
+    """The chosen stories as items under their sections. ``rows``: the sentences' rows by
+    article (``grouping.rows_by_article``), made here when not given."""
+    rows = rows if rows is not None else rows_by_article(sentences)
     titles = {t.id: t.title for t in settings.themes} if themed else {GENERIC_ID: "Summary"}
     titles[CATCHALL_ID] = settings.catchall_title
     order = [t for t in titles if t != CATCHALL_ID] + [CATCHALL_ID]
@@ -80,28 +84,24 @@ def build_sections(chosen: list[tuple[Story, list[Group]]], sentences: list[Sent
                          key=lambda sf: (-len(sf[0].articles), -sf[0].score))
         if not stories:
             continue
-        items = [story_item(s, f, sentences, embeddings) for s, f in stories]
+        items = [story_item(s, f, sentences, embeddings, rows) for s, f in stories]
         sections.append(Section(theme=theme, title=titles[theme], items=items))
     return sections
 
 
 def story_item(story: Story, lines: list[Group], sentences: list[Sentence],
-               embeddings: np.ndarray) -> Item:
+               embeddings: np.ndarray, rows: dict[str, list[int]]) -> Item:
     """The story as an item: the lead cites every article of the story, each with its
-    sentence closest to the lead as evidence; facts cite the articles that report them."""
+    sentence closest to the lead as evidence; facts cite the articles that report them.
+    ``rows``: the sentences' rows by article (``grouping.rows_by_article``)."""
     lead, facts = lines[0], lines[1:]
     evidence = [Evidence(sentences[lead.best].article_id, sentences[lead.best].text)]
-    by_article: dict[str, list[int]] = {}
-    inside = set(story.articles)  # a big story has thousands: not a list scan per sentence
-    for i, s in enumerate(sentences):
-        if s.article_id in inside:
-            by_article.setdefault(s.article_id, []).append(i)
     lead_vector = embeddings[lead.best]
     for aid in story.articles:
         if aid == evidence[0].article:
             continue
-        rows = by_article[aid]
-        closest = rows[int(np.argmax(embeddings[rows] @ lead_vector))]
+        own = rows[aid]
+        closest = own[int(np.argmax(embeddings[own] @ lead_vector))]
         evidence.append(Evidence(aid, sentences[closest].text))
     return Item(text=lead.text, sources=[e.article for e in evidence], evidence=evidence,
                 theme=story.theme, score=story.score,
