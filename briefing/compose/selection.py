@@ -119,8 +119,9 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         nearest[similar > closeness] = k
         closeness = np.maximum(closeness, similar)
 
+    line_theme = np.array([ln.story.theme for ln in lines])
     for theme in [*theme_order, CATCHALL_ID]:
-        mask = eligible() & np.array([ln.is_lead and ln.story.theme == theme for ln in lines])
+        mask = eligible() & is_lead & (line_theme == theme)
         if mask.any():
             take(int(np.argmax(np.where(mask, values, -np.inf))))
     while words < budget_words:
