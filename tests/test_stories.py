@@ -37,6 +37,57 @@ def test_similar_openings_are_one_story_only_when_names_agree():
     assert sorted(sorted(s.articles) for s in stories) == [["a", "b"], ["c"]]
 
 
+def test_a_feature_joins_the_story_its_news_lines_tell_a_news_lead_does_not():
+    from briefing.compose.grouping import opens_with_a_hook
+
+    news = ["A ferry sank off Bergen in a storm on Sunday night, the coast guard said.",
+            "Rescuers pulled 180 people from the water near Bergen by dawn."]
+    a, sa = _article("a", news)
+    b, sb = _article("b", ["A ferry went down off Bergen in Sunday's storm, officials said.",
+                           "Most of those aboard were rescued near Bergen."])
+    feature = ["Nobody expects the sea to turn on a calm evening.",
+               "Few of the passengers heard the warning.",
+               "The ferry sank off Bergen on Sunday night.",
+               "Rescuers from Bergen worked until dawn.",
+               "The operator said the cause was not yet known."]
+    c, sc = _article("c", feature)
+    # The same late lines, but the article opens with news of its own: it keeps its story.
+    d, sd = _article("d", ["Oslo's harbour board approved a new pier at Bergen on Monday.",
+                           "The board met in Oslo.", *feature[1:]])
+    # A hook whose later lines sound alike but name another place: no shared name.
+    e, se = _article("e", ["Nothing about the crossing seemed unusual.",
+                           "Passengers were asleep below deck.",
+                           "The ferry sank off Valparaiso on Sunday night.",
+                           "Crews from Valparaiso worked until dawn.",
+                           "The operator said the cause was not yet known."])
+    assert opens_with_a_hook(feature) and not opens_with_a_hook(news)
+    # "First" opens the line but the article writes it in lower case: it names nothing.
+    assert opens_with_a_hook(["First it was hard to breathe.", "The first doctor was wrong."])
+    far, event = _unit(0, 0, 1), _unit(1, 0.05, 0)
+    vectors = np.stack([event, _unit(1, 0.1, 0), _unit(1, 0.08, 0), _unit(1, 0.12, 0),
+                        far, far, event, event, event,
+                        _unit(0, 1, 0), _unit(0, 1, 0), far, event, event, event,
+                        far, far, event, event, event])
+    stories = group_articles([a, b, c, d, e], sa + sb + sc + sd + se, vectors, threshold=0.55)
+    assert sorted(sorted(s.articles) for s in stories) == [["a", "b", "c"], ["d"], ["e"]]
+
+
+def test_a_lead_cites_an_article_outside_its_story_that_reports_its_fact():
+    a, sa = _article("a", ["A ferry with 200 passengers sank off Bergen on Sunday, the "
+                           "coast guard said."])
+    b, sb = _article("b", ["A ferry carrying 200 passengers sank off Bergen on Sunday night, "
+                           "officials said."])
+    c, sc = _article("c", ["Fjordline of Oslo reported a quarterly loss on Monday.",
+                           "A ferry with 200 passengers sank off Bergen on Sunday."])
+    vectors = np.stack([_unit(1, 0, 0), _unit(1, 0.02, 0), _unit(0, 1, 0), _unit(1, 0.01, 0)])
+    settings = settings_from_mapping({"themes": [], "budget_words": 200})
+    sections, _ = compose([a, b, c], sa + sb + sc, vectors, settings, None)
+    lead = next(i for s in sections for i in s.items if "sank off Bergen" in i.text)
+    assert set(lead.sources) == {"a", "b", "c"}
+    assert ("c", "A ferry with 200 passengers sank off Bergen on Sunday.") in {
+        (e.article, e.text) for e in lead.evidence}
+
+
 def test_a_story_is_one_item_whose_lead_cites_every_article_and_facts_follow():
     a, sa = _article("a", ["A ferry with 200 passengers sank off Bergen on Sunday, the "
                            "coast guard said.",
@@ -112,9 +163,13 @@ def test_lines_that_cannot_stand_alone_are_rejected():
                  "Only one radar is working.",
                  # A connective before a pronoun, a list going on: they lean back as well.
                  "Now it wants its money back from the operator.",
-                 "Other ferries were inspected by the harbour police on Monday."]:
+                 "Other ferries were inspected by the harbour police on Monday.",
+                 # Half a sentence: a clause whose main clause came before, an aside.
+                 "Because the radar on the bridge had failed in the storm.",
+                 "(The ferry had passed its inspection in May, the operator said.)"]:
         assert quality(text) <= -1.0, text
     for text in ["The harbour authority said that the ferry left Bergen on time.",
+                 "Because of the storm, the ferry from Bergen left two hours late.",
                  "The ferry operator will replace its radar system this week."]:
         assert quality(text) > -0.25, text
     # Short, but saying who or where: a headline brief is still a fact.

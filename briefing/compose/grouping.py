@@ -9,7 +9,8 @@ import numpy as np
 from briefing.analyse.neighbours import find_pairs
 from briefing.config import CATCHALL_ID
 from briefing.records import Article, Sentence
-from briefing.text.patterns import name_words
+from briefing.text.patterns import name_spans, name_tokens, name_words
+from briefing.text.standalone import announces_or_lists, unbalanced_quotes
 
 SAME_ARTICLE_MARGIN = 0.1  # two sentences of one article must be this much closer to merge
 
@@ -148,14 +149,94 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
     keep = _share_a_name(opening_names, pairs.left, pairs.right)
     neighbours = _neighbour_lists(len(ids), pairs.left[keep], pairs.right[keep])
     order = sorted(range(len(ids)), key=lambda k: len(neighbours[k]), reverse=True)
+    clusters = star_clusters(neighbours, order)
+    clusters = join_late_openings(clusters, ids, by_article, sentences, embeddings,
+                                  vectors, threshold)
     stories: list[Story] = []
-    for members in star_clusters(neighbours, order):
+    for members in clusters:
         members.sort()
         rows = [i for m in members for i in by_article[ids[m]]]
         core = unit_mean(embeddings[[by_article[ids[m]][0] for m in members]])
         stories.append(Story(articles=[ids[m] for m in members],
                              centroid=unit_mean(embeddings[rows]), core=core))
     return stories
+
+
+LATE_OPENING_SENTENCES = 8  # a feature's news ("nut graf") comes within its first lines
+
+
+def opens_with_a_hook(lines: list[str]) -> bool:
+    """Whether an article's first line names no one the article goes on to name: a news lead
+    says who or where the story is about, a feature's hook names no one ("First it was hard
+    to breathe, …") or someone in passing ("The Corrs' song “Breathless” probably doesn't
+    refer to a duvet."). A capitalised opener the article itself writes in lower case
+    ("First", "Getting") names nothing."""
+    if unbalanced_quotes(lines[0]) or announces_or_lists(lines[0]):
+        return True  # a broken or announcing first line cannot lead either
+    lowercase = {t.norm for line in lines for t in name_tokens(line) if not t.capitalised}
+    named = {t.norm for span in name_spans(lines[0], trim_openers=True,
+                                             lowercase_words=lowercase) for t in span}
+    later = {t.norm for line in lines[1:] for t in name_tokens(line) if t.capitalised}
+    return not (named & later)
+
+
+def join_late_openings(clusters: list[list[int]], ids: list[str],
+                       by_article: dict[str, list[int]], sentences: list[Sentence],
+                       embeddings: np.ndarray, openings: np.ndarray,
+                       threshold: float) -> list[list[int]]:
+    """A feature tells its event a few lines after its hook ("A soothing pillow and warm
+    duvet might not always lead to better rest."), so its opening matched no other article.
+    An article alone in its cluster that opens with a hook (``opens_with_a_hook``) joins the
+    story of the article whose opening is closest to a run of OPENING_SENTENCES consecutive
+    lines within its first LATE_OPENING_SENTENCES, when that closeness is what makes two
+    openings one story and the two articles share a name. Articles that open with a news
+    lead never move: each development of an event keeps its own story."""
+    cluster_of = {m: k for k, c in enumerate(clusters) for m in c}
+    hooks = [m for k, c in enumerate(clusters) if len(c) == 1 for m in c
+             if opens_with_a_hook([sentences[i].text for i in by_article[ids[m]]])]
+    windows: list[np.ndarray] = []
+    owner: list[int] = []
+    for m in hooks:
+        rows = by_article[ids[m]][:LATE_OPENING_SENTENCES]
+        for start in range(1, len(rows) - OPENING_SENTENCES + 1):
+            windows.append(unit_mean(embeddings[rows[start:start + OPENING_SENTENCES]]))
+            owner.append(m)
+    if not windows:
+        return clusters
+    vectors = np.concatenate((openings, np.asarray(windows, dtype=np.float32)))
+    pairs = find_pairs(vectors, threshold)
+    n = len(ids)
+    cross = (pairs.left < n) & (pairs.right >= n)
+    known: dict[int, set[str]] = {}
+
+    def names_of(m: int) -> set[str]:  # a hook names little at first: the whole article
+        if m not in known:
+            known[m] = set().union(*(name_words(sentences[i].text) for i in by_article[ids[m]]))
+        return known[m]
+
+    best: dict[int, tuple[float, int]] = {}  # hook -> (closeness, article it joins)
+    for target, w in zip(pairs.left[cross].tolist(), (pairs.right[cross] - n).tolist(),
+                         strict=True):
+        m = owner[w]
+        closeness = float(vectors[target] @ vectors[n + w])
+        if (target != m and closeness > best.get(m, (-1.0, -1))[0]
+                and names_of(m) & names_of(target)):
+            best[m] = (closeness, target)
+    # Each hook adds one link; the clusters they connect (hooks may lead to hooks) merge.
+    parent = list(range(len(clusters)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for m, (_, target) in best.items():
+        parent[root(cluster_of[m])] = root(cluster_of[target])
+    merged: dict[int, list[int]] = {}
+    for k, c in enumerate(clusters):
+        merged.setdefault(root(k), []).extend(c)
+    return list(merged.values())
 
 
 def _share_a_name(names: list[set[str]], left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -27,7 +27,12 @@ from briefing.text.patterns import (
     YESTERDAY,
     name_spans,
 )
-from briefing.text.standalone import announces_or_lists, needs_introduction, points_back
+from briefing.text.standalone import (
+    announces_or_lists,
+    is_fragment,
+    needs_introduction,
+    points_back,
+)
 
 NAMELESS_PENALTY = 1.0  # rejects the line: ROUGE-2 the same on MultiLing and duc_tac
 POINTS_BACK_PENALTY = 1.0  # rejects the line: no effect on MultiLing or duc_tac ROUGE-2
@@ -43,7 +48,7 @@ def standalone_quality(sentence: Sentence) -> float:
         # "Only one station is operational.", "All but four have now been released.": short,
         # and naming no one and nowhere, it is the tail of the sentence before.
         quality -= NAMELESS_PENALTY
-    if points_back(text):
+    if points_back(text) or is_fragment(text):
         quality -= POINTS_BACK_PENALTY
     return quality
 

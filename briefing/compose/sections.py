@@ -92,7 +92,8 @@ def build_sections(chosen: list[tuple[Story, list[Group]]], sentences: list[Sent
 def story_item(story: Story, lines: list[Group], sentences: list[Sentence],
                embeddings: np.ndarray, rows: dict[str, list[int]]) -> Item:
     """The story as an item: the lead cites every article of the story, each with its
-    sentence closest to the lead as evidence; facts cite the articles that report them.
+    sentence closest to the lead as evidence, and any other article that reports the lead's
+    fact (a sentence grouped with it); facts cite the articles that report them.
     ``rows``: the sentences' rows by article (``grouping.rows_by_article``)."""
     lead, facts = lines[0], lines[1:]
     evidence = [Evidence(sentences[lead.best].article_id, sentences[lead.best].text)]
@@ -103,6 +104,11 @@ def story_item(story: Story, lines: list[Group], sentences: list[Sentence],
         own = rows[aid]
         closest = own[int(np.argmax(embeddings[own] @ lead_vector))]
         evidence.append(Evidence(aid, sentences[closest].text))
+    cited = {e.article for e in evidence}
+    for m in lead.members:  # articles outside the story that report the lead's fact
+        if sentences[m].article_id not in cited:
+            cited.add(sentences[m].article_id)
+            evidence.append(Evidence(sentences[m].article_id, sentences[m].text))
     return Item(text=lead.text, sources=[e.article for e in evidence], evidence=evidence,
                 theme=story.theme, score=story.score,
                 facts=[fact_of(f, sentences) for f in facts])

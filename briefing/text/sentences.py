@@ -6,7 +6,12 @@ import re
 
 from briefing.records import Article, Sentence
 from briefing.text.patterns import MONTH_ABBREVIATIONS, SENTENCE_END
-from briefing.text.standalone import announces_or_lists, points_back, unbalanced_quotes
+from briefing.text.standalone import (
+    announces_or_lists,
+    is_fragment,
+    points_back,
+    unbalanced_quotes,
+)
 
 MIN_SENTENCE_WORDS = 6
 
@@ -109,7 +114,7 @@ def _stands_alone(text: str) -> bool:
     # The same hard rules compose applies (text.standalone): a text compose would reject in
     # any wording ("Ukraine crisis news from February 21: …") leaves the headline as the fact.
     return not (_LEANS_ON_HEADLINE.match(text) or unbalanced_quotes(text)
-                or announces_or_lists(text) or points_back(text))
+                or announces_or_lists(text) or points_back(text) or is_fragment(text))
 
 
 def brief_sentence(article: Article) -> Sentence | None:

@@ -54,6 +54,19 @@ def announces_or_lists(text: str) -> bool:
                 or _HEADER.match(text) or _TIMED_ENTRY.match(text))
 
 
+# Half a sentence: a subordinate clause with no main clause after it ("Because space travel
+# … are anything but easy."; its main clause is the sentence before), or a whole sentence in
+# brackets (an aside to the one before it). "Since" and "if" are left out: "Since then he has
+# …" and "If convicted he faces …" are whole sentences without a comma.
+_FRAGMENT = re.compile(r"^(?:because|although|though|whereas|unless)\b[^,;:—–]*$|^\([^()]*\)\W*$",
+                       re.IGNORECASE)
+
+
+def is_fragment(text: str) -> bool:
+    """True for a subordinate clause alone or a bracketed aside: the rest is elsewhere."""
+    return bool(_FRAGMENT.match(text.strip()))
+
+
 def points_back(text: str) -> bool:
     """True when a demonstrative refers to something the sentence does not say."""
     return bool(_POINTS_BACK.search(text))
