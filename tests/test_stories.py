@@ -70,6 +70,13 @@ def test_a_feature_joins_the_story_its_news_lines_tell_a_news_lead_does_not():
                         far, far, event, event, event])
     stories = group_articles([a, b, c, d, e], sa + sb + sc + sd + se, vectors, threshold=0.55)
     assert sorted(sorted(s.articles) for s in stories) == [["a", "b", "c"], ["d"], ["e"]]
+    # Joined, the feature's hook is no line of the briefing; its news lines may be.
+    settings = settings_from_mapping({"themes": [], "budget_words": 400})
+    sections, _ = compose([a, b, c], sa + sb + sc, vectors[:9], settings, None)
+    lines = [t for s in sections for i in s.items for t in [i.text, *(f.text for f in i.facts)]]
+    assert lines and feature[0] not in lines
+    # A lead that states a figure, a day or a source is news, whatever it names.
+    assert not opens_with_a_hook(["Ten people were killed when two trains collided.", "x."])
 
 
 def test_a_lead_cites_an_article_outside_its_story_that_reports_its_fact():

@@ -28,6 +28,7 @@ from briefing.compose.grouping import (
     attach_facts,
     group_articles,
     group_sentences,
+    hook_articles,
     rows_by_article,
 )
 from briefing.compose.leads import ArticleFigures, choose_lead, listing_articles
@@ -60,14 +61,19 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     weights = weights or STORY_WEIGHTS
     facts = group_sentences(sentences, embeddings, settings.group_threshold)
     rows = rows_by_article(sentences)
-    stories = group_articles(articles, sentences, embeddings, weights.story_threshold, rows)
+    hooks = hook_articles(sentences, rows)
+    stories = group_articles(articles, sentences, embeddings, weights.story_threshold, rows,
+                             hooks)
     attach_facts(stories, facts, sentences)
+    # A feature's hook is not a fact (grouping.join_late_openings).
+    hook_lines = {rows[aid][0] for story in stories for aid in story.features}
     n_articles = len({s.article_id for s in sentences})
     support = word_support(sentences)
     listings = listing_articles(sentences)
     published = {a.id: a.published for a in articles}
     for story in stories:
-        score_facts(story, sentences, embeddings, weights, support, published, listings)
+        score_facts(story, sentences, embeddings, weights, support, published, listings,
+                    hook_lines)
     if theme_index is not None:
         stories = split_by_theme(stories, sentences, theme_index, settings.theme_threshold)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,8 +10,17 @@ import numpy as np
 from briefing.analyse.neighbours import find_pairs
 from briefing.config import CATCHALL_ID
 from briefing.records import Article, Sentence
-from briefing.text.patterns import name_spans, name_tokens, name_words
-from briefing.text.standalone import announces_or_lists, unbalanced_quotes
+from briefing.text.patterns import (
+    DATE,
+    NUMBER,
+    NUMBER_WORD,
+    WEEKDAY,
+    YEAR,
+    YESTERDAY,
+    name_spans,
+    name_words,
+)
+from briefing.text.standalone import announces_or_lists, is_fragment, unbalanced_quotes
 
 SAME_ARTICLE_MARGIN = 0.1  # two sentences of one article must be this much closer to merge
 
@@ -112,6 +122,7 @@ class Story:
     articles: list[str]  # article ids
     centroid: np.ndarray
     core: np.ndarray | None = None  # centroid of the articles' opening sentences
+    features: list[str] = field(default_factory=list)  # joined by later lines: hooks first
     facts: list[Group] = field(default_factory=list)
     score: float = 0.0
     theme: str = CATCHALL_ID
@@ -130,12 +141,16 @@ def rows_by_article(sentences: list[Sentence]) -> dict[str, list[int]]:
 
 
 def group_articles(articles: list[Article], sentences: list[Sentence], embeddings: np.ndarray,
-                   threshold: float, rows: dict[str, list[int]] | None = None) -> list[Story]:
+                   threshold: float, rows: dict[str, list[int]] | None = None,
+                   hooks: set[str] | None = None) -> list[Story]:
     """Articles reporting one event, grouped by star clustering over thresholded neighbour
     pairs of their openings' embeddings (no N×N matrix), keeping a pair only when the two
     openings share a name or place: "a ferry sank" in two different seas is two stories.
-    ``rows``: ``rows_by_article(sentences)``, when the caller has it."""
+    Then a lone article that opens with a hook may join a story (``join_late_openings``).
+    ``rows``: ``rows_by_article(sentences)``, ``hooks``: ``hook_articles``, when the caller
+    has them."""
     by_article = rows if rows is not None else rows_by_article(sentences)
+    hooks = hooks if hooks is not None else hook_articles(sentences, by_article)
     ids = [a.id for a in articles if a.id in by_article]
     listed = set(ids)
     ids += [aid for aid in by_article if aid not in listed]
@@ -150,15 +165,18 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
     neighbours = _neighbour_lists(len(ids), pairs.left[keep], pairs.right[keep])
     order = sorted(range(len(ids)), key=lambda k: len(neighbours[k]), reverse=True)
     clusters = star_clusters(neighbours, order)
-    clusters = join_late_openings(clusters, ids, by_article, sentences, embeddings,
-                                  vectors, threshold)
+    clusters, joined = join_late_openings(clusters, ids, by_article, sentences, embeddings,
+                                          vectors, threshold, hooks)
     stories: list[Story] = []
     for members in clusters:
         members.sort()
         rows = [i for m in members for i in by_article[ids[m]]]
-        core = unit_mean(embeddings[[by_article[ids[m]][0] for m in members]])
+        # The story's core is what its articles open with: a joined feature's hook is not.
+        leads = [m for m in members if m not in joined] or members
+        core = unit_mean(embeddings[[by_article[ids[m]][0] for m in leads]])
         stories.append(Story(articles=[ids[m] for m in members],
-                             centroid=unit_mean(embeddings[rows]), core=core))
+                             centroid=unit_mean(embeddings[rows]), core=core,
+                             features=[ids[m] for m in members if m in joined]))
     return stories
 
 
@@ -166,43 +184,74 @@ LATE_OPENING_SENTENCES = 8  # a feature's news ("nut graf") comes within its fir
 
 
 def opens_with_a_hook(lines: list[str]) -> bool:
-    """Whether an article's first line names no one the article goes on to name: a news lead
-    says who or where the story is about, a feature's hook names no one ("First it was hard
-    to breathe, …") or someone in passing ("The Corrs' song “Breathless” probably doesn't
+    """Whether an article's first line is a feature's hook, not a news lead: it states no
+    figure, date, day or source, and names no one the article goes on to name (a news lead
+    says who or where the story is about; a hook names no one, "First it was hard to
+    breathe, …", or someone in passing, "The Corrs' song “Breathless” probably doesn't
     refer to a duvet."). A capitalised opener the article itself writes in lower case
-    ("First", "Getting") names nothing."""
-    if unbalanced_quotes(lines[0]) or announces_or_lists(lines[0]):
-        return True  # a broken or announcing first line cannot lead either
-    lowercase = {t.norm for line in lines for t in name_tokens(line) if not t.capitalised}
-    named = {t.norm for span in name_spans(lines[0], trim_openers=True,
-                                             lowercase_words=lowercase) for t in span}
-    later = {t.norm for line in lines[1:] for t in name_tokens(line) if t.capitalised}
-    return not (named & later)
+    ("First", "Getting") names nothing. A broken, announcing or half first line cannot lead
+    either."""
+    first = lines[0]
+    if unbalanced_quotes(first) or announces_or_lists(first) or is_fragment(first):
+        return True
+    if any(p.search(first) for p in _ANCHORS):
+        return False  # "Ten people were killed … Wednesday", "… authorities said": news
+    rest = "\n".join(lines[1:])
+    # Each of the few words of the first line's names is looked up in the rest of the text
+    # (not every word of the article tokenised: this runs for every article of a big day).
+    for span in name_spans(first, trim_openers=True):
+        for k, token in enumerate(span):
+            if (k == 0 and span[0].start == len(first) - len(first.lstrip(_OPENING_MARKS))
+                    and _word_in(token.text.lower(), "\n".join(lines))):
+                continue  # "First" opens the line, and the article writes "first"
+            if _word_in(token.text, rest):
+                return False
+    return True
+
+
+# What a news lead states and a hook does not: a figure, a date or day, a source.
+_ANCHORS = (NUMBER, NUMBER_WORD, DATE, WEEKDAY, YEAR, YESTERDAY,
+            re.compile(r"\b(?:said|says|say|told|according to|announced|reported|confirmed)\b",
+                       re.IGNORECASE))
+_OPENING_MARKS = " \t\"'“‘(["
+
+
+def _word_in(word: str, text: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a whole word, case as given."""
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
+
+
+def hook_articles(sentences: list[Sentence], rows: dict[str, list[int]]) -> set[str]:
+    """The articles whose first line is a hook (``opens_with_a_hook``): the hook is not a
+    fact, and an article alone in its story may join the story its later lines tell."""
+    return {aid for aid, own in rows.items()
+            if opens_with_a_hook([sentences[i].text for i in own])}
 
 
 def join_late_openings(clusters: list[list[int]], ids: list[str],
                        by_article: dict[str, list[int]], sentences: list[Sentence],
                        embeddings: np.ndarray, openings: np.ndarray,
-                       threshold: float) -> list[list[int]]:
+                       threshold: float, hooks: set[str]
+                       ) -> tuple[list[list[int]], set[int]]:
     """A feature tells its event a few lines after its hook ("A soothing pillow and warm
     duvet might not always lead to better rest."), so its opening matched no other article.
-    An article alone in its cluster that opens with a hook (``opens_with_a_hook``) joins the
+    An article alone in its cluster that opens with a hook (in ``hooks``) joins the
     story of the article whose opening is closest to a run of OPENING_SENTENCES consecutive
     lines within its first LATE_OPENING_SENTENCES, when that closeness is what makes two
     openings one story and the two articles share a name. Articles that open with a news
-    lead never move: each development of an event keeps its own story."""
+    lead never move: each development of an event keeps its own story. Returns the clusters
+    and the articles that joined one (their hooks are not facts)."""
     cluster_of = {m: k for k, c in enumerate(clusters) for m in c}
-    hooks = [m for k, c in enumerate(clusters) if len(c) == 1 for m in c
-             if opens_with_a_hook([sentences[i].text for i in by_article[ids[m]]])]
+    alone = [c[0] for c in clusters if len(c) == 1 and ids[c[0]] in hooks]
     windows: list[np.ndarray] = []
     owner: list[int] = []
-    for m in hooks:
+    for m in alone:
         rows = by_article[ids[m]][:LATE_OPENING_SENTENCES]
         for start in range(1, len(rows) - OPENING_SENTENCES + 1):
             windows.append(unit_mean(embeddings[rows[start:start + OPENING_SENTENCES]]))
             owner.append(m)
     if not windows:
-        return clusters
+        return clusters, set()
     vectors = np.concatenate((openings, np.asarray(windows, dtype=np.float32)))
     pairs = find_pairs(vectors, threshold)
     n = len(ids)
@@ -236,7 +285,7 @@ def join_late_openings(clusters: list[list[int]], ids: list[str],
     merged: dict[int, list[int]] = {}
     for k, c in enumerate(clusters):
         merged.setdefault(root(k), []).extend(c)
-    return list(merged.values())
+    return list(merged.values()), set(best)
 
 
 def _share_a_name(names: list[set[str]], left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -69,10 +69,13 @@ def word_support(sentences: list[Sentence]) -> list[float]:
 def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
                 weights: StoryWeights, support: list[float],
                 published: dict[str, str | None] | None = None,
-                listings: set[str] | frozenset[str] = frozenset()) -> None:
+                listings: set[str] | frozenset[str] = frozenset(),
+                hook_lines: set[int] | frozenset[int] = frozenset()) -> None:
     """Every fact's wording and importance within the story. Each usable member sentence
     (``leads.standalone_quality``) is scored as it would be shown; the fact takes
-    its best-scoring member as wording, plus how many of the story's articles report it."""
+    its best-scoring member as wording, plus how many of the story's articles report it.
+    Sentences of ``listings`` (article ids) and the ``hook_lines`` (rows of features' first
+    lines, ``grouping.hook_articles``) are never the wording."""
     size = len(story.articles)
     inside = set(story.articles)
     core_vector = story.core if story.core is not None else story.centroid
@@ -82,7 +85,7 @@ def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
         fact.best, fact.score, fact.text = -1, -math.inf, ""
         for m in fact.members:
             sentence = sentences[m]
-            if sentence.article_id in listings:  # leads.listing_articles
+            if sentence.article_id in listings or m in hook_lines:
                 continue
             quality = standalone_quality(sentence)
             if quality <= weights.fact_min_quality:
