@@ -28,7 +28,6 @@ from briefing.compose.grouping import (
     attach_facts,
     group_articles,
     group_sentences,
-    hook_articles,
     rows_by_article,
 )
 from briefing.compose.leads import ArticleFigures, choose_lead, listing_articles
@@ -61,9 +60,7 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     weights = weights or STORY_WEIGHTS
     facts = group_sentences(sentences, embeddings, settings.group_threshold)
     rows = rows_by_article(sentences)
-    hooks = hook_articles(sentences, rows)
-    stories = group_articles(articles, sentences, embeddings, weights.story_threshold, rows,
-                             hooks)
+    stories = group_articles(articles, sentences, embeddings, weights.story_threshold, rows)
     attach_facts(stories, facts, sentences)
     # A feature's hook is not a fact (grouping.join_late_openings).
     hook_lines = {rows[aid][0] for story in stories for aid in story.features}

@@ -141,16 +141,14 @@ def rows_by_article(sentences: list[Sentence]) -> dict[str, list[int]]:
 
 
 def group_articles(articles: list[Article], sentences: list[Sentence], embeddings: np.ndarray,
-                   threshold: float, rows: dict[str, list[int]] | None = None,
-                   hooks: set[str] | None = None) -> list[Story]:
+                   threshold: float, rows: dict[str, list[int]] | None = None
+                   ) -> list[Story]:
     """Articles reporting one event, grouped by star clustering over thresholded neighbour
     pairs of their openings' embeddings (no N×N matrix), keeping a pair only when the two
     openings share a name or place: "a ferry sank" in two different seas is two stories.
     Then a lone article that opens with a hook may join a story (``join_late_openings``).
-    ``rows``: ``rows_by_article(sentences)``, ``hooks``: ``hook_articles``, when the caller
-    has them."""
+    ``rows``: ``rows_by_article(sentences)``, when the caller has it."""
     by_article = rows if rows is not None else rows_by_article(sentences)
-    hooks = hooks if hooks is not None else hook_articles(sentences, by_article)
     ids = [a.id for a in articles if a.id in by_article]
     listed = set(ids)
     ids += [aid for aid in by_article if aid not in listed]
@@ -166,7 +164,7 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
     order = sorted(range(len(ids)), key=lambda k: len(neighbours[k]), reverse=True)
     clusters = star_clusters(neighbours, order)
     clusters, joined = join_late_openings(clusters, ids, by_article, sentences, embeddings,
-                                          vectors, threshold, hooks)
+                                          vectors, threshold)
     stories: list[Story] = []
     for members in clusters:
         members.sort()
@@ -197,12 +195,13 @@ def opens_with_a_hook(lines: list[str]) -> bool:
     if any(p.search(first) for p in _ANCHORS):
         return False  # "Ten people were killed … Wednesday", "… authorities said": news
     rest = "\n".join(lines[1:])
+    whole = first + "\n" + rest
     # Each of the few words of the first line's names is looked up in the rest of the text
     # (not every word of the article tokenised: this runs for every article of a big day).
     for span in name_spans(first, trim_openers=True):
         for k, token in enumerate(span):
             if (k == 0 and span[0].start == len(first) - len(first.lstrip(_OPENING_MARKS))
-                    and _word_in(token.text.lower(), "\n".join(lines))):
+                    and _word_in(token.text.lower(), whole)):
                 continue  # "First" opens the line, and the article writes "first"
             if _word_in(token.text, rest):
                 return False
@@ -218,31 +217,24 @@ _OPENING_MARKS = " \t\"'“‘(["
 
 def _word_in(word: str, text: str) -> bool:
     """Whether ``word`` occurs in ``text`` as a whole word, case as given."""
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
-
-
-def hook_articles(sentences: list[Sentence], rows: dict[str, list[int]]) -> set[str]:
-    """The articles whose first line is a hook (``opens_with_a_hook``): the hook is not a
-    fact, and an article alone in its story may join the story its later lines tell."""
-    return {aid for aid, own in rows.items()
-            if opens_with_a_hook([sentences[i].text for i in own])}
+    return word in text and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
 
 
 def join_late_openings(clusters: list[list[int]], ids: list[str],
                        by_article: dict[str, list[int]], sentences: list[Sentence],
                        embeddings: np.ndarray, openings: np.ndarray,
-                       threshold: float, hooks: set[str]
-                       ) -> tuple[list[list[int]], set[int]]:
+                       threshold: float) -> tuple[list[list[int]], set[int]]:
     """A feature tells its event a few lines after its hook ("A soothing pillow and warm
     duvet might not always lead to better rest."), so its opening matched no other article.
-    An article alone in its cluster that opens with a hook (in ``hooks``) joins the
+    An article alone in its cluster that opens with a hook (``opens_with_a_hook``) joins the
     story of the article whose opening is closest to a run of OPENING_SENTENCES consecutive
     lines within its first LATE_OPENING_SENTENCES, when that closeness is what makes two
     openings one story and the two articles share a name. Articles that open with a news
     lead never move: each development of an event keeps its own story. Returns the clusters
     and the articles that joined one (their hooks are not facts)."""
     cluster_of = {m: k for k, c in enumerate(clusters) for m in c}
-    alone = [c[0] for c in clusters if len(c) == 1 and ids[c[0]] in hooks]
+    alone = [c[0] for c in clusters if len(c) == 1
+             and opens_with_a_hook([sentences[i].text for i in by_article[ids[c[0]]]])]
     windows: list[np.ndarray] = []
     owner: list[int] = []
     for m in alone:

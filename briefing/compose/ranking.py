@@ -75,7 +75,7 @@ def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
     (``leads.standalone_quality``) is scored as it would be shown; the fact takes
     its best-scoring member as wording, plus how many of the story's articles report it.
     Sentences of ``listings`` (article ids) and the ``hook_lines`` (rows of features' first
-    lines, ``grouping.hook_articles``) are never the wording."""
+    lines, ``Story.features``) are never the wording."""
     size = len(story.articles)
     inside = set(story.articles)
     core_vector = story.core if story.core is not None else story.centroid
