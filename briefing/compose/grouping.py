@@ -17,7 +17,6 @@ from briefing.text.patterns import (
     WEEKDAY,
     YEAR,
     YESTERDAY,
-    name_spans,
     name_words,
 )
 from briefing.text.standalone import announces_or_lists, is_fragment, unbalanced_quotes
@@ -181,43 +180,21 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
 LATE_OPENING_SENTENCES = 8  # a feature's news ("nut graf") comes within its first lines
 
 
-def opens_with_a_hook(lines: list[str]) -> bool:
+def opens_with_a_hook(first: str) -> bool:
     """Whether an article's first line is a feature's hook, not a news lead: it states no
-    figure, date, day or source, and names no one the article goes on to name (a news lead
-    says who or where the story is about; a hook names no one, "First it was hard to
-    breathe, …", or someone in passing, "The Corrs' song “Breathless” probably doesn't
-    refer to a duvet."). A capitalised opener the article itself writes in lower case
-    ("First", "Getting") names nothing. A broken, announcing or half first line cannot lead
-    either."""
-    first = lines[0]
+    figure, date, day or source ("A soothing pillow and warm duvet might not always lead to
+    better rest.", "The peal of church bells rang out as …"), where a news lead says what
+    happened when, how many, or who says so ("Ten people were killed … Wednesday", "…,
+    authorities said"). A broken, announcing or half first line cannot lead either."""
     if unbalanced_quotes(first) or announces_or_lists(first) or is_fragment(first):
         return True
-    if any(p.search(first) for p in _ANCHORS):
-        return False  # "Ten people were killed … Wednesday", "… authorities said": news
-    rest = "\n".join(lines[1:])
-    whole = first + "\n" + rest
-    # Each of the few words of the first line's names is looked up in the rest of the text
-    # (not every word of the article tokenised: this runs for every article of a big day).
-    for span in name_spans(first, trim_openers=True):
-        for k, token in enumerate(span):
-            if (k == 0 and span[0].start == len(first) - len(first.lstrip(_OPENING_MARKS))
-                    and _word_in(token.text.lower(), whole)):
-                continue  # "First" opens the line, and the article writes "first"
-            if _word_in(token.text, rest):
-                return False
-    return True
+    return not any(p.search(first) for p in _ANCHORS)
 
 
 # What a news lead states and a hook does not: a figure, a date or day, a source.
 _ANCHORS = (NUMBER, NUMBER_WORD, DATE, WEEKDAY, YEAR, YESTERDAY,
             re.compile(r"\b(?:said|says|say|told|according to|announced|reported|confirmed)\b",
                        re.IGNORECASE))
-_OPENING_MARKS = " \t\"'“‘(["
-
-
-def _word_in(word: str, text: str) -> bool:
-    """Whether ``word`` occurs in ``text`` as a whole word, case as given."""
-    return word in text and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
 
 
 def join_late_openings(clusters: list[list[int]], ids: list[str],
@@ -234,7 +211,7 @@ def join_late_openings(clusters: list[list[int]], ids: list[str],
     and the articles that joined one (their hooks are not facts)."""
     cluster_of = {m: k for k, c in enumerate(clusters) for m in c}
     alone = [c[0] for c in clusters if len(c) == 1
-             and opens_with_a_hook([sentences[i].text for i in by_article[ids[c[0]]]])]
+             and opens_with_a_hook(sentences[by_article[ids[c[0]]][0]].text)]
     windows: list[np.ndarray] = []
     owner: list[int] = []
     for m in alone:
