@@ -22,6 +22,13 @@ _TEASER = re.compile(r"^(here['’]s|here is|here are|this is|find out|learn|see
                      r"click|a look at|a (brief )?(chronology|timeline|summary) of|"
                      r"what (we|you) know|everything (we|you) know)\b", re.IGNORECASE)
 
+# A teaser's ending: the line names, and leaves for the next ones, the puzzle it promises
+# ("… some of the pilots who have flown them pondered a paradox Wednesday.", "… faces a
+# difficult question."). The puzzle itself is never in it.
+_TEASER_END = re.compile(
+    r"\b(?:a|an|one)\s+(?:[a-z]+\s+)?(?:paradox|question|mystery|puzzle|riddle|dilemma|"
+    r"conundrum|surprise|twist)(?:\s+(?:on\s+)?\w+day)?\W*$", re.IGNORECASE)
+
 # Headers of what follows them (a fact box, a timeline, a transcript, a live blog's entry):
 # "Figures available … on the earthquake", "Following is a transcript of …", "Timeline for
 # Flight 990", "Ukraine crisis news from January 19: …". They announce; they do not report.
@@ -51,7 +58,8 @@ _POINTS_BACK = re.compile(
 def announces_or_lists(text: str) -> bool:
     """True for a line that is a label, an entry, a teaser or a header, not a report."""
     return bool(_SPEAKER_LABEL.match(text) or _LIST_ENTRY.match(text) or _TEASER.match(text)
-                or _HEADER.match(text) or _TIMED_ENTRY.match(text))
+                or _HEADER.match(text) or _TIMED_ENTRY.match(text)
+                or _TEASER_END.search(text))
 
 
 # Half a sentence: a subordinate clause with no main clause after it ("Because space travel
