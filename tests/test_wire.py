@@ -63,6 +63,21 @@ def test_story_sentences_are_not_mistaken_for_notes(paragraph):
     assert not is_wire_note(paragraph)
 
 
+@pytest.mark.parametrize(("text", "clean"), [
+    ("21.02.22 11:46 - The ferry docked late.", "The ferry docked late."),
+    ("2022-02-21 11:46 | The ferry docked late.", "The ferry docked late."),
+    ("The ferry docked late in Bergen. — Ukrinform.", "The ferry docked late in Bergen."),
+    ("The ferry docked late on Monday. - Reuters", "The ferry docked late on Monday."),
+    ("The ferry docked late, its captain said.Feb. 21, 2022", "The ferry docked late, its "
+     "captain said."),
+    # A dash inside the text, a score, a name after a dash that ends no sentence: kept.
+    ("The vote was 5 - 4 to keep the ferry.", "The vote was 5 - 4 to keep the ferry."),
+    ("It was a draw — Smith and Jones agreed.", "It was a draw — Smith and Jones agreed."),
+])
+def test_feed_time_stamps_agency_signatures_and_glued_dates_go(text, clean):
+    assert clean_wire_text(text) == clean
+
+
 def test_wire_quotes_and_underscore_dashes_are_normalised():
     assert clean_wire_text("''It was cold,'' she said _ and left.") == \
         '"It was cold," she said — and left.'

@@ -51,6 +51,18 @@ _BARE_AGENCY = re.compile(rf"^{_AGENCY} ?{_DASH} +(?=\S)")
 # then a capital. Taken only from a story's first paragraph, where a dateline stands.
 _DATELINE_COLON = re.compile(rf"^{_PLACE}(?:, {_PLACE}){{1,2}}: +(?=[A-Z])")
 
+# A feed's time stamp before the text ("21.02.22 11:46 - Borrell: …", "2022-02-21 11:46 |"):
+# the entry's time, which the feed gives as its date anyway.
+_TIMESTAMP = re.compile(r"^(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})[ ,T]+"
+                        r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[-—–|]\s*)?(?=\S)")
+# An agency's signature after the last sentence ("… near Ukraine's borders. — Ukrinform.",
+# "… on Monday. - Reuters"): one to three capitalised words after a dash, nothing after.
+_SIGNATURE = re.compile(r"(?<=[.!?\"”’])\s+[—–-]{1,2}\s*[A-Z][\w.&'’-]{1,30}"
+                        r"(?: [A-Z][\w.&'’-]{1,30}){0,2}\.?\s*$")
+# A feed's date glued after the last sentence ("… and Ukrainian politics.Feb. 21, 2022").
+_TRAILING_DATE = re.compile(r"(?<=[.!?])\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|"
+                            r"Dec)[a-z]*\.? \d{1,2}, \d{4}\s*$")
+
 # --- whole paragraphs that are desk notes, credits or widgets -----------------------------
 
 _NOTE_PARAGRAPHS = [
@@ -112,11 +124,13 @@ def is_wire_note(paragraph: str) -> bool:
 
 
 def clean_wire_text(paragraph: str, first: bool = False) -> str:
-    """One paragraph with its dateline removed and wire quote and dash codes normalised;
+    """One paragraph with its dateline, a feed's time stamp and an agency's closing signature
+    removed and wire quote and dash codes normalised;
     ``""`` when the whole paragraph is a desk note, credit, byline or widget."""
     text = paragraph.strip()
     if is_wire_note(text):
         return ""
+    text = _TRAILING_DATE.sub("", _SIGNATURE.sub("", _TIMESTAMP.sub("", text)))
     text = strip_dateline(text, first)
     text = _DOUBLE_APOSTROPHE.sub('"', text)
     return _UNDERSCORE_DASH.sub(" — ", text)
