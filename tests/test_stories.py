@@ -177,12 +177,17 @@ def test_lines_that_cannot_stand_alone_are_rejected():
                  # Half a sentence: a clause whose main clause came before, an aside.
                  "Because the radar on the bridge had failed in the storm.",
                  "(The ferry had passed its inspection in May, the operator said.)",
+                 # Openings that answer the sentence before, a pronoun after "while".
+                 "Regardless, the ferry sailed from Bergen at dawn on Monday.",
+                 "In fact, in May the harbour board of Bergen inspected it twice.",
+                 "While that sounds like a lot, the ferry from Bergen carried more.",
                  # A teaser: it names the puzzle the next lines explain.
                  "After the sinking, captains who sailed her pondered a paradox Wednesday."]:
         assert quality(text) <= -1.0, text
     for text in ["The harbour authority said that the ferry left Bergen on time.",
                  "Because of the storm, the ferry from Bergen left two hours late.",
                  "The answer to the harbour board's question about the radar was no.",
+                 "While the ferry was at sea, the harbour of Bergen stayed closed.",
                  "The ferry operator will replace its radar system this week."]:
         assert quality(text) > -0.25, text
     # Short, but saying who or where: a headline brief is still a fact.

@@ -32,6 +32,17 @@ _PRONOUN_START = re.compile(r"^(?:(?:now|so|then|and|but|yet) )?(he|she|they|it|
                             r"others?|another)\b", re.IGNORECASE)
 
 
+# Openings that answer or weigh the sentence before ("Regardless, …", "In fact, …", "Closer
+# to home, …", "By contrast, …"), and a pronoun right after a subordinator ("While that
+# sounds like a lot, …", "Because it …"): the line says nothing without its neighbour.
+_ANSWERS_BACK = re.compile(
+    r"^(?:(?:regardless|even so|closer to home|by contrast|in contrast|on the other hand|"
+    r"in fact|indeed|if so|otherwise|as such|in response|in return|in (?:that|this|his|her|"
+    r"their|its) case|for (?:that|this) reason|despite (?:this|that|it))\b"
+    r"|(?:while|although|though|because|since|if|when|as|even though) (?:that|this|it|they|"
+    r"he|she|these|those)\b)", re.IGNORECASE)
+
+
 def anchor_date(context: str) -> tuple[int, int] | None:
     """The last explicit (month, day) in the context sentence, or None when it names none or
     the last one is no calendar day."""
@@ -88,7 +99,7 @@ def dangling_penalty(text: str, context: str = "") -> float:
         return 0.1 if anchor_date(context) else 0.5
     if _CONNECTIVE.match(stripped):
         stripped = make_self_contained(stripped)
-    if _PRONOUN_START.match(stripped):
+    if _PRONOUN_START.match(stripped) or _ANSWERS_BACK.match(stripped):
         return 1.0
     return 0.0
 
