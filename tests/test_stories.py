@@ -75,10 +75,12 @@ def test_a_feature_joins_the_story_its_news_lines_tell_a_news_lead_does_not():
     assert lines and feature[0] not in lines
     # A lead that states a figure, a day or a source is news, whatever it names.
     for lead in ["Ten people were killed when two trains collided.",
-                 "A man left his car on the tracks, authorities said."]:
+                 "A man left his car on the tracks, authorities said.",
+                 "The ferry's captain has been arrested in Bergen."]:
         assert not opens_with_a_hook(lead)
     for hook in ["The peal of church bells rang out over the town.",
-                 "(The crossing had been calm.)", "Because nobody heard the warning."]:
+                 "(The crossing had been calm.)", "Because nobody heard the warning.",
+                 "Crossing the fjord in winter, while not easy, has been done."]:
         assert opens_with_a_hook(hook)
 
 

@@ -191,9 +191,17 @@ def opens_with_a_hook(first: str) -> bool:
     return not any(p.search(first) for p in _ANCHORS)
 
 
-# What a news lead states and a hook does not: a figure, a date or day, a source.
+# What a news lead states and a hook does not: a figure, a date or day, a source, or an
+# event in the present perfect, news's tense for what has just happened ("… has arrived in
+# London and been arrested", "Survivors … have urged the British public …"; not "has been"
+# alone: "Getting to the Moon, while not easy, has been done.").
 _ANCHORS = (NUMBER, NUMBER_WORD, DATE, WEEKDAY, YEAR, YESTERDAY,
             re.compile(r"\b(?:said|says|say|told|according to|announced|reported|confirmed)\b",
+                       re.IGNORECASE),
+            re.compile(r"\b(?:has|have)\s+(?:(?:not|also|now|just|already|finally|reportedly)"
+                       r"\s+)?(?:been\s+)?(?:[a-z]+ed|(?!been\b)[a-z]+en|begun|won|lost|made|found|sent|"
+                       r"held|left|led|set|put|cut|struck|hit|met|told|brought|caught|fought|"
+                       r"sought|come|gone|run|shut|sunk|flown|known|stood|drawn|grown|thrown)\b",
                        re.IGNORECASE))
 
 
