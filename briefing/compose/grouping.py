@@ -53,14 +53,18 @@ def star_clusters(neighbours: list[list[int]], order: list[int]) -> list[list[in
 
 
 def _neighbour_lists(n: int, left: np.ndarray, right: np.ndarray) -> list[list[int]]:
-    """Each node's neighbours, in ascending order, from the pairs (left[k], right[k]): one
-    sort, not a loop over the pairs (a big day has millions)."""
-    nodes = np.concatenate((left, right))
-    partners = np.concatenate((right, left))
-    order = np.lexsort((partners, nodes))
-    bounds = np.searchsorted(nodes[order], np.arange(n + 1))
-    partners = partners[order].tolist()
-    return [partners[bounds[i]:bounds[i + 1]] for i in range(n)]
+    """Each node's neighbours, in ascending order, from the pairs (left[k], right[k]) as
+    ``find_pairs`` gives them: left < right, sorted by left then right. A node's neighbours
+    below it are the lefts of the pairs it ends (one stable sort by right puts them in
+    order), those above it the rights of the pairs it starts (already in order): one sort
+    of the pairs, not a loop over them (a big day has millions)."""
+    by_right = np.argsort(right, kind="stable")
+    lower = left[by_right].tolist()
+    lower_start = np.searchsorted(right[by_right], np.arange(n + 1)).tolist()
+    upper = right.tolist()
+    upper_start = np.searchsorted(left, np.arange(n + 1)).tolist()
+    return [lower[lower_start[i]:lower_start[i + 1]] + upper[upper_start[i]:upper_start[i + 1]]
+            for i in range(n)]
 
 
 def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
