@@ -229,3 +229,23 @@ def test_fact_groups_do_not_depend_on_where_they_were_computed(seeds):
     here = group_sentences(sentences, vectors, 0.78)
     assert [g.members for g in there] == [g.members for g in here]
     assert all(np.array_equal(a.centroid, b.centroid) for a, b in zip(there, here, strict=True))
+
+
+def test_the_neighbour_table_clusters_as_the_lists_do():
+    from briefing.compose.grouping import (
+        _neighbour_lists,
+        _neighbour_table,
+        _star_clusters_table,
+        star_clusters,
+    )
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(600, 12)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    pairs = find_pairs(vectors, 0.55, "exact")
+    lists = _neighbour_lists(len(vectors), pairs.left, pairs.right)
+    start, partners = _neighbour_table(len(vectors), pairs.left, pairs.right)
+    assert [partners[start[i]:start[i + 1]].tolist() for i in range(len(vectors))] == lists
+    order = sorted(range(len(vectors)), key=lambda i: len(lists[i]), reverse=True)
+    assert _star_clusters_table(start, partners, order) == star_clusters(lists, order)
+    assert len(star_clusters(lists, order)) < len(vectors) // 2  # real clusters, not singletons
