@@ -111,6 +111,56 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _pss_mb(pid: int) -> float:
+    """A process's proportional set size: its private pages, and its share of those it
+    shares (a forked child's pages that are still its parent's count half to each)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+class TogetherPeak:
+    """The most memory this process and its child processes (a step forked beside the
+    slot's work, ``briefing/beside.py``) used at once: their PSS summed, sampled every
+    20 ms in a thread. The high-water mark of this process alone misses the child; the
+    children's resident sets would count the pages they share with it twice."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TogetherPeak:
+        if Path("/proc/self/smaps_rollup").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.02):
+            total = _pss_mb(me) + sum(_pss_mb(c) for c in _children(me))
+            self.peak_mb = max(self.peak_mb, total)
+
+
 def run_day(root: Path, articles: int, profile: Path | None = None) -> dict:
     """The measured day, in this (child) process."""
     import logging
@@ -146,12 +196,13 @@ def run_day(root: Path, articles: int, profile: Path | None = None) -> dict:
         clock.set(SLOT)
         wall_start = time.time()
         started = time.perf_counter()
-        if profile is not None:  # where the slot's time goes (it costs some time itself)
-            import cProfile
+        with TogetherPeak() as together:
+            if profile is not None:  # where the slot's time goes (it costs some time itself)
+                import cProfile
 
-            cProfile.runctx("daemon.step()", globals(), {"daemon": daemon}, str(profile))
-        else:
-            daemon.step()  # the slot's poll (nothing new), then the briefing job and its email
+                cProfile.runctx("daemon.step()", globals(), {"daemon": daemon}, str(profile))
+            else:
+                daemon.step()  # the slot's poll (nothing new), the briefing job, its email
         slot_total = time.perf_counter() - started
         slot_peak = peak_mb() if reset else None
         failures = daemon.failures
@@ -166,6 +217,8 @@ def run_day(root: Path, articles: int, profile: Path | None = None) -> dict:
         "files": written, "slot_to_email_queued": slot_total, "email_queued": queued,
         "peak_mb_day": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_mb_before_slot": before_slot, "peak_mb_slot": slot_peak,
+        "peak_mb_slot_with_children": together.peak_mb or None,
+        "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "failures": failures, "stats": briefing["stats"],
         "cited_articles": len(briefing["articles"]),
         "pdf_bytes": (day / "briefing.pdf").stat().st_size,
@@ -219,6 +272,12 @@ def section(result: dict, measured: str, command: str, note: str) -> str:
         f"{result['cited_articles']:,} | {stats.get('left_out_old', 0)} |",
         "",
         f"- the files, from the slot: {files}; the PDF is {result['pdf_bytes'] / 1024:.0f} KB",
+        *([f"- the slot with the child process it forks (fact grouping, `briefing/beside.py`): "
+           f"at most {result['peak_mb_slot_with_children']:.0f} MB at once (the PSS of the "
+           "daemon and its children, summed, sampled every 20 ms; the peak memory columns "
+           "are the daemon's own); the child's peak resident set was "
+           f"{result['children_peak_rss_mb']:.0f} MB, most of it pages it shares with the "
+           "daemon"] if result.get("peak_mb_slot_with_children") else []),
         "- each poll (s): " + ", ".join(f"{p:.1f}" for p in polls),
         f"- machine: {machine_line()}",
         "",

@@ -219,6 +219,10 @@ class Pipeline:
         # What the timeline read in each article the poll jobs prepared (``prepare``), for the
         # next build; emptied by it, so it holds one briefing's articles at most.
         self._readings: dict[ReadingKey, Reading] = {}
+        # Each prepared article's sentences, likewise for the next build (splitting 10,000
+        # articles took 1.4 s of the slot); their texts are the ones the name words are
+        # kept by, so keeping them costs the sentence records only (about 20 MB a day).
+        self._sentences: dict[ReadingKey, list[Sentence]] = {}
 
     def close(self) -> None:
         self.store.close()
@@ -389,7 +393,10 @@ class Pipeline:
             return result
         # Stories across days (compose.memory): recent briefings' lines are not repeated;
         # ``--all`` asks for every article again, so there they are marked, not left out.
-        briefing = self.build(articles, now, omit_reported=not all_articles)
+        from briefing.heap import frozen_heap
+
+        with frozen_heap():  # the day's objects are not walked by every full collection
+            briefing = self.build(articles, now, omit_reported=not all_articles)
         if not briefing.items:
             result.message = (f"{len(articles)} article(s) read, but none had sentences "
                               f"to summarise{left_out}; nothing to render.")
@@ -407,7 +414,9 @@ class Pipeline:
                 # to "cites an article no earlier briefing covered", before coverage is
                 # recorded.
                 mark_new(briefing, self.store.covered_ids(), previous["date"])
-        out_dir, result.paths = self._publish(briefing, out_root, articles, formats or FORMATS)
+        with frozen_heap():
+            out_dir, result.paths = self._publish(briefing, out_root, articles,
+                                                  formats or FORMATS)
         if explain:
             result.paths["themes"] = self.write_explanation(briefing, out_dir)
         self._write_archive(out_root)
@@ -460,15 +469,23 @@ class Pipeline:
 
     # 3. sentences and vectors -------------------------------------------------------------
 
-    def analyse(self, articles: list[Article]) -> tuple[list[Sentence], np.ndarray]:
+    def analyse(self, articles: list[Article], *, keep: bool = False
+                ) -> tuple[list[Sentence], np.ndarray]:
         """Split the articles' sentences and embed them (cached by text): the one place that
         says which texts compose groups by, so the poll job's vectors (``prepare``) are the
-        ones the briefing finds in the cache."""
+        ones the briefing finds in the cache. ``keep``: keep each article's sentences for the
+        next build (the poll job's ``prepare``), which then splits none of them again."""
         from briefing.analyse.embedder import embed_texts
+        from briefing.compose.timeline import reading_key
         from briefing.compose.wording import with_context
         from briefing.text.sentences import article_sentences
 
-        sentences = [s for a in articles for s in article_sentences(a)]
+        keys = [reading_key(a) for a in articles]
+        per_article = [kept if (kept := self._sentences.get(key)) is not None
+                       else article_sentences(a) for a, key in zip(articles, keys, strict=True)]
+        if keep:
+            self._sentences.update(zip(keys, per_article, strict=True))
+        sentences = [s for found in per_article for s in found]
         # A sentence that leans on the one before ("the two agreed to meet") is embedded with
         # it, so it groups with the fact it reports; its evidence stays the exact sentence.
         embeddings = embed_texts([with_context(s.text, s.context) for s in sentences],
@@ -485,7 +502,7 @@ class Pipeline:
             articles = self._inside_window(articles, cutoff, self.store.first_seen())
         if not articles:
             return 0
-        sentences, _ = self.analyse(articles)
+        sentences, _ = self.analyse(articles, keep=True)
         self.theme_index()  # cached after the first time: a lookup
         self._read_ahead(articles, sentences)
         return len(sentences)
@@ -493,7 +510,9 @@ class Pipeline:
     def _read_ahead(self, articles: list[Article], sentences: list[Sentence]) -> None:
         """What compose reads in each text alone, read now rather than at the slot: each
         sentence's names (grouping, key figures; kept by text), its informativeness when
-        fact scores weigh it, and what the timeline finds in each article."""
+        fact scores weigh it, the figures it states (key figures; kept by text) and what the
+        timeline finds in each article."""
+        from briefing.compose.figures import read_figures_ahead
         from briefing.compose.ranking import informativeness
         from briefing.compose.timeline import read_article, reading_key
         from briefing.compose.weights import STORY_WEIGHTS
@@ -503,6 +522,7 @@ class Pipeline:
             name_words(sentence.text)
             if STORY_WEIGHTS.information:  # 0 by default: nothing to read ahead
                 informativeness(sentence.text)
+        read_figures_ahead(s.text for s in sentences)
         for article in articles:
             self._readings[reading_key(article)] = read_article(article)
 
@@ -643,6 +663,7 @@ class Pipeline:
         figures = key_figures(sections, sentences)
         events = timeline(articles, sentences, self._readings)
         self._readings.clear()  # these articles are covered once this briefing is recorded
+        self._sentences.clear()
         cited += [aid for entry in figures + events for aid in entry["sources"]]
         cited_articles = [by_id[aid] for aid in dict.fromkeys(cited)]
         items = [i for s in sections for i in s.items]

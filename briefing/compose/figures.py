@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,8 @@ from briefing.text.patterns import (
     CLOCK_TIME,
     DATE_RANGE,
     MONTH_NUMBER,
+    NAME_WORDS_CACHE,
+    NAME_WORDS_CACHED_CHARS,
     SCALES,
     WEEKDAYS,
     YEAR,
@@ -300,7 +304,33 @@ def _common_roles(found: list[_Figure]) -> frozenset[str]:
 
 
 def _figures_in(sentence: Sentence) -> list[_Figure]:
-    masked = _mask_dates(sentence.text)
+    """The figures a sentence states, each with the sentence and its self-contained text.
+    What the text alone says is kept by text (``figures_of_text``), so the poll jobs' reading
+    ahead (``read_figures_ahead``) spares the slot this pass over the day's sentences."""
+    found = (figures_of_text(sentence.text) if len(sentence.text) <= NAME_WORDS_CACHED_CHARS
+             else _read_figures(sentence.text))
+    if not found:
+        return []
+    text = _self_contained(sentence.text, sentence.context)
+    return [replace(f, sentence=sentence, text=text) for f in found]
+
+
+def read_figures_ahead(texts: Iterable[str]) -> None:
+    """Read the figures of these sentences' texts now, so a later briefing finds them kept
+    (the daemon's poll job calls it for each new article's sentences)."""
+    for text in texts:
+        if len(text) <= NAME_WORDS_CACHED_CHARS:
+            figures_of_text(text)
+
+
+# A figure read from a text alone, before it is given its sentence (``_figures_in``).
+_NO_SENTENCE = Sentence(article_id="", position=-1, paragraph=-1, text="")
+
+
+def _read_figures(text: str) -> tuple[_Figure, ...]:
+    """The figures ``text`` states, with a placeholder sentence and no self-contained text
+    (both depend on the sentence, not on its text)."""
+    masked = _mask_dates(text)
     found: list[_Figure] = []
     amounts = [(m, a) for m in AMOUNT.finditer(masked) if (a := _amount(m, masked))]
     pending = False  # the previous amount opened a change or range this one closes
@@ -313,7 +343,7 @@ def _figures_in(sentence: Sentence) -> list[_Figure]:
             close = amounts[n + 1][0]
             if _PAIR_JOIN.fullmatch(masked[match.end():close.start()]):
                 pending = True
-                pair = _pair(sentence, masked, match, close, opened)
+                pair = _pair(masked, match, close, opened)
                 if pair is not None:
                     found.append(pair)
                 continue
@@ -329,10 +359,14 @@ def _figures_in(sentence: Sentence) -> list[_Figure]:
             continue
         money, number, label = _dollars(money, number, label)
         found.append(_Figure(number=number, label=label, value=value, money=money,
-                             sentence=sentence, kind=_kind(label),
-                             roles=_roles(masked, match.start(), match.end()),
-                             text=_self_contained(sentence.text, sentence.context)))
-    return found
+                             sentence=_NO_SENTENCE, kind=_kind(label),
+                             roles=_roles(masked, match.start(), match.end()), text=""))
+    return tuple(found)
+
+
+# Kept by text like the names (text.patterns: most of the day's sentences, read ahead by the
+# poll jobs); most texts state no figure, so most entries are one shared empty tuple.
+figures_of_text = lru_cache(maxsize=NAME_WORDS_CACHE)(_read_figures)
 
 
 def _scale(match: re.Match[str]) -> str:
@@ -365,7 +399,7 @@ def _amount(match: re.Match[str], masked: str) -> tuple[str, float, bool, bool] 
     return number, value * factor, bool(match.group("currency")), percent
 
 
-def _pair(sentence: Sentence, masked: str, low: re.Match[str], high: re.Match[str],
+def _pair(masked: str, low: re.Match[str], high: re.Match[str],
           opened: re.Match[str] | None) -> _Figure | None:
     """A change ("valuation slashed from $47 billion to $8 billion") or a range ("between
     230 and 300 people") as one figure, labelled by what it counts or else by what changed;
@@ -394,9 +428,8 @@ def _pair(sentence: Sentence, masked: str, low: re.Match[str], high: re.Match[st
             return None
         label, figure = subject, f"{subject} {number}"
     return _Figure(number=number, label=label, value=second[1], money=money,
-                   sentence=sentence, figure=figure, kind=_kind(label), pair=first[1],
-                   roles=_roles(masked, low.start(), high.end()),
-                   text=_self_contained(sentence.text, sentence.context))
+                   sentence=_NO_SENTENCE, figure=figure, kind=_kind(label), pair=first[1],
+                   roles=_roles(masked, low.start(), high.end()), text="")
 
 
 def _changed(before: str) -> str | None:
