@@ -6,8 +6,9 @@ and vectors, nothing copied up front), computes one pure step, and sends its res
 pickled through a pipe while the caller does other steps. On the 10,000-article day fact
 grouping (about 5 s) runs beside story grouping, word support and the listing articles.
 
-Nothing here can change a result: a child that cannot be forked, fails or dies leaves the
-caller to compute the step itself, as it would without this module. Where fork is missing
+Nothing here can change a result: a child that cannot be forked, fails, dies or gives no
+answer in CHILD_TIMEOUT_SECONDS (then it is killed) leaves the caller to compute the step
+itself, as it would without this module. Where fork is missing
 or only one core is usable, or ``BRIEFING_FORK=0``, the step runs in the caller when asked
 for. The child shares no open resource with the caller on purpose: the step must not use
 the store (its SQLite connection belongs to the caller) nor log (a lock another thread held
@@ -23,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Generic, TypeVar
@@ -32,6 +35,10 @@ T = TypeVar("T")
 
 FORK_ENV = "BRIEFING_FORK"  # "0": every step runs in the caller (no child process)
 _READ = 1 << 20
+# A child that has not answered in this long is stopped and the caller computes the step:
+# a child stuck on a lock another thread held at fork time would otherwise hold the slot
+# for ever. The step takes about 5 s on the 10,000-article day (bench/daily.py).
+CHILD_TIMEOUT_SECONDS = 300.0
 
 
 def can_fork() -> bool:
@@ -103,17 +110,30 @@ class Beside(Generic[T]):
         return self._fn(*self._args)
 
     def _collect(self) -> bytes | None:
-        """Read the child's pickled answer to its end, then reap it; None if it died."""
+        """Read the child's pickled answer to its end, then reap it; None if it died or
+        gave no answer within CHILD_TIMEOUT_SECONDS (then it is killed)."""
         chunks: list[bytes] = []
+        deadline = time.monotonic() + CHILD_TIMEOUT_SECONDS
+        late = False
         try:
-            while chunk := os.read(self._fd, _READ):
+            while True:
+                left = deadline - time.monotonic()
+                ready, _, _ = select.select([self._fd], [], [], max(left, 0.0))
+                if not ready:
+                    late = True
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(self._pid, signal.SIGKILL)
+                    break
+                chunk = os.read(self._fd, _READ)
+                if not chunk:
+                    break
                 chunks.append(chunk)
         finally:
             os.close(self._fd)
             _, status = os.waitpid(self._pid, 0)
             self._pid = 0
             self._unlimit()
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not chunks:
+        if late or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not chunks:
             return None
         return b"".join(chunks)
 

@@ -58,6 +58,13 @@ def _dies(value: int) -> int:
 PARENT = os.getpid()
 
 
+def _hangs_in_the_child(value: int) -> int:
+    if os.getpid() != PARENT:
+        import time
+        time.sleep(3600)  # stuck, as on a lock held at fork time
+    return value + 2
+
+
 # --- beside ---------------------------------------------------------------------------------
 
 
@@ -87,6 +94,19 @@ def test_a_child_that_dies_leaves_the_step_to_the_caller():
     with Beside(_dies, 1) as job:
         assert job.result() == 2
         assert not job.forked
+
+
+@needs_fork
+def test_a_child_that_gives_no_answer_in_time_is_killed_and_the_caller_computes(monkeypatch):
+    global PARENT
+    PARENT = os.getpid()
+    monkeypatch.setattr(beside, "CHILD_TIMEOUT_SECONDS", 0.5)
+    with Beside(_hangs_in_the_child, 1) as job:
+        pid = job._pid
+        assert job.result() == 3
+        assert not job.forked
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # killed and reaped
 
 
 @needs_fork
