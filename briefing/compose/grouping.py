@@ -214,6 +214,7 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
 
 
 LATE_OPENING_SENTENCES = 8  # a feature's news ("nut graf") comes within its first lines
+_WINDOW_BLOCK = 512  # windows compared with every opening at once (512 × 10,000: 20 MB)
 
 
 def opens_with_a_hook(first: str) -> bool:
@@ -265,10 +266,17 @@ def join_late_openings(clusters: list[list[int]], ids: list[str],
             owner.append(m)
     if not windows:
         return clusters, set()
-    vectors = np.concatenate((openings, np.asarray(windows, dtype=np.float32)))
-    pairs = find_pairs(vectors, threshold)
-    n = len(ids)
-    cross = (pairs.left < n) & (pairs.right >= n)
+    # The windows are few (a day's lone features), so each block of them is compared with
+    # every opening directly: no N×N matrix, and the openings' own pairs are not searched
+    # again.
+    stacked = np.asarray(windows, dtype=np.float32)
+    targets: list[np.ndarray] = []
+    sources: list[np.ndarray] = []
+    for start in range(0, len(stacked), _WINDOW_BLOCK):
+        close = stacked[start:start + _WINDOW_BLOCK] @ openings.T >= threshold
+        w, target = np.nonzero(close)
+        sources.append(w + start)
+        targets.append(target)
     known: dict[int, set[str]] = {}
 
     def names_of(m: int) -> set[str]:  # a hook names little at first: the whole article
@@ -277,10 +285,10 @@ def join_late_openings(clusters: list[list[int]], ids: list[str],
         return known[m]
 
     best: dict[int, tuple[float, int]] = {}  # hook -> (closeness, article it joins)
-    for target, w in zip(pairs.left[cross].tolist(), (pairs.right[cross] - n).tolist(),
+    for target, w in zip(np.concatenate(targets).tolist(), np.concatenate(sources).tolist(),
                          strict=True):
         m = owner[w]
-        closeness = float(vectors[target] @ vectors[n + w])
+        closeness = float(openings[target] @ stacked[w])
         if (target != m and closeness > best.get(m, (-1.0, -1))[0]
                 and names_of(m) & names_of(target)):
             best[m] = (closeness, target)

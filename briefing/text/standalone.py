@@ -59,7 +59,19 @@ def announces_or_lists(text: str) -> bool:
     """True for a line that is a label, an entry, a teaser or a header, not a report."""
     return bool(_SPEAKER_LABEL.match(text) or _LIST_ENTRY.match(text) or _TEASER.match(text)
                 or _HEADER.match(text) or _TIMED_ENTRY.match(text)
-                or _TEASER_END.search(text))
+                or _TEASER_END.search(_tail(text)))
+
+
+_TAIL_CHARS = 72  # longer than any _TEASER_END match: only a line's end is searched
+
+
+def _tail(text: str) -> str:
+    """The last words of a line, from a word start: _TEASER_END is read at the end only,
+    and every line of a big day passes here."""
+    if len(text) <= _TAIL_CHARS:
+        return text
+    cut = text.find(" ", len(text) - _TAIL_CHARS)
+    return text[cut + 1:] if cut >= 0 else text
 
 
 # Half a sentence: a subordinate clause with no main clause after it ("Because space travel
@@ -72,7 +84,13 @@ _FRAGMENT = re.compile(r"^(?:because|although|though|whereas|unless)\b[^,;:â€”â€
 
 def is_fragment(text: str) -> bool:
     """True for a subordinate clause alone or a bracketed aside: the rest is elsewhere."""
-    return bool(_FRAGMENT.match(text.strip()))
+    text = text.strip()
+    # Every line of a big day passes here: only a line opening "(" or one of the
+    # subordinators' first letters can match.
+    return text[:1] in _FRAGMENT_STARTS and _FRAGMENT.match(text) is not None
+
+
+_FRAGMENT_STARTS = frozenset("(BbAaTtWwUu")
 
 
 def points_back(text: str) -> bool:
