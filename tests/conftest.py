@@ -22,6 +22,23 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
+def analyse_seeds():
+    """The seeds cleaned, split and embedded as the pipeline does: (articles, sentences,
+    vectors), for tests that drive compose's steps directly."""
+    from briefing.analyse.embedder import embed_texts, shared_embedder
+    from briefing.compose.wording import with_context
+    from briefing.records import RawDocument
+    from briefing.text.clean import clean_document
+    from briefing.text.sentences import article_sentences
+
+    articles = [clean_document(RawDocument(origin=p.name, content=p.read_bytes(),
+                                           path=f"seeds/{p.name}"))
+                for p in sorted(SEEDS.glob("*.txt"))]
+    sentences = [s for a in articles for s in article_sentences(a)]
+    vectors = embed_texts([with_context(s.text, s.context) for s in sentences], shared_embedder())
+    return articles, sentences, vectors
+
+
 JUNK = [
     "โ€", "â€", "Leave a Reply", "Related posts", "Your email address will not be published",
     "based mostly on web site supplies", "This December video explains", "Source: Al Jazeera",

@@ -4,7 +4,7 @@ lines, self-contained wording."""
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, SEEDS
+from conftest import REPO, analyse_seeds
 
 from briefing.analyse.embedder import embed_texts, shared_embedder
 from briefing.compose.core import compose
@@ -13,22 +13,13 @@ from briefing.compose.wording import (
     dangling_penalty,
     is_dangling,
     make_self_contained,
-    with_context,
 )
 from briefing.config import load_settings, settings_from_mapping
-from briefing.records import RawDocument
-from briefing.text.clean import clean_document
-from briefing.text.sentences import article_sentences
 
 
 @pytest.fixture(scope="module")
 def seeds():
-    articles = [clean_document(RawDocument(origin=p.name, content=p.read_bytes(),
-                                           path=f"seeds/{p.name}"))
-                for p in sorted(SEEDS.glob("*.txt"))]
-    sentences = [s for a in articles for s in article_sentences(a)]
-    vectors = embed_texts([with_context(s.text, s.context) for s in sentences], shared_embedder())
-    return articles, sentences, vectors
+    return analyse_seeds()
 
 
 def _geneva_groups(sentences, vectors, threshold):

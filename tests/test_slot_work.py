@@ -9,36 +9,28 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from conftest import SEEDS
+from conftest import analyse_seeds
 
 from briefing import beside
-from briefing.analyse.embedder import embed_texts, shared_embedder
+from briefing.analyse.embedder import shared_embedder
 from briefing.analyse.neighbours import find_pairs
 from briefing.beside import FORK_ENV, Beside
 from briefing.compose import core, figures
 from briefing.compose.core import compose
 from briefing.compose.figures import figures_of_text, key_figures, read_figures_ahead
 from briefing.compose.grouping import group_sentences
-from briefing.compose.wording import with_context
 from briefing.config import settings_from_mapping
 from briefing.heap import frozen_heap
 from briefing.pipeline import Pipeline
-from briefing.records import RawDocument, Sentence
+from briefing.records import Sentence
 from briefing.text import sentences as sentences_module
-from briefing.text.clean import clean_document
-from briefing.text.sentences import article_sentences
 
 needs_fork = pytest.mark.skipif(not beside.can_fork(), reason="no fork or one core")
 
 
 @pytest.fixture(scope="module")
 def seeds():
-    articles = [clean_document(RawDocument(origin=p.name, content=p.read_bytes(),
-                                           path=f"seeds/{p.name}"))
-                for p in sorted(SEEDS.glob("*.txt"))]
-    sentences = [s for a in articles for s in article_sentences(a)]
-    vectors = embed_texts([with_context(s.text, s.context) for s in sentences], shared_embedder())
-    return articles, sentences, vectors
+    return analyse_seeds()
 
 
 def _pid_and(value: int) -> tuple[int, int]:
