@@ -218,14 +218,15 @@ def test_the_build_splits_no_article_a_poll_job_prepared(tmp_path, seeds, monkey
 # --- neighbour lists ------------------------------------------------------------------------
 
 
-def test_neighbour_lists_are_each_nodes_partners_in_order():
-    from briefing.compose.grouping import _neighbour_lists
+def test_the_neighbour_table_gives_each_nodes_partners_in_order():
+    from briefing.compose.grouping import neighbour_table
 
     rng = np.random.default_rng(3)
     vectors = rng.normal(size=(400, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     pairs = find_pairs(vectors, 0.5, "exact")
-    lists = _neighbour_lists(len(vectors), pairs.left, pairs.right)
+    start, partners = neighbour_table(len(vectors), pairs.left, pairs.right)
+    lists = [partners[start[i]:start[i + 1]].tolist() for i in range(len(vectors))]
     expected: list[list[int]] = [[] for _ in vectors]
     for i, j in pairs:
         expected[i].append(j)
@@ -243,21 +244,34 @@ def test_fact_groups_do_not_depend_on_where_they_were_computed(seeds):
     assert all(np.array_equal(a.centroid, b.centroid) for a, b in zip(there, here, strict=True))
 
 
-def test_the_neighbour_table_clusters_as_the_lists_do():
-    from briefing.compose.grouping import (
-        _neighbour_lists,
-        _neighbour_table,
-        _star_clusters_table,
-        star_clusters,
-    )
+def _plain_star_clusters(neighbours: list[list[int]], order: list[int]) -> list[list[int]]:
+    """Star clustering as written over neighbour lists: what the table version must give."""
+    taken = [False] * len(neighbours)
+    clusters: list[list[int]] = []
+    for seed in order:
+        if taken[seed]:
+            continue
+        members = [seed] + [j for j in neighbours[seed] if not taken[j]]
+        for m in members:
+            taken[m] = True
+        clusters.append(members)
+    return clusters
+
+
+def test_star_clusters_over_the_table_are_those_over_neighbour_lists():
+    from briefing.compose.grouping import neighbour_table, star_clusters
 
     rng = np.random.default_rng(5)
     vectors = rng.normal(size=(600, 12)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     pairs = find_pairs(vectors, 0.55, "exact")
-    lists = _neighbour_lists(len(vectors), pairs.left, pairs.right)
-    start, partners = _neighbour_table(len(vectors), pairs.left, pairs.right)
+    lists: list[list[int]] = [[] for _ in vectors]
+    for i, j in pairs:
+        lists[i].append(j)
+        lists[j].append(i)
+    lists = [sorted(e) for e in lists]
+    start, partners = neighbour_table(len(vectors), pairs.left, pairs.right)
     assert [partners[start[i]:start[i + 1]].tolist() for i in range(len(vectors))] == lists
     order = sorted(range(len(vectors)), key=lambda i: len(lists[i]), reverse=True)
-    assert _star_clusters_table(start, partners, order) == star_clusters(lists, order)
-    assert len(star_clusters(lists, order)) < len(vectors) // 2  # real clusters, not singletons
+    assert star_clusters(start, partners, order) == _plain_star_clusters(lists, order)
+    assert len(_plain_star_clusters(lists, order)) < len(vectors) // 2  # real clusters

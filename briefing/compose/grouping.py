@@ -46,42 +46,13 @@ def unit_mean(rows: np.ndarray) -> np.ndarray:
     return unit(rows.mean(axis=0))
 
 
-def star_clusters(neighbours: list[list[int]], order: list[int]) -> list[list[int]]:
-    """Star clustering: in ``order`` (most connected first), each node not yet taken seeds a
-    cluster with its neighbours not yet taken. Used for facts (sentences) and for stories
-    (articles)."""
-    taken = [False] * len(neighbours)
-    clusters: list[list[int]] = []
-    for seed in order:
-        if taken[seed]:
-            continue
-        members = [seed] + [j for j in neighbours[seed] if not taken[j]]
-        for m in members:
-            taken[m] = True
-        clusters.append(members)
-    return clusters
-
-
-def _neighbour_lists(n: int, left: np.ndarray, right: np.ndarray) -> list[list[int]]:
+def neighbour_table(n: int, left: np.ndarray, right: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Each node's neighbours, in ascending order, from the pairs (left[k], right[k]) as
-    ``find_pairs`` gives them: left < right, sorted by left then right. A node's neighbours
-    below it are the lefts of the pairs it ends (one stable sort by right puts them in
-    order), those above it the rights of the pairs it starts (already in order): one sort
-    of the pairs, not a loop over them (a big day has millions)."""
-    by_right = np.argsort(right, kind="stable")
-    lower = left[by_right].tolist()
-    lower_start = np.searchsorted(right[by_right], np.arange(n + 1)).tolist()
-    upper = right.tolist()
-    upper_start = np.searchsorted(left, np.arange(n + 1)).tolist()
-    return [lower[lower_start[i]:lower_start[i + 1]] + upper[upper_start[i]:upper_start[i + 1]]
-            for i in range(n)]
-
-
-def _neighbour_table(n: int, left: np.ndarray, right: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """``_neighbour_lists`` as two arrays: node i's neighbours, in ascending order, are
-    ``partners[start[i]:start[i + 1]]``. A big day's fact pairs are millions: as lists of
-    Python ints they took some 160 MB and a second to build; as arrays, 32 MB."""
+    ``find_pairs`` gives them (left < right, sorted by left then right): node i's are
+    ``partners[start[i]:start[i + 1]]``. One sort of the pairs, not a loop over them, and
+    arrays, not lists: a big day's fact pairs are millions, which as lists of Python ints
+    took some 160 MB and a second to build; as arrays, 32 MB."""
     by_right = np.argsort(right, kind="stable")
     # Each node's entries: the lefts of the pairs it ends (below it, in order), then the
     # rights of the pairs it starts (above it, in order). The owners are two sorted runs,
@@ -92,10 +63,11 @@ def _neighbour_table(n: int, left: np.ndarray, right: np.ndarray
     return np.searchsorted(owners[order], np.arange(n + 1)), partners[order]
 
 
-def _star_clusters_table(start: np.ndarray, partners: np.ndarray, order: list[int]
-                         ) -> list[list[int]]:
-    """``star_clusters`` over a ``_neighbour_table``: the same clusters, each member list in
-    the same order."""
+def star_clusters(start: np.ndarray, partners: np.ndarray, order: list[int]
+                  ) -> list[list[int]]:
+    """Star clustering over a ``neighbour_table``: in ``order`` (most connected first), each
+    node not yet taken seeds a cluster with its neighbours not yet taken (in ascending
+    order). Used for facts (sentences) and for stories (articles)."""
     taken = np.zeros(len(start) - 1, dtype=bool)
     clusters: list[list[int]] = []
     for seed in order:
@@ -131,7 +103,7 @@ def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
         keep = np.ones(len(left), dtype=bool)
         keep[apart] = False
         left, right = left[keep], right[keep]
-    start, partners = _neighbour_table(n, left, right)
+    start, partners = neighbour_table(n, left, right)
     # Degree counts distinct other articles first: a fact many sources report seeds first.
     # (node, other article) pairs, each once, counted per node.
     nodes = np.concatenate((left, right))
@@ -143,7 +115,7 @@ def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
     degree = list(zip(other_articles, np.diff(start).tolist(), strict=True))
     order = sorted(range(n), key=degree.__getitem__, reverse=True)
     groups = [Group(members=sorted(members), centroid=unit_mean(embeddings[members]))
-              for members in _star_clusters_table(start, partners, order)]
+              for members in star_clusters(start, partners, order)]
     for g in groups:
         g.articles = list(dict.fromkeys(sentences[m].article_id for m in g.members))
     return groups
@@ -195,9 +167,10 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
         opening_names.append(set().union(*(name_words(sentences[i].text) for i in opening)))
     pairs = find_pairs(vectors, threshold)
     keep = _share_a_name(opening_names, pairs.left, pairs.right)
-    neighbours = _neighbour_lists(len(ids), pairs.left[keep], pairs.right[keep])
-    order = sorted(range(len(ids)), key=lambda k: len(neighbours[k]), reverse=True)
-    clusters = star_clusters(neighbours, order)
+    start, partners = neighbour_table(len(ids), pairs.left[keep], pairs.right[keep])
+    degree = np.diff(start).tolist()
+    order = sorted(range(len(ids)), key=degree.__getitem__, reverse=True)
+    clusters = star_clusters(start, partners, order)
     clusters, joined = join_late_openings(clusters, ids, by_article, sentences, embeddings,
                                           vectors, threshold)
     stories: list[Story] = []
