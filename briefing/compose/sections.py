@@ -10,6 +10,7 @@ import numpy as np
 from briefing.compose.grouping import Group, Story, rows_by_article
 from briefing.compose.ranking import content_words
 from briefing.compose.themes import ThemeIndex
+from briefing.compose.wording import capitalise
 from briefing.config import CATCHALL_ID, Settings
 from briefing.records import Article, Evidence, Fact, Item, Section, Sentence
 from briefing.text.patterns import MONTHS, WEEKDAYS
@@ -147,8 +148,7 @@ def headline(item: Item, articles: dict[str, Article], taken: set[str] | None = 
     # with who did what; the date is the lead's to give.
     opener = _DATED_OPENER.match(text)
     if opener and len(text[opener.end():].split()) >= HEADLINE_MIN_REST:
-        text = text[opener.end():]
-        text = text[:1].upper() + text[1:]
+        text = capitalise(text[opener.end():])
     words = text.split()
     if len(words) <= HEADLINE_WORDS:
         return text

@@ -78,8 +78,11 @@ def _tail(text: str) -> str:
 # … are anything but easy."; its main clause is the sentence before), or a whole sentence in
 # brackets (an aside to the one before it). "Since" and "if" are left out: "Since then he has
 # …" and "If convicted he faces …" are whole sentences without a comma.
-_FRAGMENT = re.compile(r"^(?:because|although|though|whereas|unless)\b[^,;:—–]*$|^\([^()]*\)\W*$",
+_SUBORDINATORS = ("because", "although", "though", "whereas", "unless")
+_FRAGMENT = re.compile(rf"^(?:{'|'.join(_SUBORDINATORS)})\b[^,;:—–]*$|^\([^()]*\)\W*$",
                        re.IGNORECASE)
+# The first characters a fragment can open with, from the pattern's own words.
+_FRAGMENT_STARTS = frozenset("(" + "".join(w[0] + w[0].upper() for w in _SUBORDINATORS))
 
 
 def is_fragment(text: str) -> bool:
@@ -88,9 +91,6 @@ def is_fragment(text: str) -> bool:
     # Every line of a big day passes here: only a line opening "(" or one of the
     # subordinators' first letters can match.
     return text[:1] in _FRAGMENT_STARTS and _FRAGMENT.match(text) is not None
-
-
-_FRAGMENT_STARTS = frozenset("(BbAaTtWwUu")
 
 
 def points_back(text: str) -> bool:

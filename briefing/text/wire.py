@@ -24,8 +24,8 @@ _PLACE = r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}"
 # A region some agencies put in brackets after the city ("ISTANBUL (Turkey), …"), optional.
 _REGION = r"(?: \([A-Z][\w.'’ -]{1,30}\))?"
 # The date some agencies put after the place ("August 20", "Aug. 20", "Jan 5"), optional.
-_DATE = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2}"
-         r"(?:,? \d{4})?")
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = rf"{_MONTH} \d{{1,2}}(?:,? \d{{4}})?"
 # The agency in brackets: "(AP)", "(Xinhua)", "(Reuters)", "(HawaiiNewsNow)" — one short
 # name, no sentence inside (that would be a real parenthesis).
 _AGENCY = r"\((?:[A-Z][\w&.'’/-]*(?: [A-Z][\w&.'’/-]*){0,3})\)"
@@ -60,8 +60,7 @@ _TIMESTAMP = re.compile(r"^(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})[ 
 _SIGNATURE = re.compile(r"(?<=[.!?\"”’])\s+[—–-]{1,2}\s*[A-Z][\w.&'’-]{1,30}"
                         r"(?: [A-Z][\w.&'’-]{1,30}){0,2}\.?\s*$")
 # A feed's date glued after the last sentence ("… and Ukrainian politics.Feb. 21, 2022").
-_TRAILING_DATE = re.compile(r"(?<=[.!?])\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|"
-                            r"Dec)[a-z]*\.? \d{1,2}, \d{4}\s*$")
+_TRAILING_DATE = re.compile(rf"(?<=[.!?])\s*{_MONTH} \d{{1,2}}, \d{{4}}\s*$")
 
 # --- whole paragraphs that are desk notes, credits or widgets -----------------------------
 
