@@ -83,7 +83,7 @@ def run(budget_words: int = 100_000) -> list[dict]:
                             for a in pipeline.store.articles(uncovered_only=False)}
             cited: dict[str, int] = {}
             for item in done.briefing.items if done.briefing else []:
-                for article in set(item.sources):
+                for article in item.articles:
                     cited[article] = cited.get(article, 0) + 1
             keys = [e["url"] for e in entries]
             ids = [by_entry.get(k) for k in keys]

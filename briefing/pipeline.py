@@ -651,7 +651,7 @@ class Pipeline:
             of_article.setdefault(s.article_id, []).append(n)
 
         def told(item: Item) -> tuple[np.ndarray, list[str]]:
-            told_rows = [n for aid in item.sources for n in of_article.get(aid, [])]
+            told_rows = [n for aid in item.articles for n in of_article.get(aid, [])]
             return embeddings[told_rows], [sentences[n].text for n in told_rows]
 
         self.story_records = recall(
@@ -659,7 +659,9 @@ class Pipeline:
             lambda e: embeddings[rows[(e.article, e.text)]], recent,
             self.settings.group_threshold, told=told, reported=reported)
         by_id = {a.id: a for a in articles}
-        cited = [aid for s in sections for i in s.items for aid in i.sources]
+        # Every article an item cites, its facts' too: a fact may come from another story of
+        # the item's subject (compose.subjects), and its article is covered all the same.
+        cited = [aid for s in sections for i in s.items for aid in i.articles]
         figures = key_figures(sections, sentences)
         events = timeline(articles, sentences, self._readings)
         self._readings.clear()  # these articles are covered once this briefing is recorded

@@ -128,6 +128,12 @@ class Item:
         return len(self.text.split())
 
     @property
+    def articles(self) -> list[str]:
+        """Every article the item cites, its lead's first, then its facts' (a fact may come
+        from another story of the item's subject: ``compose.subjects``)."""
+        return list(dict.fromkeys([*self.sources, *(a for f in self.facts for a in f.sources)]))
+
+    @property
     def story_words(self) -> int:
         """Words of the whole story: its lead and its facts (what a reader reads)."""
         return self.words + sum(f.words for f in self.facts)

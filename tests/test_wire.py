@@ -70,12 +70,28 @@ def test_story_sentences_are_not_mistaken_for_notes(paragraph):
     ("The ferry docked late on Monday. - Reuters", "The ferry docked late on Monday."),
     ("The ferry docked late, its captain said.Feb. 21, 2022", "The ferry docked late, its "
      "captain said."),
+    # A day's stamp above the story, run into it when the line break was lost.
+    ("Tuesday, May 14, 2024The ferry docked late.", "The ferry docked late."),
+    ("Tuesday, May 14, 2024 The ferry docked late.", "The ferry docked late."),
+    ("May 14, 2024The ferry docked late.", "The ferry docked late."),
+    ("Tuesday, May 14, 2024", ""),
+    ("May 14, 2024 was the day the ferry docked late.",
+     "May 14, 2024 was the day the ferry docked late."),
+    ("On Tuesday, May 14, 2024 The Times reported it.",
+     "On Tuesday, May 14, 2024 The Times reported it."),
     # A dash inside the text, a score, a name after a dash that ends no sentence: kept.
     ("The vote was 5 - 4 to keep the ferry.", "The vote was 5 - 4 to keep the ferry."),
     ("It was a draw — Smith and Jones agreed.", "It was a draw — Smith and Jones agreed."),
 ])
 def test_feed_time_stamps_agency_signatures_and_glued_dates_go(text, clean):
     assert clean_wire_text(text) == clean
+
+
+def test_the_dateline_city_called_here_goes_with_the_dateline():
+    assert clean_wire_text("BERGEN, May 4 (Xinhua) -- The ferry docked late, officials said "
+                           "here on Monday.") == "The ferry docked late, officials said on Monday."
+    assert clean_wire_text("The ferry docked here, officials said.") == (
+        "The ferry docked here, officials said.")
 
 
 def test_wire_quotes_and_underscore_dashes_are_normalised():

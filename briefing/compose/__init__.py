@@ -10,7 +10,9 @@ exact source sentences; and the top lines. ``core.compose`` runs the steps in or
 3. ``sections.split_by_theme``: stories under their themes, or the catch-all;
 4. ``leads``: each story's lead, a sentence that stands alone;
 5. ``selection``: leads and facts under the word budget, nothing said twice (MMR);
-6. ``sections``: sections and items in order, and the top lines.
+6. ``subjects``: chosen stories of one subject (the WeWork inquiry and its layoffs) as one
+   item, the more widely reported story leading;
+7. ``sections``: sections and items in order, and the top lines.
 
 ``weights`` holds every weight, with the corpus that set it. After composing, ``figures``
 (key figures), ``timeline`` and ``novelty`` (what is new since the last briefing) add the

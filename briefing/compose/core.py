@@ -13,7 +13,9 @@ a lead that says what happened and supporting facts under it.
 4. each story's lead is one self-contained sentence chosen among its articles' opening
    sentences and its most corroborated facts, in the cleanest wording (``leads``);
 5. under the word budget, stories go in order of importance, each lead first, then
-   supporting facts by MMR, none as close to a chosen line as two reports of one fact.
+   supporting facts by MMR, none as close to a chosen line as two reports of one fact;
+6. chosen stories that are developments of one subject (a name only their articles open
+   with, texts alike) are shown as one item (``subjects.merge_subjects``).
 
 Which corpus set each weight is written beside it (see docs/quality.md for the figures).
 """
@@ -41,6 +43,7 @@ from briefing.compose.sections import (
     split_by_theme,
 )
 from briefing.compose.selection import select_lines
+from briefing.compose.subjects import merge_subjects
 from briefing.compose.themes import ThemeIndex
 from briefing.compose.weights import STORY_WEIGHTS, StoryWeights
 from briefing.config import Settings
@@ -98,6 +101,7 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     chosen = select_lines(stories, embeddings, settings.budget_words, themes,
                           min(weights.redundancy, settings.group_threshold), weights,
                           reported, settings.group_threshold)
+    chosen = merge_subjects(chosen, sentences, embeddings, rows)
     sections = build_sections(chosen, sentences, embeddings, settings,
                               theme_index is not None, rows)
     items = [i for s in sections for i in s.items]

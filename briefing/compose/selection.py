@@ -28,7 +28,8 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
                  reported_cutoff: float = 1.0) -> list[tuple[Story, list[Group]]]:
     """Greedy MMR over every story's lines under the word budget. A story's facts become
     eligible once its lead is chosen; a lead competes with its story's score plus a bonus,
-    a fact with its score scaled by its story's share. Each theme first gets its best story.
+    a fact with its score scaled by its story's share. Each theme first gets the story most
+    of its outlets report (the best-scoring of those), the one its section shows first.
     A line as close to a chosen one as two reports of one fact is dropped.
 
     ``reported`` (rows: vectors of lines earlier briefings presented) closes, before anything
@@ -120,9 +121,14 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         closeness = np.maximum(closeness, similar)
 
     line_theme = np.array([ln.story.theme for ln in lines])
+    story_size = np.array([len(ln.story.articles) for ln in lines])
     for theme in [*theme_order, CATCHALL_ID]:
         mask = eligible() & is_lead & (line_theme == theme)
         if mask.any():
+            # The story most outlets report, which its section puts first: on a short budget
+            # the best-scoring lead alone was often a one-article aside, and the day's main
+            # event (the Izmit quake's four-article story at 100 words) never got in.
+            mask &= story_size == story_size[mask].max()
             take(int(np.argmax(np.where(mask, values, -np.inf))))
     while words < budget_words:
         mask = eligible()

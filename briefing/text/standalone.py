@@ -93,9 +93,19 @@ def is_fragment(text: str) -> bool:
     return text[:1] in _FRAGMENT_STARTS and _FRAGMENT.match(text) is not None
 
 
+# A predicate whose complement was left to the sentence before: "… hacker groups linked to
+# Moscow were involved." (in what?), "… also took part." Only at the end of the line: "was
+# involved in the attack" says what in.
+_ELLIPTICAL_END = re.compile(
+    r"\b(?:was|were|is|are|been|be|being)\s+(?:(?:also|not|directly|allegedly|reportedly|"
+    r"probably|likely)\s+)?(?:involved|responsible|to blame)\W*$|\btook part\W*$",
+    re.IGNORECASE)
+
+
 def points_back(text: str) -> bool:
-    """True when a demonstrative refers to something the sentence does not say."""
-    return bool(_POINTS_BACK.search(text))
+    """True when a demonstrative refers to something the sentence does not say, or the
+    line ends on a predicate whose complement the sentence before gave."""
+    return bool(_POINTS_BACK.search(text) or _ELLIPTICAL_END.search(_tail(text)))
 
 
 # A person named only by a definite description ("The man was later quarantined", "The

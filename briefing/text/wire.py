@@ -62,6 +62,16 @@ _SIGNATURE = re.compile(r"(?<=[.!?\"”’])\s+[—–-]{1,2}\s*[A-Z][\w.&'’-]
 # A feed's date glued after the last sentence ("… and Ukrainian politics.Feb. 21, 2022").
 _TRAILING_DATE = re.compile(rf"(?<=[.!?])\s*{_MONTH} \d{{1,2}}, \d{{4}}\s*$")
 
+# A date stamp before the text, as wikis and some sites put the day of filing above the
+# story, run into it when a line break was lost ("Tuesday, January 18, 2005Through a
+# telethon, …"): with its weekday it is a stamp even after a space; without one only when
+# glued ("January 18, 2005 was …" is a sentence).
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_LEADING_DATE = re.compile(rf"^(?:{_WEEKDAY}, {_MONTH} \d{{1,2}}, \d{{4}} *|"
+                           rf"{_MONTH} \d{{1,2}}, \d{{4}})(?=[A-Z])")
+# The stamp as a paragraph of its own: a date and nothing else.
+_DATE_STAMP = re.compile(rf"(?:{_WEEKDAY},? )?{_MONTH} \d{{1,2}},? \d{{4}}\.?")
+
 # --- whole paragraphs that are desk notes, credits or widgets -----------------------------
 
 _NOTE_PARAGRAPHS = [
@@ -101,6 +111,9 @@ _NOTE_PARAGRAPHS = [
 _DOUBLE_APOSTROPHE = re.compile(r"``|''")
 # NYT copy uses a spaced underscore as a dash ("the blasts _ recorded by …").
 _UNDERSCORE_DASH = re.compile(r"(?<=\S) _ (?=\S)")
+# Agencies write "here" for the dateline's city ("… experts has said here."); with the
+# dateline gone it names nowhere, so the verb keeps its place and loses the "here".
+_SAID_HERE = re.compile(r"\b(said|says|announced|reported|stated|told reporters) here\b")
 
 
 def strip_dateline(text: str, first: bool = False) -> str:
@@ -127,11 +140,12 @@ def clean_wire_text(paragraph: str, first: bool = False) -> str:
     removed and wire quote and dash codes normalised;
     ``""`` when the whole paragraph is a desk note, credit, byline or widget."""
     text = paragraph.strip()
-    if is_wire_note(text):
+    if is_wire_note(text) or _DATE_STAMP.fullmatch(text):
         return ""
     text = _TRAILING_DATE.sub("", _SIGNATURE.sub("", _TIMESTAMP.sub("", text)))
+    text = _LEADING_DATE.sub("", text)
     text = strip_dateline(text, first)
-    text = _DOUBLE_APOSTROPHE.sub('"', text)
+    text = _SAID_HERE.sub(r"\1", _DOUBLE_APOSTROPHE.sub('"', text))
     return _UNDERSCORE_DASH.sub(" — ", text)
 
 
