@@ -153,3 +153,26 @@ def test_one_paragraph_per_line_is_not_joined():
              "A third one follows it.", "And a fourth closes the text."]
     paragraphs, _ = strip_boilerplate("\n".join(lines))
     assert paragraphs == lines
+
+
+def test_a_fact_box_keeps_each_label_on_its_value_and_its_entries_are_not_facts():
+    from briefing.compose.leads import standalone_quality
+    from briefing.text.sentences import article_sentences
+
+    box = ("Figures on the flood that struck the valley early Monday.\n\n*DEAD:\n\nAt least 212\n\n"
+           "*RESCUE TEAMS:\n\n4,000 soldiers and more than 300 volunteers from nearby towns.\n\n"
+           "DAMAGE:\n\nThe water washed away two bridges and the main road to the capital.\n\n"
+           "Watch:\n\nThe river rose two metres in an hour, the mayor of the largest town said.")
+    paragraphs, notes = strip_boilerplate(box)
+    assert "*DEAD: At least 212" in paragraphs
+    assert "*RESCUE TEAMS: 4,000 soldiers and more than 300 volunteers from nearby towns." \
+        in paragraphs
+    assert "DAMAGE: The water washed away two bridges and the main road to the capital." \
+        in paragraphs
+    assert "Watch:" not in " ".join(paragraphs)  # an embed's announcement, not a label
+    assert sum("fact-box label" in n for n in notes) == 3
+    article = clean_document(RawDocument(origin="box.txt", content=box.encode(), path="box.txt"))
+    usable = [s.text for s in article_sentences(article) if standalone_quality(s) > -1]
+    # An entry is read under its label and the box's header, never alone: the count without
+    # what it counts ("4,000 soldiers and …") is no report.
+    assert usable == ["The river rose two metres in an hour, the mayor of the largest town said."]

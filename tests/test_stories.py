@@ -399,3 +399,48 @@ def test_each_section_starts_with_the_story_most_outlets_report():
     budget = len(big.facts[0].text.split())
     chosen = select_lines([aside, big], vectors, budget, ["summary"], 0.7, STORY_WEIGHTS)
     assert [story for story, _ in chosen] == [big]
+
+
+def _choose_facts(texts: list[str], vectors: list[np.ndarray]) -> list[str]:
+    """select_lines on one story led by texts[0], facts scored in the order given; the texts
+    chosen, lead first, under a budget that holds them all."""
+    from briefing.compose.grouping import Group, Story
+    from briefing.compose.selection import select_lines
+    from briefing.compose.weights import STORY_WEIGHTS
+
+    matrix = np.stack(vectors).astype(np.float32)
+    facts = [Group(members=[n], centroid=matrix[n], best=n, score=2.0 - n / 10, text=text,
+                   articles=[f"a{n}"]) for n, text in enumerate(texts)]
+    story = Story(articles=[f"a{n}" for n in range(len(texts))], centroid=matrix[0],
+                  facts=facts[1:], theme="summary")
+    story.lead, story.lead_options, story.score = facts[0], [(facts[0], 2.0)], 2.0
+    chosen = select_lines([story], matrix, 400, ["summary"], 0.7, STORY_WEIGHTS)
+    return [g.text for _, lines in chosen for g in lines]
+
+
+def test_a_fact_its_item_has_already_said_across_its_lines_is_left_out():
+    lead = "A train hit a car in Glendale at dawn, killing 10 people."
+    route = "The southbound train from Moorpark was carrying 200 commuters."
+    driver = "Police said the driver left the car on the tracks and fled."
+    # Every content word of this one is in the three above, though no one of them says
+    # most of it (the driver line shares half its words, the route line three of eight).
+    retold = "The southbound Moorpark train hit the car the driver left on the tracks."
+    news = "The line reopened on Friday after crews repaired the tracks."
+    chosen = _choose_facts([lead, route, driver, retold, news],
+                           [_unit(1, 0, 0, 0, 0), _unit(0, 1, 0, 0, 0), _unit(0, 0, 1, 0, 0),
+                            _unit(0.2, 0.6, 0.6, 0.5, 0), _unit(0, 0, 0, 0, 1)])
+    assert chosen == [lead, route, driver, news]
+
+
+def test_two_facts_telling_one_moment_by_its_particulars_are_one():
+    lead = "A train hit a car in Glendale, killing 10 people."
+    first = "At 6:02 a.m., Train 100 from Moorpark struck the car."
+    again = "Train 100 was approaching the station at 6:02 a.m. when it hit the Jeep."
+    # One particular in common (the train's number) is no repeat; nor are figures the lead
+    # states, which every line of a story may repeat.
+    history = "Train 100 has run the Moorpark line since 1992 with four cars."
+    toll = "Ten people were killed and 10 more remain in hospital at 9 a.m., officials said."
+    chosen = _choose_facts([lead, first, again, history, toll],
+                           [_unit(1, 0, 0, 0, 0), _unit(0, 1, 0, 0, 0), _unit(0, 0.5, 0.85, 0, 0),
+                            _unit(0, 0.5, 0, 0.85, 0), _unit(0.5, 0, 0, 0, 0.85)])
+    assert chosen == [lead, first, history, toll]

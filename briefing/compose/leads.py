@@ -4,6 +4,7 @@ sentence stands alone in compose (the rules that reject a line in any wording ar
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import numpy as np
@@ -133,6 +134,13 @@ def figures_of(text: str) -> set[str]:
             continue
         found.add(numeral.replace(",", ""))
     return found
+
+
+def details_of(text: str) -> set[str]:
+    """The figures a sentence states (``figures_of``) and its times of day ("6:02am"): the
+    particulars two tellings of one moment share and two different facts rarely do."""
+    return figures_of(text) | {re.sub(r"[\s.]", "", m.group(0).lower())
+                               for m in CLOCK_TIME.finditer(text)}
 
 
 class ArticleFigures:

@@ -105,6 +105,20 @@ _WIDGET_LINE = re.compile(
     re.IGNORECASE)
 
 
+# A fact box's field label, on its own line above its value: "*DEAD:", "RESCUE OPERATION:"
+# (AP's "Facts About …" boxes). Capitals only, up to three words: a sentence-case line ending
+# in a colon announces a list, a quote or an embed, and is removed as such below. The value
+# alone ("50,000 Turkish soldiers and more than 2,000 foreign rescue workers.") does not say
+# what it counts, so the label stays in front of it, as one entry ("*RESCUE OPERATION: 50,000
+# …"), which compose reads as a list entry (``text.standalone``), not as a report.
+_FIELD_LABEL = re.compile(r"^[*•·-]?\s*[A-Z][A-Z0-9&/'’-]*(?: [A-Z0-9&/'’-]+){0,2}:$")
+
+
+def _is_field_label(line: str) -> bool:
+    return bool(_FIELD_LABEL.match(line) and not _MEDIA_WORDS.search(line)
+                and not _WIDGET_LINE.search(line))
+
+
 def _page_widget(line: str) -> str | None:
     """What kind of page widget a line is (a credit line, an author box …), or None."""
     words = len(line.split())
@@ -141,12 +155,22 @@ def strip_boilerplate(text: str) -> tuple[list[str], list[str]]:
 
     keep: list[str] = []
     block_start = True  # the line follows a blank line
+    label: tuple[str, int] | None = None  # a fact-box label and the line of its value
     for i, line in enumerate(lines):
         if not line:
             block_start = True
             continue
         nxt = next((ln for ln in lines[i + 1:i + 2]), "")
-        if _JUNK_LINE.search(line):
+        if label and label[1] == i:
+            if not _is_field_label(line):
+                line = f"{label[0]} {line}"
+            label = None
+        if block_start and not nxt and _is_field_label(line):
+            value = next((n for n in range(i + 1, len(lines)) if lines[n]), None)
+            if value is not None:
+                label = (line, value)
+            notes.append(f"joined fact-box label '{line[:40]}' to its value")
+        elif _JUNK_LINE.search(line):
             notes.append(f"removed '{line[:40]}'")
         elif widget := _page_widget(line):
             notes.append(f"removed {widget} '{line[:40]}'")
