@@ -176,6 +176,9 @@ def test_lines_that_cannot_stand_alone_are_rejected():
                  # A connective before a pronoun, a list going on: they lean back as well.
                  "Now it wants its money back from the operator.",
                  "Other ferries were inspected by the harbour police on Monday.",
+                 # A day or "but," in front of the pronoun: still leaning back.
+                 "Saturday another team of about 90 divers will arrive in Bergen.",
+                 "But, he said, the ferry from Bergen had passed every inspection.",
                  # Half a sentence: a clause whose main clause came before, an aside.
                  "Because the radar on the bridge had failed in the storm.",
                  "(The ferry had passed its inspection in May, the operator said.)",
@@ -194,7 +197,8 @@ def test_lines_that_cannot_stand_alone_are_rejected():
                  "The answer to the harbour board's question about the radar was no.",
                  "While the ferry was at sea, the harbour of Bergen stayed closed.",
                  "Two crewmen were involved in the Bergen ferry fire, the police said.",
-                 "The ferry operator will replace its radar system this week."]:
+                 "The ferry operator will replace its radar system this week.",
+                 "On Monday the ferry from Bergen sank in the fjord, police said."]:
         assert quality(text) > -0.25, text
     # Short, but saying who or where: a headline brief is still a fact.
     from briefing.compose.weights import STORY_WEIGHTS

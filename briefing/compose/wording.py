@@ -11,6 +11,7 @@ from briefing.text.patterns import (
     DAYS_AFTER_DATE,
     DAYS_AFTER_DATE_START,
     MONTHS,
+    WEEKDAYS,
     month_day,
 )
 from briefing.text.standalone import unbalanced_quotes
@@ -26,8 +27,11 @@ _CONNECTIVE = re.compile(
 
 
 # "Now it wants …", "So they …" lean back as much as "It …"; "Other houses …", "Another …"
-# continue a list the sentence before began.
-_PRONOUN_START = re.compile(r"^(?:(?:now|so|then|and|but|yet) )?(he|she|they|it|this|that|"
+# continue a list the sentence before began. A day or a "but," in front changes nothing
+# ("Saturday another team of about 90 people will arrive.", "But, he said, the burst tire …").
+_DAY_OPENER = "(?:on |by |late |early )?(?:" + "|".join(WEEKDAYS) + ")|today|tomorrow"
+_PRONOUN_START = re.compile(rf"^(?:(?:now|so|then|and|but|yet|{_DAY_OPENER}),? )?"
+                            r"(he|she|they|it|this|that|"
                             r"these|those|his|her|their|its|there|such|both|the two|the 2|"
                             r"others?|another)\b", re.IGNORECASE)
 
