@@ -145,6 +145,26 @@ def test_past_weekdays_and_yesterday_are_dated_from_the_article():
         "On January 28 the coastguard found both crews."
     assert resolve("The port reopened late yesterday.", "2026-01-29") == \
         "The port reopened late on January 28."
+    # After other words, in a sentence telling the past, with "on"; a part of a day keeps
+    # its word; "last" goes; a statement's day is dated even in a sentence about a plan.
+    for text, dated in [
+        ("Divers joined the search Wednesday for the crew.",
+         "Divers joined the search on January 28 for the crew."),
+        ("The ferry sank late Saturday.", "The ferry sank late on January 24."),
+        ("The ferry has lain on the seabed since last Saturday.",
+         "The ferry has lain on the seabed since January 24."),
+        ("The crew began the drill last Thursday.", "The crew began the drill on January 22."),
+        ("The yard will repair the ferry, its owner said Tuesday.",
+         "The yard will repair the ferry, its owner said January 27."),
+        ("Divers removed the hull Monday in hopes the wreck will tell more.",
+         "Divers removed the hull on January 26 in hopes the wreck will tell more."),
+        # Friday, the day after the article's, may be tomorrow: left.
+        ("He flew to Oslo Wednesday and had a meeting in Bergen Friday.",
+         "He flew to Oslo on January 28 and had a meeting in Bergen Friday."),
+        ("The ferry will sail Friday, the owner said Tuesday.",
+         "The ferry will sail Friday, the owner said January 27."),
+    ]:
+        assert resolve(text, "2026-01-29") == dated, text
     for kept in ("Two ferries collided Wednesday.",):  # no article date: nothing to date by
         assert resolve(kept, None) == kept
     for kept in (
@@ -155,6 +175,9 @@ def test_past_weekdays_and_yesterday_are_dated_from_the_article():
         "The port stays closed until Friday.",  # a range
         "Divers return today.",  # "today" is left
         "Tuesday's collision was the third this year.",
+        "Parliament votes Tuesday on the ferry ban.",  # nothing past: may be a schedule
+        "The trial opens Monday, the court said.",  # a present tense: a schedule
+        "Ferries stopped running in the fjord mid Tuesday.",
     ):
         assert resolve(kept, "2026-01-29") == kept, kept
 

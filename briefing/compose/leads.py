@@ -17,10 +17,14 @@ from briefing.text.patterns import (
     BARE_WEEKDAY,
     CLOCK_TIME,
     DATE,
+    DATE_PREPOSITIONS,
+    DAY_PART_WORDS,
     FUTURE,
     NUMBER,
     PAST_VERBS,
     QUOTED,
+    SAID_BEFORE,
+    SCHEDULE_VERBS,
     WEEKDAY_BLOCKERS,
     WEEKDAY_TAIL,
     WEEKDAYS,
@@ -69,20 +73,78 @@ def listing_articles(sentences: list[Sentence]) -> set[str]:
             if len(flags) >= 3 and sum(flags) > LISTING_SHARE * len(flags)}
 
 
+# Reporting verbs are no sign that the rest of a sentence tells the past ("the vote is
+# Tuesday, officials said").
+_REPORTING = frozenset("said says told reported announced confirmed added denied stated "
+                       "declared insisted quoted".split())
+
+
+def _is_past_verb(word: str) -> bool:
+    """A past tense by its form: the irregular ones listed, the rest ending in -ed."""
+    return word in PAST_VERBS or (word.endswith("ed") and len(word) > 3)
+
+
+def _tells_the_past(text: str) -> bool:
+    """Whether a verb of the sentence, other than a reporting one, is in the past tense."""
+    words = (w.strip(",.;:!?\"“”()") for w in text.split())
+    return any(w.islower() and w not in _REPORTING and _is_past_verb(w) for w in words)
+
+
+def _weekday_date(before: str, after: str, future: bool, past: bool, when: date,
+                  published: date) -> tuple[int, str] | None:
+    """Where a bare weekday's replacement starts and what it reads, or None to leave it:
+    - in a sentence about a plan (before the weekday, or after it with no past act before
+      it) only a statement's day is dated ("… will hire a Norwegian company, an official
+      said Wednesday");
+    - never inside a longer phrase ("Tuesday morning", "Tuesday's crash"), after a range or a
+      determiner ("until Friday", "the Tuesday quake"), or after a present tense that may
+      tell a schedule ("the trial opens Monday");
+    - after a preposition or a past verb as the date alone ("sank August 12", "since August
+      12"), "last Thursday" as "on August 10", a part of a day as "late on August 12";
+    - after any other word only when the sentence tells the past and the day is not the one
+      after the article's, with "on" ("joined the search on August 18", "6 a.m. on January
+      26"), and at the start before a comma as "On August 18,"."""
+    words = before.split()
+    previous = words[-1].lower().strip(",") if words else ""
+    label = day_label(when.month, when.day)
+    if future:
+        said = SAID_BEFORE.search(before) and re.match(r"\s*(?:[,.;:]|$|that\b)", after)
+        return (len(before), label) if said else None
+    if (WEEKDAY_TAIL.match(after) or previous in WEEKDAY_BLOCKERS
+            or previous in SCHEDULE_VERBS or re.search(r"['’]s$", previous)):
+        return None
+    if previous in DATE_PREPOSITIONS or _is_past_verb(previous):
+        return len(before), label
+    if previous == "last":
+        if when == published:
+            when = published - timedelta(days=7)
+        start = before.rstrip().rfind(words[-1])
+        after_preposition = len(words) > 1 and words[-2].lower() in DATE_PREPOSITIONS
+        return start, ("" if after_preposition else "on ") + day_label(when.month, when.day)
+    if previous in DAY_PART_WORDS:
+        return len(before), "on " + label
+    # A weekday the day after the article's may as well be tomorrow ("a meeting in London
+    # Wednesday and another in New York Thursday", written on a Wednesday): left as it is.
+    if not past or (when - published).days == -6:
+        return None
+    if not previous:
+        return (0, "On " + label) if after.startswith(",") else None
+    return len(before), "on " + label
+
+
 def resolve_relative_days(text: str, published: str | None) -> str:
     """Date the past days a sentence names from its article's date, so a briefing read later
     (and citing several articles) does not lean on the reader knowing which Wednesday: in an
     article of 2005-01-27, "… died Wednesday" becomes "… died January 26", "on Tuesday" "on
     January 25", "yesterday" "on January 26". News reports a weekday of the past week, so it
-    is the latest such day on or before publication.
+    is the latest such day on or before publication ("last Thursday" a week back when the
+    article is of a Thursday).
 
     Replaced rather than annotated: a date in brackets costs two words of the budget (it lost
-    one long lead on duc_tac). Only what can be dated safely is changed: a weekday after "on"
-    or after a verb in the past ("said Tuesday", "sank Saturday"), in a sentence that speaks
-    of no future ("will", "next", "scheduled" …), not inside a phrase the date would break
-    ("early Tuesday morning", "Tuesday's crash", "until Friday"), and nothing in quotation
-    marks (a quote stays as said). "today" is left: as often as not it means "nowadays"."""
-    if not published or FUTURE.search(text):
+    one long lead on duc_tac). Only what can be dated safely is changed (``_weekday_date``),
+    and nothing in quotation marks (a quote stays as said). "today" is left: as often as not
+    it means "nowadays"."""
+    if not published:
         return text
     try:
         day = date.fromisoformat(published[:10])
@@ -92,19 +154,25 @@ def resolve_relative_days(text: str, published: str | None) -> str:
     def quoted(position: int, current: str) -> bool:
         return any(a <= position < b for a, b in (m.span() for m in QUOTED.finditer(current)))
 
+    future = bool(FUTURE.search(text))
+    past = _tells_the_past(text)
     out = text
     for match in reversed(list(BARE_WEEKDAY.finditer(text))):
-        before = out[:match.start()].split()
-        after = out[match.end():]
-        previous = before[-1].lower().strip(",") if before else ""
-        dated_by = previous == "on" or previous in PAST_VERBS or (
-            previous.endswith("ed") and len(previous) > 3)
-        if (not dated_by or previous in WEEKDAY_BLOCKERS or WEEKDAY_TAIL.match(after)
-                or quoted(match.start(), out)):
+        if quoted(match.start(), out):
             continue
         back = (day.weekday() - WEEKDAYS.index(match.group(1).lower())) % 7
         when = day - timedelta(days=back)
-        out = out[:match.start()] + day_label(when.month, when.day) + out[match.end():]
+        before = out[:match.start()]
+        # A plan told only after a past act's day is not that day's ("Investigators removed
+        # two engines Wednesday in hopes the wreckage will help …").
+        plan = future and (bool(FUTURE.search(text[:match.start()]))
+                           or not _tells_the_past(text[:match.start()]))
+        dated = _weekday_date(before, out[match.end():], plan, past, when, day)
+        if dated is not None:
+            start, label = dated
+            out = out[:start] + label + out[match.end():]
+    if future:
+        return out
     for match in reversed(list(YESTERDAY.finditer(out))):
         if quoted(match.start(), out):
             continue

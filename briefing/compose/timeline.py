@@ -27,6 +27,7 @@ from briefing.text.patterns import (
     DAYS_AFTER_DATE,
     DAYS_AFTER_DATE_START,
     FUTURE,
+    SAID_BEFORE,
     WEEKDAYS,
     date_parts,
     month_day,
@@ -77,11 +78,6 @@ _WEEKDAY_OR_TODAY = re.compile(r"\s*\b(?:on\s+)?(?:(?P<last>last)\s+)?(?P<day>"
 _OPENING_DAY = re.compile(r"(?:on\s+)?(?:last\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|"
                           r"today|tonight|yesterday)(?:\s+(?:morning|afternoon|evening|night))?"
                           r",\s*", re.IGNORECASE)
-
-# A reporting verb just before the day ("said Friday", "told reporters on Monday"): the day of
-# a statement.
-_SAID = re.compile(r"\b(?:said|says|announced|reported|confirmed|added|denied|stated|"
-                   r"declared|insisted|told(?:\s+\w+){1,2})\s*$", re.IGNORECASE)
 
 # A weekday set beside a date (", a Monday,"): said once, by the date beside the event.
 _WEEKDAY_APPOSITION = re.compile(r"^,\s+a\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day(?=,)")
@@ -258,7 +254,7 @@ def _weekday_event(sentence: str, published: date) -> _Event | None:
     before, after = text[:match.start()], text[match.end():]
     # "Tuesday's quake" names the event the sentence tells something else about; a plan
     # anywhere in the sentence ("Saturday another team will arrive") is no past event.
-    if (re.match(r"['’]s\b", after) or FUTURE.search(text) or _SAID.search(before)
+    if (re.match(r"['’]s\b", after) or FUTURE.search(text) or SAID_BEFORE.search(before)
             or not _dates_the_sentence(before)):
         return None
     word = match.group("day").lower()

@@ -107,10 +107,25 @@ YESTERDAY = re.compile(r"\b(?:yesterday|last night)\b(?!['’]s)", re.IGNORECASE
 PAST_VERBS: frozenset[str] = frozenset(
     "said told met sank hit struck began left came went took made held gave found saw won lost "
     "fell rose broke spoke flew ran led sent set put cut shut wrote knew thought brought "
-    "caught fought sought stood understood withdrew drew grew threw bought".split())
+    "caught fought sought stood understood withdrew drew grew threw bought spent drove rode "
+    "wore chose paid laid".split())
 WEEKDAY_BLOCKERS: frozenset[str] = frozenset(
-    "early late mid next last this every by until till from since through to before after "
-    "each".split())
+    "next this every by until till from since through to before after each the a an its his "
+    "her their our your my that these those one any some whose mid".split())
+# A present-tense verb before a weekday tells a schedule ("the trial opens Monday"), which
+# may lie after the article's date: such a weekday is not dated.
+SCHEDULE_VERBS: frozenset[str] = frozenset(
+    "is are be been being opens begins starts ends meets resumes closes arrives returns "
+    "continues runs stays remains holds".split())
+# A part of a day before a weekday: dated as "late on August 12", "earlier on August 19".
+DAY_PART_WORDS: frozenset[str] = frozenset("early late earlier later".split())
+# Prepositions that take a date as it is ("darkness of January 26", "since August 12").
+DATE_PREPOSITIONS: frozenset[str] = frozenset(
+    "on of in at for during since from until till by before after through to".split())
+# A reporting verb just before a day ("said Friday", "told reporters on Monday"): the day of
+# a statement, which is past even in a sentence about a plan.
+SAID_BEFORE = re.compile(r"\b(?:said|says|saying|announced|reported|confirmed|added|denied|"
+                         r"stated|declared|insisted|told(?:\s+\w+){1,2})\s*$", re.IGNORECASE)
 # What after a weekday makes it part of a longer phrase: "Tuesday morning", "Tuesday's".
 WEEKDAY_TAIL = re.compile(r"['’]s\b|\s+(?:morning|afternoon|evening|night|nights)\b",
                           re.IGNORECASE)
