@@ -40,6 +40,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from briefing.errors import ConfigError
 from briefing.packaged import default_config_text
+from briefing.urls import web_url
 
 CATCHALL_ID = "other"
 # News that fits no theme: the catch-all may compete with the themes through phrases, but it
@@ -415,9 +416,10 @@ def _page_size(value: Any) -> Any:
 def _public_url(value: Any) -> Any:
     if value is None:
         return None
-    if not re.match(r"^https?://\S+$", str(value)):
+    url = web_url(str(value))
+    if url is None:
         raise _fail(f"must be an http(s) address, not '{value}'")
-    return str(value).rstrip("/") + "/"  # links are joined onto it
+    return url.rstrip("/") + "/"  # links are joined onto it
 
 
 # Keys whose `null` in YAML (`email:` with nothing under it) means "the default".

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -247,3 +248,31 @@ def test_an_entry_with_nothing_that_reads_as_news_is_stored_and_told(tmp_path):
     texts = [i["text"] for s in data["sections"] for i in s["items"]]
     assert any("Ferries between Bergen" in t for t in texts)
     assert not any("Transcript" in t or "Guests" in t for t in texts)
+
+
+def test_an_article_whose_url_is_no_web_address_renders_without_a_link(tmp_path):
+    # "http://[" made the URL parser raise while the HTML's source line was written; a
+    # bad port is no address either, nor a number. Each article is briefed, linked to nothing.
+    # briefing.json keeps each as the article gave it (as text).
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    texts = {"ferry": "Ferries between Bergen and Stavanger resumed on Monday after a two-day "
+                      "strike ended, the operator Fjord Line said.",
+             "bridge": "The Hardanger bridge reopened to traffic on Tuesday after engineers "
+                       "in Bergen repaired a damaged cable, the roads agency said.",
+             "port": "Cruise ships returned to the port of Bergen on Wednesday for the first "
+                     "time since the storm, the harbour authority said."}
+    for (name, text), url in zip(texts.items(), ["http://[broken/a", 5,
+                                                 "https://x.example:99999/b"], strict=True):
+        (inbox / f"{name}.json").write_text(json.dumps({"title": name, "text": text,
+                                                        "url": url}), encoding="utf-8")
+    config = write_config(tmp_path, sources=[{"path": str(inbox)}], window_hours=0,
+                          output_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
+    code, out, err = run_cli("--config", str(config), "render", "--format", "json,html")
+    assert code == 0 and "Traceback" not in err, err
+    data = json.loads(next((tmp_path / "out").glob("*/briefing.json")).read_text("utf-8"))
+    assert sorted(str(a.get("url")) for a in data["articles"]) == [
+        "5", "http://[broken/a", "https://x.example:99999/b"]
+    page = next((tmp_path / "out").glob("*/briefing.html")).read_text("utf-8")
+    hrefs = " ".join(re.findall(r'href="([^"]*)"', page))
+    assert "99999" not in hrefs and "http://[" not in hrefs

@@ -117,12 +117,23 @@ def _feed_items(content: bytes, fetch_links: bool = False) -> list:
 @example(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
          b'<rss version="2.0"><channel><item><description>&b;</description></item>'
          b"</channel></rss>")
+@example(b"<rss version='2.0'><channel><item><link>http://[</link></item></channel></rss>")
 def test_feed_parsing_yields_documents_or_input_errors(content):
     for item in _feed_items(content):
         assert isinstance(item, RawDocument | InputError)
         if isinstance(item, RawDocument):
             with contextlib.suppress(InputError):
                 clean_document(item)
+
+
+def test_an_entry_whose_link_does_not_parse_is_kept_without_it():
+    # Found by the fuzz test above: "http://[" made the URL parser raise mid-feed.
+    feed = (b"<rss version='2.0'><channel><title>Wire</title><item><title>Talks in Geneva"
+            b"</title><link>http://[broken/geneva</link><description>Blinken met Lavrov in "
+            b"Geneva on Friday.</description></item></channel></rss>")
+    [document] = _feed_items(feed)
+    assert isinstance(document, RawDocument)
+    assert document.url is None and document.title == "Talks in Geneva"
 
 
 @FUZZ

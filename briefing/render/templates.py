@@ -40,6 +40,7 @@ from briefing.config import Settings
 from briefing.errors import BriefingError
 from briefing.packaged import packaged_templates_dir
 from briefing.records import Article, Briefing
+from briefing.urls import web_url
 
 VARIANTS = ("web", "pdf", "email")
 
@@ -127,10 +128,8 @@ def markdown_code(text: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """Only http(s) links survive; ``javascript:`` and friends are dropped."""
-    if url and re.match(r"^https?://[^\s]+$", url.strip(), re.IGNORECASE):
-        return url.strip()
-    return None
+    """Only http(s) links survive; ``javascript:`` and friends are dropped (``urls.web_url``)."""
+    return web_url(url)
 
 
 def slug(text: str) -> str:

@@ -22,6 +22,7 @@ from briefing.sources.fetch import FetchResult, fetch
 from briefing.sources.pages import PAGE_ACCEPT, page_document
 from briefing.sources.records import SourceResult, SourceStatus
 from briefing.text.html import html_fragment_text
+from briefing.urls import web_url
 
 log = logging.getLogger("briefing.feeds")
 
@@ -177,7 +178,7 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
                 left += 1
                 continue
             taken += 1
-        link = _http_link(entry.get("link"))
+        link = web_url(entry.get("link"))
         meta = {
             "title": _plain(entry.get("title")) or None,
             "url": link,
@@ -308,12 +309,6 @@ def _plain(value: Any) -> str:
     if "<" in value or "&" in value:
         value = html_fragment_text(value)
     return " ".join(value.split())
-
-
-def _http_link(link: Any) -> str | None:
-    if isinstance(link, str) and urlsplit(link.strip()).scheme.lower() in ("http", "https"):
-        return link.strip()
-    return None
 
 
 def _host(url: str | None) -> str | None:

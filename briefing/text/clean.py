@@ -15,6 +15,7 @@ from briefing.text.language import detect_language, language_name
 from briefing.text.repair import UndecodableError, decode_bytes, repair_text
 from briefing.text.sentences import is_heading
 from briefing.text.wire import clean_wire_title, strip_wire_copy
+from briefing.urls import web_url
 
 # Fewer words with letters than this (title and text together) carry no news: "Video",
 # "Live updates", "Photo gallery".
@@ -142,11 +143,11 @@ _STOP_END = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or",
 
 
 def _source_from(raw: RawDocument) -> str:
-    if raw.url:
+    url = web_url(raw.url)
+    if url:
         from urllib.parse import urlsplit
 
-        host = urlsplit(raw.url).hostname or raw.url
-        return host.removeprefix("www.")
+        return (urlsplit(url).hostname or url).removeprefix("www.")
     return PurePath(raw.path or raw.origin).name
 
 
