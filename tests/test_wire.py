@@ -99,6 +99,21 @@ def test_wire_quotes_and_underscore_dashes_are_normalised():
         '"It was cold," she said — and left.'
 
 
+@pytest.mark.parametrize(("text", "clean"), [
+    ('The crew of the ferry " Nordlys" was rescued.',
+     'The crew of the ferry "Nordlys" was rescued.'),
+    ('"We found them all, " the captain said.', '"We found them all," the captain said.'),
+    ("``Get those people out,' '' said a firefighter.",
+     """"Get those people out,'" said a firefighter."""),
+    # Quotes that do not pair up in the paragraph, or that are no pair, stay as written.
+    ('The captain said "we found them. "Then the storm came.',
+     'The captain said "we found them. "Then the storm came.'),
+    ('He called it " a miracle, and went on.', 'He called it " a miracle, and went on.'),
+])
+def test_padded_straight_quotes_are_closed_up(text, clean):
+    assert clean_wire_text(text) == clean
+
+
 def test_repeated_paragraph_is_dropped_with_a_note():
     paragraphs, notes = strip_wire_copy(["OSLO (AP) -- A ferry docked.", "It was late.",
                                          "A ferry docked."])

@@ -109,6 +109,11 @@ _NOTE_PARAGRAPHS = [
 # Wire copy writes quotation marks as two apostrophes or backticks (''word'', ``word'');
 # as straight double quotes, the quote-balance checks downstream read them right.
 _DOUBLE_APOSTROPHE = re.compile(r"``|''")
+# Agency copy pads straight quotes inside ('the submarine " Kursk"', 'our investigators, "
+# Adams said'): a pair of them, opening after a space or the start and closing before a
+# space, punctuation or the end, loses the padding. Only in a paragraph whose straight
+# quotes pair up: a quote running on to the next paragraph leaves them unpaired.
+_QUOTE_PAIR = re.compile(r'(?:(?<=^)|(?<=[\s(\[—]))"([^"\n]*)"(?=$|[\s.,;:!?)\]—])')
 # NYT copy uses a spaced underscore as a dash ("the blasts _ recorded by …").
 _UNDERSCORE_DASH = re.compile(r"(?<=\S) _ (?=\S)")
 # Agencies write "here" for the dateline's city ("… experts has said here."); with the
@@ -137,7 +142,7 @@ def is_wire_note(paragraph: str) -> bool:
 
 def clean_wire_text(paragraph: str, first: bool = False) -> str:
     """One paragraph with its dateline, a feed's time stamp and an agency's closing signature
-    removed and wire quote and dash codes normalised;
+    removed and wire quote and dash codes (and padded quotes) normalised;
     ``""`` when the whole paragraph is a desk note, credit, byline or widget."""
     text = paragraph.strip()
     if is_wire_note(text) or _DATE_STAMP.fullmatch(text):
@@ -146,6 +151,8 @@ def clean_wire_text(paragraph: str, first: bool = False) -> str:
     text = _LEADING_DATE.sub("", text)
     text = strip_dateline(text, first)
     text = _SAID_HERE.sub(r"\1", _DOUBLE_APOSTROPHE.sub('"', text))
+    if text.count('"') % 2 == 0:
+        text = _QUOTE_PAIR.sub(lambda m: f'"{m.group(1).strip() or m.group(1)}"', text)
     return _UNDERSCORE_DASH.sub(" — ", text)
 
 
