@@ -178,6 +178,7 @@ def test_past_weekdays_and_yesterday_are_dated_from_the_article():
         "Parliament votes Tuesday on the ferry ban.",  # nothing past: may be a schedule
         "The trial opens Monday, the court said.",  # a present tense: a schedule
         "Ferries stopped running in the fjord mid Tuesday.",
+        "She bought two tickets for Friday.",  # "for" may look ahead
     ):
         assert resolve(kept, "2026-01-29") == kept, kept
 

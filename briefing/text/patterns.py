@@ -103,7 +103,7 @@ YESTERDAY = re.compile(r"\b(?:yesterday|last night)\b(?!['’]s)", re.IGNORECASE
 
 # Words after which a weekday can be replaced by its date ("said Tuesday", "sank Saturday";
 # most past verbs end in -ed and need no list), and words before it that forbid it (a range,
-# a plan, a part of a day: "until Friday", "early Tuesday", "next Monday").
+# a plan, a determiner: "until Friday", "next Monday", "the Tuesday quake", "mid Tuesday").
 PAST_VERBS: frozenset[str] = frozenset(
     "said told met sank hit struck began left came went took made held gave found saw won lost "
     "fell rose broke spoke flew ran led sent set put cut shut wrote knew thought brought "
@@ -111,7 +111,7 @@ PAST_VERBS: frozenset[str] = frozenset(
     "wore chose paid laid".split())
 WEEKDAY_BLOCKERS: frozenset[str] = frozenset(
     "next this every by until till from since through to before after each the a an its his "
-    "her their our your my that these those one any some whose mid".split())
+    "her their our your my that these those one any some whose mid for".split())
 # A present-tense verb before a weekday tells a schedule ("the trial opens Monday"), which
 # may lie after the article's date: such a weekday is not dated.
 SCHEDULE_VERBS: frozenset[str] = frozenset(
@@ -119,9 +119,10 @@ SCHEDULE_VERBS: frozenset[str] = frozenset(
     "continues runs stays remains holds".split())
 # A part of a day before a weekday: dated as "late on August 12", "earlier on August 19".
 DAY_PART_WORDS: frozenset[str] = frozenset("early late earlier later".split())
-# Prepositions that take a date as it is ("darkness of January 26", "since August 12").
+# Prepositions that take a date as it is ("darkness of January 26", "since August 12"; "for"
+# is left out: "tickets for Friday" may look ahead).
 DATE_PREPOSITIONS: frozenset[str] = frozenset(
-    "on of in at for during since from until till by before after through to".split())
+    "on of in at during since from until till by before after through to".split())
 # A reporting verb just before a day ("said Friday", "told reporters on Monday"): the day of
 # a statement, which is past even in a sentence about a plan.
 SAID_BEFORE = re.compile(r"\b(?:said|says|saying|announced|reported|confirmed|added|denied|"
