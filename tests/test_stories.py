@@ -480,3 +480,34 @@ def test_a_fact_that_only_retells_its_item_is_left_out(case):
     texts = [text for text, _ in lines]
     chosen = _choose_facts(texts, [_unit(*vector) for _, vector in lines])
     assert chosen == texts[:repeat] + texts[repeat + 1:]
+
+
+def test_a_stamped_text_file_is_dated_by_its_stamp_in_the_briefing(tmp_path):
+    import json
+
+    from conftest import run_cli, write_config
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "ferry.txt").write_text(
+        "Tuesday, July 7, 2009\nThe ferry between Bergen and Stavanger ran aground on Monday "
+        "in a storm, and its 300 passengers were taken off by lifeboats, the coastguard said."
+        "\n\nDivers inspected the hull Monday and found a long gash below the waterline, the "
+        "operator Fjord Line said.", encoding="utf-8")
+    out = tmp_path / "out"
+    config = write_config(tmp_path, sources=[{"path": str(inbox)}], themes=[],
+                          output_dir=str(out), state_dir=str(tmp_path / "state"))
+    # Within the default window nothing of 2009 is news: stored, told, not briefed.
+    code, stdout, err = run_cli("--config", str(config), "render", "--format", "json")
+    assert code == 0, err
+    assert "1 article(s) older than the 36-hour window left out" in stdout
+    config = write_config(tmp_path, sources=[{"path": str(inbox)}], themes=[], window_hours=0,
+                          output_dir=str(out), state_dir=str(tmp_path / "state"))
+    code, stdout, err = run_cli("--config", str(config), "render", "--all", "--format", "json")
+    assert code == 0, err
+    data = json.loads(sorted(out.glob("*/briefing.json"))[-1].read_text("utf-8"))
+    lines = [line["text"] for s in data["sections"] for i in s["items"]
+             for line in [i, *i["facts"]]]
+    assert any("July 6" in line for line in lines), lines
+    assert not any("Monday" in line for line in lines), lines
+    assert data["articles"][0]["published"] == "2009-07-07"

@@ -7,7 +7,13 @@ import pytest
 
 from briefing.records import RawDocument
 from briefing.text.clean import clean_document
-from briefing.text.wire import clean_wire_text, is_wire_note, strip_dateline, strip_wire_copy
+from briefing.text.wire import (
+    clean_wire_text,
+    is_wire_note,
+    stamp_date,
+    strip_dateline,
+    strip_wire_copy,
+)
 
 
 @pytest.mark.parametrize("text", [
@@ -151,3 +157,27 @@ def test_wire_desk_codes_and_bylines_leave_headlines():
     for kept in ("Ferry sinks off Bergen", "Ferry Shot Down by Pirates Off Bergen",
                  "UPDATE: ferry found"):
         assert clean_wire_title(kept) == kept
+
+
+@pytest.mark.parametrize(("paragraphs", "day"), [
+    (["Tuesday, July 7, 2009", "The ferry docked late."], "2009-07-07"),
+    (["Ferries in the fjord at dawn", "Saturday, March 26, 2005 The ferry docked late."],
+     "2005-03-26"),  # under a caption, run into the text
+    (["Sept. 3, 2021", "The ferry docked late."], "2021-09-03"),
+    (["January 18, 2005 was the coldest day of the winter."], None),  # a sentence
+    (["The ferry docked late.", "It sailed again.", "Monday, May 1, 2006"], None),  # too far
+    (["February 30, 2005", "The ferry docked late."], None),  # no such day
+])
+def test_a_date_stamp_above_the_story_is_read_as_its_day(paragraphs, day):
+    assert stamp_date(paragraphs) == day
+
+
+def test_an_article_without_a_date_takes_its_stamps_and_one_with_a_date_keeps_its_own():
+    text = ("Tuesday, July 7, 2009\nThe ferry between Bergen and Stavanger docked late on "
+            "Monday after a storm, the operator Fjord Line said.\n\nIts crew of twelve was "
+            "unhurt, and the ferry sailed again in the evening.")
+    stamped = clean_document(RawDocument(origin="ferry.txt", content=text.encode()))
+    assert stamped.published == "2009-07-07" and "2009" not in stamped.text
+    dated = clean_document(RawDocument(origin="ferry.txt", content=text.encode(),
+                                       published="2009-07-08T06:00:00+00:00"))
+    assert dated.published == "2009-07-08T06:00:00+00:00"

@@ -14,7 +14,7 @@ from briefing.text.html import html_fragment_text
 from briefing.text.language import detect_language, language_name
 from briefing.text.repair import UndecodableError, decode_bytes, repair_text
 from briefing.text.sentences import is_heading
-from briefing.text.wire import clean_wire_title, strip_wire_copy
+from briefing.text.wire import clean_wire_title, stamp_date, strip_wire_copy
 from briefing.urls import web_url
 
 # Fewer words with letters than this (title and text together) carry no news: "Video",
@@ -36,7 +36,8 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
     1. decode the bytes (binary or undecodable input is rejected);
     2. extract article text from HTML or JSON, keeping the title, URL and date they carry;
     3. repair mojibake;
-    4. strip boilerplate: footers, captions and credits, media placeholders, source lines;
+    4. strip boilerplate: footers, captions and credits, media placeholders, source lines
+       (a date stamp above the story dates an article that has no date);
     5. check it is an article in the briefing's language with some news in it (a headline
        alone, or a headline and a sentence or two, is a brief: an article of one fact);
     6. take the title from the document or make one from its first sentence;
@@ -71,6 +72,7 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
     text, repairs = repair_text(text)
     notes = [f"repaired {repairs} mojibake sequence(s)"] if repairs else []
     paragraphs, removed = strip_boilerplate(text)
+    published = published or stamp_date(paragraphs)  # "Tuesday, July 7, 2009" above the text
     paragraphs, wire_notes = strip_wire_copy(paragraphs)  # datelines, bylines, desk notes
     notes += removed + wire_notes
 

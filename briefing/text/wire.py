@@ -15,6 +15,9 @@ wire rules live in this module; ``briefing.clean`` calls :func:`strip_wire_copy`
 from __future__ import annotations
 
 import re
+from datetime import date
+
+from briefing.text.patterns import MONTH_NUMBER
 
 # --- datelines --------------------------------------------------------------------------------
 
@@ -71,6 +74,33 @@ _LEADING_DATE = re.compile(rf"^(?:{_WEEKDAY}, {_MONTH} \d{{1,2}}, \d{{4}} *|"
                            rf"{_MONTH} \d{{1,2}}, \d{{4}})(?=[A-Z])")
 # The stamp as a paragraph of its own: a date and nothing else.
 _DATE_STAMP = re.compile(rf"(?:{_WEEKDAY},? )?{_MONTH} \d{{1,2}},? \d{{4}}\.?")
+
+# The stamp's parts, read when the article has no date of its own (``stamp_date``).
+_STAMP_PARTS = re.compile(rf"^(?:{_WEEKDAY},? )?({_MONTH}) (\d{{1,2}}),? (\d{{4}})")
+# How far down a stamp may stand: under a headline or a picture's caption, not further.
+_STAMP_PARAGRAPHS = 2
+
+
+def stamp_date(paragraphs: list[str]) -> str | None:
+    """The day of filing a date stamp above the story gives ("Tuesday, July 7, 2009" →
+    "2009-07-07"), from the first paragraphs, as a paragraph of its own or run into the
+    text; None when there is none or it names no real day. An article without a known date
+    (a saved text file) then dates its weekdays and "yesterday" from it, as one with a date
+    does."""
+    for paragraph in paragraphs[:_STAMP_PARAGRAPHS]:
+        text = paragraph.strip()
+        if not (_DATE_STAMP.fullmatch(text) or _LEADING_DATE.match(text)):
+            continue
+        match = _STAMP_PARTS.match(text)
+        if match is None:
+            continue
+        month = MONTH_NUMBER.get(match.group(1).rstrip(".").lower()[:3])
+        try:
+            return date(int(match.group(3)), month or 0, int(match.group(2))).isoformat()
+        except ValueError:  # "February 30": no day to date anything by
+            return None
+    return None
+
 
 # --- whole paragraphs that are desk notes, credits or widgets -----------------------------
 
