@@ -153,7 +153,7 @@ def article_time(article: Article, first_seen: str | None, settings: Settings
         except ValueError:
             moment = None  # a date as some site writes it: first seen says more
         if moment is not None:
-            if _DATE_ONLY.fullmatch(published):
+            if _DATE_ONLY.fullmatch(published) and moment.year < datetime.max.year:
                 moment += timedelta(days=1)
             return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
     if first_seen:

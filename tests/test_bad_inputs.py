@@ -276,3 +276,22 @@ def test_an_article_whose_url_is_no_web_address_renders_without_a_link(tmp_path)
     page = next((tmp_path / "out").glob("*/briefing.html")).read_text("utf-8")
     hrefs = " ".join(re.findall(r'href="([^"]*)"', page))
     assert "99999" not in hrefs and "http://[" not in hrefs
+
+
+def test_dates_at_the_ends_of_the_calendar_render_without_a_traceback(tmp_path):
+    # Found in review: a day after December 31, 9999 does not exist, nor a week before
+    # January 1 of year 1; the window and the weekday dating both reached for one.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name, published in [("late", "9999-12-31"), ("early", "0001-01-01")]:
+        (inbox / f"{name}.json").write_text(json.dumps({
+            "title": name, "published": published,
+            "text": f"Ferries between Bergen and Stavanger resumed on Monday after the {name} "
+                    "strike ended, the operator Fjord Line said."}), encoding="utf-8")
+    (inbox / "stamped.txt").write_text(
+        "Friday, December 31, 9999\nThe Hardanger bridge reopened on Tuesday after engineers "
+        "in Bergen repaired a damaged cable, the roads agency said.", encoding="utf-8")
+    config = write_config(tmp_path, sources=[{"path": str(inbox)}], window_hours=36,
+                          output_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
+    code, out, err = run_cli("--config", str(config), "render", "--format", "json")
+    assert code == 0 and "Traceback" not in err, err

@@ -181,3 +181,9 @@ def test_an_article_without_a_date_takes_its_stamps_and_one_with_a_date_keeps_it
     dated = clean_document(RawDocument(origin="ferry.txt", content=text.encode(),
                                        published="2009-07-08T06:00:00+00:00"))
     assert dated.published == "2009-07-08T06:00:00+00:00"
+
+
+def test_a_stamp_outside_the_years_of_news_dates_nothing():
+    # Found in review: "December 31, 9999" overflowed the window's arithmetic at render.
+    assert stamp_date(["Friday, December 31, 9999", "The ferry docked late."]) is None
+    assert stamp_date(["Monday, January 1, 0001", "The ferry docked late."]) is None

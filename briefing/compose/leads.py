@@ -20,6 +20,8 @@ from briefing.text.patterns import (
     DATE_PREPOSITIONS,
     DAY_PART_WORDS,
     FUTURE,
+    MONTHS,
+    NAMED_DAY_WORDS,
     NUMBER,
     PAST_VERBS,
     QUOTED,
@@ -37,6 +39,7 @@ from briefing.text.standalone import (
     is_fragment,
     needs_introduction,
     points_back,
+    unbalanced_quotes,
 )
 
 NAMELESS_PENALTY = 1.0  # rejects the line: ROUGE-2 the same on MultiLing and duc_tac
@@ -77,6 +80,22 @@ def listing_articles(sentences: list[Sentence]) -> set[str]:
 # Tuesday, officials said").
 _REPORTING = frozenset("said says told reported announced confirmed added denied stated "
                        "declared insisted quoted".split())
+# Past tenses that need no -ed; and words in -ed that are no verb, or no verb after these
+# ("in closed session", "the limited talks").
+_PAST_AUXILIARIES = frozenset("was were had did".split())
+_ED_NOT_VERBS = frozenset("hundred kindred sacred naked wicked rugged ragged wretched "
+                          "beloved".split())
+_NO_VERB_BEFORE = frozenset("the a an its his her their our this these those in of on at "
+                            "with by for from".split())
+_WEEKDAY_WORD = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+# A weekday opening a range ("Monday through Wednesday", "Monday-Wednesday"), and one
+# joined to the next by "and" or "or": dated together or not at all.
+_RANGE_AFTER = re.compile(rf"\s*(?:-|–|/|through|thru|to|until|till)\s*{_WEEKDAY_WORD}")
+_PAIR_AFTER = re.compile(rf"\s+(?:and|or)\s+(?:{_WEEKDAY_WORD}|(?:"
+                         + "|".join(m.capitalize() for m in MONTHS) + r") \d)")
+# A passive or infinitive before a reporting verb ("will be announced Friday", "to be told
+# Monday") makes it part of the plan, not the day of a statement.
+_PLANNED_REPORT = re.compile(r"\b(?:be|been|being|to|will|would)\s*$", re.IGNORECASE)
 
 
 def _is_past_verb(word: str) -> bool:
@@ -85,9 +104,20 @@ def _is_past_verb(word: str) -> bool:
 
 
 def _tells_the_past(text: str) -> bool:
-    """Whether a verb of the sentence, other than a reporting one, is in the past tense."""
-    words = (w.strip(",.;:!?\"“”()") for w in text.split())
-    return any(w.islower() and w not in _REPORTING and _is_past_verb(w) for w in words)
+    """Whether a verb of the sentence, other than a reporting one, is in the past tense: a
+    listed past form or auxiliary, or a word in -ed that is no adjective by its place
+    ("in closed session"), its hyphen ("state-owned") or its ending ("need", "hundred")."""
+    words = [w.strip(",.;:!?\"“”()") for w in text.split()]
+    for n, word in enumerate(words):
+        if not word.islower() or word in _REPORTING:
+            continue
+        if word in PAST_VERBS or word in _PAST_AUXILIARIES:
+            return True
+        if (word.endswith("ed") and len(word) > 3 and "-" not in word
+                and not word.endswith("eed") and word not in _ED_NOT_VERBS
+                and (n == 0 or words[n - 1].lower() not in _NO_VERB_BEFORE)):
+            return True
+    return False
 
 
 def _weekday_date(before: str, after: str, future: bool, past: bool, when: date,
@@ -95,32 +125,45 @@ def _weekday_date(before: str, after: str, future: bool, past: bool, when: date,
     """Where a bare weekday's replacement starts and what it reads, or None to leave it:
     - in a sentence about a plan (before the weekday, or after it with no past act before
       it) only a statement's day is dated ("… will hire a Norwegian company, an official
-      said Wednesday");
-    - never inside a longer phrase ("Tuesday morning", "Tuesday's crash"), after a range or a
-      determiner ("until Friday", "the Tuesday quake"), or after a present tense that may
-      tell a schedule ("the trial opens Monday");
-    - after a preposition or a past verb as the date alone ("sank August 12", "since August
-      12"), "last Thursday" as "on August 10", a part of a day as "late on August 12";
+      said Wednesday"; not "the winner will be announced Friday");
+    - never inside a longer phrase or a name ("Tuesday morning", "Tuesday's crash", "Super
+      Tuesday", "Sunday Mass", "Monday-Wednesday"), after a range or a determiner ("until
+      Friday", "the Tuesday quake", "all Monday"), or after a present tense that may tell a
+      schedule ("the trial opens Monday"); a range's first day goes with its last;
+    - after a preposition, "and", or a past verb as the date alone ("sank August 12", "since
+      August 12", "between August 17 and August 19"), "last Thursday" as "on August 10", a
+      part of a day as "late on August 12";
     - after any other word only when the sentence tells the past and the day is not the one
       after the article's, with "on" ("joined the search on August 18", "6 a.m. on January
-      26"), and at the start before a comma as "On August 18,"."""
+      26"), and at the start before a comma or another day as "On August 18"."""
     words = before.split()
     previous = words[-1].lower().strip(",") if words else ""
     label = day_label(when.month, when.day)
+    if (before and not before[-1].isspace()) or after[:1] in ("-", "–", "/") \
+            or _RANGE_AFTER.match(after) or re.match(r" [A-Z]", after) \
+            or (words and words[-1][:1].isupper() and previous in NAMED_DAY_WORDS):
+        return None
     if future:
-        said = SAID_BEFORE.search(before) and re.match(r"\s*(?:[,.;:]|$|that\b)", after)
+        said = (SAID_BEFORE.search(before) and not _PLANNED_REPORT.search(
+            before[:SAID_BEFORE.search(before).start()])
+            and re.match(r"\s*(?:[.;:]|$|that\b)", after))
         return (len(before), label) if said else None
     if (WEEKDAY_TAIL.match(after) or previous in WEEKDAY_BLOCKERS
             or previous in SCHEDULE_VERBS or re.search(r"['’]s$", previous)):
         return None
-    if previous in DATE_PREPOSITIONS or _is_past_verb(previous):
+    if previous in DATE_PREPOSITIONS or previous in ("and", "or") or _is_past_verb(previous):
         return len(before), label
     if previous == "last":
+        before_last = words[-2].lower() if len(words) > 1 else ""
+        if (before_last in WEEKDAY_BLOCKERS and before_last not in DATE_PREPOSITIONS) or re.match(
+                r"\s+(?:of|in)\b", after):
+            return None  # "the last Friday of each month"
         if when == published:
             when = published - timedelta(days=7)
         start = before.rstrip().rfind(words[-1])
         after_preposition = len(words) > 1 and words[-2].lower() in DATE_PREPOSITIONS
-        return start, ("" if after_preposition else "on ") + day_label(when.month, when.day)
+        on = "" if after_preposition else ("On " if start == 0 else "on ")
+        return start, on + day_label(when.month, when.day)
     if previous in DAY_PART_WORDS:
         return len(before), "on " + label
     # A weekday the day after the article's may as well be tomorrow ("a meeting in London
@@ -128,7 +171,8 @@ def _weekday_date(before: str, after: str, future: bool, past: bool, when: date,
     if not past or (when - published).days == -6:
         return None
     if not previous:
-        return (0, "On " + label) if after.startswith(",") else None
+        opens = after.startswith(",") or _PAIR_AFTER.match(after)
+        return (0, "On " + label) if opens else None
     return len(before), "on " + label
 
 
@@ -149,6 +193,10 @@ def resolve_relative_days(text: str, published: str | None) -> str:
     try:
         day = date.fromisoformat(published[:10])
     except ValueError:
+        return text
+    # A date at the calendar's ends dates nothing; a quote opened or closed in another
+    # sentence leaves no way to tell which words are quoted.
+    if not 1 < day.year < 9999 or unbalanced_quotes(text):
         return text
 
     def quoted(position: int, current: str) -> bool:

@@ -178,7 +178,9 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
                 left += 1
                 continue
             taken += 1
-        link = web_url(entry.get("link"))
+        link = entry.get("link")
+        # A raw space in a feed's link is common and harmless once encoded.
+        link = web_url(link.strip().replace(" ", "%20") if isinstance(link, str) else None)
         meta = {
             "title": _plain(entry.get("title")) or None,
             "url": link,

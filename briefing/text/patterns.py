@@ -111,7 +111,13 @@ PAST_VERBS: frozenset[str] = frozenset(
     "wore chose paid laid".split())
 WEEKDAY_BLOCKERS: frozenset[str] = frozenset(
     "next this every by until till from since through to before after each the a an its his "
-    "her their our your my that these those one any some whose mid for".split())
+    "her their our your my that these those one any some whose mid for all".split())
+# Capitalised words that make a weekday part of a day's name ("Super Tuesday", "Easter
+# Sunday", "Man Friday"): a name, not a date. ("Good Friday" and "Black Monday" are kept out
+# of ``BARE_WEEKDAY`` itself.)
+NAMED_DAY_WORDS: frozenset[str] = frozenset(
+    "super easter ash cyber bloody palm holy maundy shrove fat giving good black blue man "
+    "whit low passion orthodox".split())
 # A present-tense verb before a weekday tells a schedule ("the trial opens Monday"), which
 # may lie after the article's date: such a weekday is not dated.
 SCHEDULE_VERBS: frozenset[str] = frozenset(
@@ -122,7 +128,7 @@ DAY_PART_WORDS: frozenset[str] = frozenset("early late earlier later".split())
 # Prepositions that take a date as it is ("darkness of January 26", "since August 12"; "for"
 # is left out: "tickets for Friday" may look ahead).
 DATE_PREPOSITIONS: frozenset[str] = frozenset(
-    "on of in at during since from until till by before after through to".split())
+    "on of in at during since from until till by before after through to between".split())
 # A reporting verb just before a day ("said Friday", "told reporters on Monday"): the day of
 # a statement, which is past even in a sentence about a plan.
 SAID_BEFORE = re.compile(r"\b(?:said|says|saying|announced|reported|confirmed|added|denied|"
@@ -135,7 +141,7 @@ WEEKDAY_TAIL = re.compile(r"['’]s\b|\s+(?:morning|afternoon|evening|night|nigh
 FUTURE = re.compile(r"\b(?:will|would|shall|going to|(?:is|are|was|were)\s+(?:expected|"
                     r"scheduled|due|set|planned|going)\s+to|expected to|plans?\s+to|"
                     r"intends?\s+to|is to|are to|next|expects?|scheduled\s+for|scheduled|"
-                    r"postponed)\b", re.IGNORECASE)
+                    r"postponed|(?:is|are)\s+(?:expected|due|planned))\b", re.IGNORECASE)
 
 # A span inside quotation marks, straight or curly: quoted words are the speaker's, and stay.
 QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")

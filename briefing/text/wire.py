@@ -79,6 +79,9 @@ _DATE_STAMP = re.compile(rf"(?:{_WEEKDAY},? )?{_MONTH} \d{{1,2}},? \d{{4}}\.?")
 _STAMP_PARTS = re.compile(rf"^(?:{_WEEKDAY},? )?({_MONTH}) (\d{{1,2}}),? (\d{{4}})")
 # How far down a stamp may stand: under a headline or a picture's caption, not further.
 _STAMP_PARAGRAPHS = 2
+# The years a day of filing can be in: a stamp outside them is a typo or a test of limits
+# ("December 31, 9999"), and dating from it would leave the calendar.
+_STAMP_YEARS = range(1900, 2200)
 
 
 def stamp_date(paragraphs: list[str]) -> str | None:
@@ -95,6 +98,8 @@ def stamp_date(paragraphs: list[str]) -> str | None:
         if match is None:
             continue
         month = MONTH_NUMBER.get(match.group(1).rstrip(".").lower()[:3])
+        if int(match.group(3)) not in _STAMP_YEARS:
+            return None
         try:
             return date(int(match.group(3)), month or 0, int(match.group(2))).isoformat()
         except ValueError:  # "February 30": no day to date anything by
