@@ -151,3 +151,11 @@ def test_json_files_yield_documents_or_input_errors(content):
         if isinstance(item, RawDocument):
             with contextlib.suppress(InputError):
                 clean_document(item)
+
+
+def test_an_entry_link_with_a_raw_space_is_kept_encoded():
+    feed = (b"<rss version='2.0'><channel><title>Wire</title><item><title>Talks</title>"
+            b"<link>https://wire.example/talks in geneva</link><description>Blinken met "
+            b"Lavrov in Geneva on Friday.</description></item></channel></rss>")
+    [document] = _feed_items(feed)
+    assert document.url == "https://wire.example/talks%20in%20geneva"
