@@ -27,6 +27,7 @@ from briefing.text.patterns import (
     QUOTED,
     SAID_BEFORE,
     SCHEDULE_VERBS,
+    WEEKDAY,
     WEEKDAY_BLOCKERS,
     WEEKDAY_TAIL,
     WEEKDAYS,
@@ -87,11 +88,10 @@ _ED_NOT_VERBS = frozenset("hundred kindred sacred naked wicked rugged ragged wre
                           "beloved".split())
 _NO_VERB_BEFORE = frozenset("the a an its his her their our this these those in of on at "
                             "with by for from".split())
-_WEEKDAY_WORD = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
 # A weekday opening a range ("Monday through Wednesday", "Monday-Wednesday"), and one
 # joined to the next by "and" or "or": dated together or not at all.
-_RANGE_AFTER = re.compile(rf"\s*(?:-|–|/|through|thru|to|until|till)\s*{_WEEKDAY_WORD}")
-_PAIR_AFTER = re.compile(rf"\s+(?:and|or)\s+(?:{_WEEKDAY_WORD}|(?:"
+_RANGE_AFTER = re.compile(rf"\s*(?:-|–|/|through|thru|to|until|till)\s*{WEEKDAY.pattern}")
+_PAIR_AFTER = re.compile(rf"\s+(?:and|or)\s+(?:{WEEKDAY.pattern}|(?:"
                          + "|".join(m.capitalize() for m in MONTHS) + r") \d)")
 # A passive or infinitive before a reporting verb ("will be announced Friday", "to be told
 # Monday") makes it part of the plan, not the day of a statement.
@@ -113,8 +113,8 @@ def _tells_the_past(text: str) -> bool:
             continue
         if word in PAST_VERBS or word in _PAST_AUXILIARIES:
             return True
-        if (word.endswith("ed") and len(word) > 3 and "-" not in word
-                and not word.endswith("eed") and word not in _ED_NOT_VERBS
+        if (_is_past_verb(word) and "-" not in word and not word.endswith("eed")
+                and word not in _ED_NOT_VERBS
                 and (n == 0 or words[n - 1].lower() not in _NO_VERB_BEFORE)):
             return True
     return False
@@ -144,10 +144,10 @@ def _weekday_date(before: str, after: str, future: bool, past: bool, when: date,
             or (words and words[-1][:1].isupper() and previous in NAMED_DAY_WORDS):
         return None
     if future:
-        said = (SAID_BEFORE.search(before) and not _PLANNED_REPORT.search(
-            before[:SAID_BEFORE.search(before).start()])
-            and re.match(r"\s*(?:[.;:]|$|that\b)", after))
-        return (len(before), label) if said else None
+        said = SAID_BEFORE.search(before)
+        statement = (said and not _PLANNED_REPORT.search(before[:said.start()])
+                     and re.match(r"\s*(?:[.;:]|$|that\b)", after))
+        return (len(before), label) if statement else None
     if (WEEKDAY_TAIL.match(after) or previous in WEEKDAY_BLOCKERS
             or previous in SCHEDULE_VERBS or re.search(r"['’]s$", previous)):
         return None
@@ -161,8 +161,7 @@ def _weekday_date(before: str, after: str, future: bool, past: bool, when: date,
         if when == published:
             when = published - timedelta(days=7)
         start = before.rstrip().rfind(words[-1])
-        after_preposition = len(words) > 1 and words[-2].lower() in DATE_PREPOSITIONS
-        on = "" if after_preposition else ("On " if start == 0 else "on ")
+        on = "" if before_last in DATE_PREPOSITIONS else ("On " if start == 0 else "on ")
         return start, on + day_label(when.month, when.day)
     if previous in DAY_PART_WORDS:
         return len(before), "on " + label
@@ -203,9 +202,10 @@ def resolve_relative_days(text: str, published: str | None) -> str:
         return any(a <= position < b for a, b in (m.span() for m in QUOTED.finditer(current)))
 
     future = bool(FUTURE.search(text))
-    past = _tells_the_past(text)
+    weekdays = list(BARE_WEEKDAY.finditer(text))
+    past = bool(weekdays) and _tells_the_past(text)  # read only when a weekday is there
     out = text
-    for match in reversed(list(BARE_WEEKDAY.finditer(text))):
+    for match in reversed(weekdays):
         if quoted(match.start(), out):
             continue
         back = (day.weekday() - WEEKDAYS.index(match.group(1).lower())) % 7

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from briefing.text.patterns import MONTH_NUMBER
+from briefing.text.patterns import DATE, date_parts
 
 # --- datelines --------------------------------------------------------------------------------
 
@@ -75,8 +75,6 @@ _LEADING_DATE = re.compile(rf"^(?:{_WEEKDAY}, {_MONTH} \d{{1,2}}, \d{{4}} *|"
 # The stamp as a paragraph of its own: a date and nothing else.
 _DATE_STAMP = re.compile(rf"(?:{_WEEKDAY},? )?{_MONTH} \d{{1,2}},? \d{{4}}\.?")
 
-# The stamp's parts, read when the article has no date of its own (``stamp_date``).
-_STAMP_PARTS = re.compile(rf"^(?:{_WEEKDAY},? )?({_MONTH}) (\d{{1,2}}),? (\d{{4}})")
 # How far down a stamp may stand: under a headline or a picture's caption, not further.
 _STAMP_PARAGRAPHS = 2
 # The years a day of filing can be in: a stamp outside them is a typo or a test of limits
@@ -94,14 +92,12 @@ def stamp_date(paragraphs: list[str]) -> str | None:
         text = paragraph.strip()
         if not (_DATE_STAMP.fullmatch(text) or _LEADING_DATE.match(text)):
             continue
-        match = _STAMP_PARTS.match(text)
-        if match is None:
-            continue
-        month = MONTH_NUMBER.get(match.group(1).rstrip(".").lower()[:3])
-        if int(match.group(3)) not in _STAMP_YEARS:
+        found = DATE.search(text)
+        month, day, year = date_parts(found) if found else (None, None, None)
+        if month is None or day is None or year not in _STAMP_YEARS:
             return None
         try:
-            return date(int(match.group(3)), month or 0, int(match.group(2))).isoformat()
+            return date(year, month, day).isoformat()
         except ValueError:  # "February 30": no day to date anything by
             return None
     return None
