@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from briefing.beside import Beside
+from briefing.compose.coverage import concept_weights
 from briefing.compose.grouping import (
     attach_facts,
     group_articles,
@@ -98,9 +99,12 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
         story.score = (weights.story * share + (story.lead.score if story.lead else 0.0)
                        + weights.theme * max(story.theme_score, 0.0))
     themes = [t.id for t in settings.themes] if theme_index else [GENERIC_ID]
+    concepts = (concept_weights(articles, sentences, weights.concept_min_articles,
+                                weights.concept_headline, weights.concept_opening)
+                if weights.coverage > 0 else None)
     chosen = select_lines(stories, embeddings, settings.budget_words, themes,
                           min(weights.redundancy, settings.group_threshold), weights,
-                          reported, settings.group_threshold)
+                          reported, settings.group_threshold, concepts)
     chosen = merge_subjects(chosen, sentences, embeddings, rows)
     sections = build_sections(chosen, sentences, embeddings, settings,
                               theme_index is not None, rows)
