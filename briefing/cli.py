@@ -41,9 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "sources (repeatable)")
     render.add_argument("--email", action="store_true",
                         help="also email the briefing (see the email: settings)")
+    render.add_argument("--preview", "--dry-run", dest="preview", action="store_true",
+                        help="write the briefing under OUT/preview/ (or --out) and record "
+                             "nothing: no coverage, no edition, no story memory")
     render.add_argument("--explain", action="store_true",
-                        help="also write themes.md: each item's section and its score for "
-                             "every theme")
+                        help="a preview that also writes themes.md: each item's section and "
+                             "its score for every theme")
 
     sub.add_parser("sources", help="list each source with its last fetch, status and counts")
     sub.add_parser("check", help="validate the config (and the summarizer model) and exit")
@@ -110,7 +113,6 @@ def _progress():
 
 
 def cmd_render(settings, args) -> int:
-    from briefing.pipeline import Pipeline
     from briefing.render.writer import FORMATS
     from briefing.sources.kinds import source_from_cli
 
@@ -122,6 +124,23 @@ def cmd_render(settings, args) -> int:
         return EXIT_USAGE
     sources = [source_from_cli(v, Path.cwd()) for v in args.input] or None
     out_root = Path(args.out).resolve() if args.out else None
+    preview = args.preview or args.explain  # trying things out never makes history
+    if preview and args.email:
+        print("briefing: error: --email: a preview is not sent; render without --preview "
+              "(or --explain) to make and send an edition", file=sys.stderr)
+        return EXIT_USAGE
+    if preview:
+        from briefing.preview import preview_root, preview_settings
+
+        with preview_settings(settings) as snapshot:
+            return _render(snapshot, args, formats, sources,
+                           preview_root(settings, out_root), preview=True)
+    return _render(settings, args, formats, sources, out_root, preview=False)
+
+
+def _render(settings, args, formats, sources, out_root, *, preview: bool) -> int:
+    from briefing.pipeline import Pipeline
+
     with Pipeline(settings, progress=_progress()) as pipeline:
         result = pipeline.render(all_articles=args.all, formats=formats, out_root=out_root,
                                  sources=sources, explain=args.explain)
@@ -130,7 +149,7 @@ def cmd_render(settings, args) -> int:
         if result.collected.repeated:
             print(f"skipped {result.collected.repeated} input(s) again for the reason given "
                   "before (`briefing sources` lists them)", file=sys.stderr)
-        print(result.message)
+        print(("Preview (nothing recorded): " if preview else "") + result.message)
         for fmt, path in result.paths.items():
             print(f"  {fmt:<5} {path}")
         if result.rendered and args.email:

@@ -1,0 +1,137 @@
+"""What a new user hits in the first hour (issue 29), each run through the CLI as a user runs
+it, against a real feed server and a real SMTP sink on 127.0.0.1: previews that record
+nothing, editions by name, progress, articles left out by name, readiness checks, and the
+exit status of a delivery that failed."""
+
+from __future__ import annotations
+
+import html
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import yaml
+from conftest import run_cli
+from fixtures_http import Response, http_server_fixture  # noqa: F401  (http_server)
+from fixtures_smtp import free_port, smtp_server_fixture  # noqa: F401  (smtp_server)
+
+# A tech-and-climate beat written for these tests: (guid, title, body, hours ago).
+STORIES = [
+    ("ev-sales", "Electric cars outsell petrol cars in Europe",
+     "Battery electric cars outsold petrol cars in the European Union for the first time in "
+     "November, an industry group said on Monday. Registrations of electric cars rose 31% to "
+     "152,000 while petrol cars fell to 148,000. The group said cheaper models from several "
+     "makers drove the rise.", 2),
+    ("eu-climate", "EU ministers agree 2040 climate target",
+     "European Union environment ministers agreed on Monday to cut emissions by 90% by 2040 "
+     "compared with 1990. The deal lets countries count some carbon credits bought abroad "
+     "toward the goal. Ministers met in Brussels for more than twelve hours before the "
+     "agreement.", 3),
+    ("launch", "Rocket carries weather satellite to orbit",
+     "A rocket carried a new weather satellite into orbit from French Guiana on Monday "
+     "night. The satellite will measure sea temperatures and storms over the Atlantic. "
+     "Engineers expect the first images within three weeks.", 4),
+    ("chips", "Chipmaker opens plant in Dresden",
+     "A chipmaker opened a plant in Dresden on Monday that will employ 2,000 people. The "
+     "factory will make chips for cars and industrial machines. The regional government "
+     "paid a fifth of its cost.", 5),
+]
+OLD = ("archive", "Council approves bike lanes last month",
+       "The city council approved new bike lanes on the river road. Work starts in the "
+       "spring and ends next autumn.", 24 * 40)
+
+
+def rss(stories, feed_title: str = "Climate Desk") -> bytes:
+    now = datetime.now(UTC)
+    items = "".join(
+        f"<item><title>{html.escape(title)}</title><guid isPermaLink=\"false\">{guid}</guid>"
+        f"<pubDate>{format_datetime(now - timedelta(hours=hours), usegmt=True)}</pubDate>"
+        f"<description>{html.escape(body)}</description></item>"
+        for guid, title, body, hours in stories)
+    return ("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>"
+            f"<title>{feed_title}</title><link>https://desk.example/</link><description>x"
+            f"</description>{items}</channel></rss>").encode()
+
+
+def serve(http_server, stories, path: str = "/feed") -> None:
+    http_server.routes[path] = Response(200, {"Content-Type": "application/rss+xml"},
+                                        rss(stories))
+
+
+def beat_project(tmp_path: Path, http_server, stories=STORIES, *, smtp_port: int | None = None,
+                 **extra) -> Path:
+    """A user's own project: one feed on the local server, email to a local SMTP sink."""
+    serve(http_server, stories)
+    data = {"title": "Tech and Climate", "timezone": "UTC",
+            "sources": [{"feed": http_server.url("/feed")}],
+            "themes": [{"id": "climate", "title": "Climate", "description": "Emissions, "
+                        "climate targets, electric cars and energy."},
+                       {"id": "tech", "title": "Technology", "description": "Chips, "
+                        "rockets, satellites and software."}],
+            **extra}
+    if smtp_port is not None:
+        data["email"] = {"enabled": True, "smtp_host": "127.0.0.1", "smtp_port": smtp_port,
+                         "security": "none", "from": "Briefing <briefing@desk.example>",
+                         "to": ["desk@desk.example"], "timeout_seconds": 5}
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return config
+
+
+def cli(config: Path, *args: str) -> tuple[int, str, str]:
+    return run_cli("--config", str(config), *args)
+
+
+def database_dump(config: Path) -> list[str]:
+    """Every row of the state database, as SQL (read-only: looking changes nothing)."""
+    path = config.parent / "state" / "briefing.sqlite3"
+    with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) as db:
+        return list(db.iterdump())
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+# --- 2. a preview records nothing ------------------------------------------------------------
+
+def test_a_preview_leaves_the_database_the_archive_and_the_next_briefing_as_they_were(
+        tmp_path, http_server):
+    config = beat_project(tmp_path, http_server, STORIES[:2])
+    code, out, err = cli(config, "render", "--format", "json,html")
+    assert code == 0, err
+    output = tmp_path / "output"
+    serve(http_server, STORIES)  # two more stories arrive
+    before, archive = database_dump(config), tree(output)
+
+    for flags in (["--preview"], ["--dry-run", "--all"], ["--explain"]):
+        code, out, err = cli(config, "render", "--format", "json", *flags)
+        assert code == 0, err
+        assert out.startswith("Preview (nothing recorded): Briefing of"), out
+        assert database_dump(config) == before, flags
+        assert {k: v for k, v in tree(output).items()
+                if not k.startswith("preview/")} == archive, flags
+    previews = sorted((output / "preview").glob("*/briefing.json"))
+    assert previews and (previews[-1].parent / "themes.md").is_file()  # --explain's table
+    preview = json.loads(previews[0].read_text(encoding="utf-8"))
+
+    # The next real briefing covers exactly what the first preview showed, and its stories
+    # are new: no preview counted as a briefing that reported them.
+    code, out, err = cli(config, "render", "--format", "json")
+    assert code == 0, err
+    second = json.loads(next(output.glob("*-2/briefing.json")).read_text(encoding="utf-8"))
+    texts = [i["text"] for s in second["sections"] for i in s["items"]]
+    assert texts == [i["text"] for s in preview["sections"] for i in s["items"]]
+    assert all(i.get("new") is True for s in second["sections"] for i in s["items"])
+    assert sorted(p.name for p in output.iterdir() if p.is_dir()) == sorted(
+        [second["date"], f"{second['date']}-2", "preview"])
+
+
+def test_a_preview_cannot_be_emailed(tmp_path, http_server):
+    config = beat_project(tmp_path, http_server)
+    code, _, err = cli(config, "render", "--preview", "--email")
+    assert code == 2 and "--email: a preview is not sent" in err
+    assert not (tmp_path / "state").exists() and not (tmp_path / "output").exists()
