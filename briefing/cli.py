@@ -55,8 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--once", action="store_true",
                      help="poll, compose and deliver once, then exit")
 
+    sub.add_parser("list", help="list the editions: when made, items, articles, emailed to")
+
     send = sub.add_parser("send", help="(re)send a rendered briefing, or retry the outbox")
-    send.add_argument("date", nargs="?", help="YYYY-MM-DD of the briefing (default: latest)")
+    send.add_argument("edition", nargs="?",
+                      help="the edition (YYYY-MM-DD-N, as `briefing list` names it) or a date "
+                           "(that day's latest); default: the latest")
     send.add_argument("--retry", action="store_true", help="retry messages waiting in the outbox")
     return parser
 
@@ -195,13 +199,27 @@ def cmd_run(settings, args) -> int:
     return run_daemon(settings, once=args.once)
 
 
+def cmd_list(settings, args) -> int:
+    from briefing.editions import editions, list_table
+    from briefing.store import Store
+
+    with Store(settings.database_path) as store:
+        print(list_table(editions(store), settings.tz))
+    return EXIT_OK
+
+
 def cmd_send(settings, args) -> int:
     from briefing.deliver.commands import send_command
+    from briefing.editions import is_edition_name
     from briefing.pipeline import write_lock
 
+    if args.edition is not None and not is_edition_name(args.edition):
+        print(f"briefing: error: EDITION: expected YYYY-MM-DD or YYYY-MM-DD-N (as `briefing "
+              f"list` names it), got {args.edition!r}", file=sys.stderr)
+        return EXIT_USAGE
     # Sending writes the outbox: one writer per state_dir, as for render and the daemon's jobs.
     with write_lock(settings.state_dir, "send"):
-        message, ok = send_command(settings, date=args.date, retry=args.retry)
+        message, ok = send_command(settings, edition=args.edition, retry=args.retry)
     print(message)
     return EXIT_OK if ok else EXIT_ERROR
 
@@ -211,5 +229,6 @@ _COMMANDS = {
     "sources": cmd_sources,
     "check": cmd_check,
     "run": cmd_run,
+    "list": cmd_list,
     "send": cmd_send,
 }

@@ -613,12 +613,9 @@ class Pipeline:
 
     def _write_archive(self, out_root: Path) -> None:
         """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
-        from briefing.render.archive import ArchiveError, write_archive
+        from briefing.editions import refresh_archive
 
-        try:
-            write_archive(out_root, self.settings)
-        except ArchiveError as exc:
-            log.warning("could not update the archive: %s", exc)
+        refresh_archive(self.settings, self.store, out_root)
 
     def build(self, articles: list[Article], now: datetime, *,
               omit_reported: bool = True) -> Briefing:

@@ -135,3 +135,41 @@ def test_a_preview_cannot_be_emailed(tmp_path, http_server):
     code, _, err = cli(config, "render", "--preview", "--email")
     assert code == 2 and "--email: a preview is not sent" in err
     assert not (tmp_path / "state").exists() and not (tmp_path / "output").exists()
+
+
+# --- 3. editions by name ---------------------------------------------------------------------
+
+def test_editions_are_listed_sent_by_name_and_shown_with_their_state(tmp_path, http_server,
+                                                                      smtp_server):
+    config = beat_project(tmp_path, http_server, STORIES[:2], smtp_port=smtp_server.port)
+    assert cli(config, "list") == (0, "No briefings yet.\n", "")
+    assert cli(config, "render")[0] == 0
+    serve(http_server, STORIES)
+    assert cli(config, "render")[0] == 0
+    day = json.loads(next((tmp_path / "output").glob("*-2/briefing.json")).read_text())["date"]
+
+    code, out, err = cli(config, "send", day)  # a bare date: that day's latest edition
+    assert code == 0, out + err
+    assert f"Email of {day}-2 (" in out
+    assert smtp_server.messages[-1].message["Subject"].endswith(day)
+    code, out, err = cli(config, "send", f"{day}-3")
+    assert code == 1 and f"no briefing called {day}-3" in out
+    code, out, err = cli(config, "send", f"{day}-1")  # the day's first, by its name
+    assert code == 0 and f"Email of {day}-1 (" in out and len(smtp_server.messages) == 2
+    code, out, err = cli(config, "send", f"{day}-2")
+    assert code == 0 and len(smtp_server.messages) == 3
+
+    code, out, err = cli(config, "list")
+    assert code == 0, err
+    header, second, first = out.splitlines()
+    assert header.split()[:5] == ["edition", "made", "items", "articles", "emailed"]
+    assert second.startswith(f"{day}-2 ") and "desk@desk.example" in second
+    assert first.startswith(f"{day}-1 ") and first.split()[5:7] == ["2", "desk@desk.example"]
+
+    index = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
+    assert index.count("emailed to desk@desk.example") == 2, index
+    assert f"Edition {day}-2 · made" in index and f"Edition {day}-1 · made" in index
+
+    for bad in ("yesterday", "2026-12-07-x", "7-12-2026"):
+        code, _, err = cli(config, "send", bad)
+        assert code == 2 and "EDITION: expected YYYY-MM-DD or YYYY-MM-DD-N" in err, bad

@@ -425,15 +425,26 @@ class Daemon:
     def _job_outbox(self, task: Task) -> None:
         from briefing.deliver.outbox import send_queued
 
-        for attempt in send_queued(self.settings, self.store):
+        attempts = send_queued(self.settings, self.store)
+        for attempt in attempts:
             self._log_attempt(attempt)
+        self._show_sent(attempts)
 
     def _email(self, out_dir: Path) -> None:
         from briefing.deliver.outbox import queue_briefing, send_queued
 
         message_id = queue_briefing(self.settings, self.store, out_dir)
-        for attempt in send_queued(self.settings, self.store, [message_id]):
+        attempts = send_queued(self.settings, self.store, [message_id])
+        for attempt in attempts:
             self._log_attempt(attempt)
+        self._show_sent(attempts)
+
+    def _show_sent(self, attempts) -> None:
+        """The archive shows each edition's email state: rebuilt where a send went out."""
+        from briefing.editions import refresh_archive
+
+        for root in {Path(a.briefing_dir).parent for a in attempts if a.briefing_dir}:
+            refresh_archive(self.settings, self.store, root)
 
     @staticmethod
     def _log_attempt(attempt) -> None:
