@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -68,8 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The daemon's log lines carry their time, unless journald (which stamps them) takes them.
+    stamped = args.command == "run" and not _under_journald()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+                        format=("%(asctime)s " if stamped else "")
+                        + "%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if not args.verbose:
         logging.getLogger("briefing").setLevel(logging.ERROR)
     settings = None
@@ -91,6 +96,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _under_journald() -> bool:
+    """stderr is connected to the journal: systemd sets JOURNAL_STREAM to its device:inode."""
+    expected = os.environ.get("JOURNAL_STREAM", "")
+    try:
+        st = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stderr (an embedding program)
+        return False
+    return bool(expected) and expected == f"{st.st_dev}:{st.st_ino}"
+
+
 def _load(config: str | None):
     from briefing.config import load_settings
 
@@ -99,21 +114,42 @@ def _load(config: str | None):
     return load_settings(config)
 
 
-def _progress():
-    """A one-line progress bar on a terminal; silent otherwise (daemon, CI, pipes)."""
-    if not sys.stderr.isatty():
-        return None
+class StageProgress:
+    """Progress on a terminal, one bar per stage (tqdm): sources read, sentences analysed,
+    composing, summarizing, rendering. Built only when stderr is a terminal: a pipe, a log
+    file, cron and the daemon get none of it."""
 
-    def report(stage: str, done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done}/{total}")
+    UNITS = {"reading": "sources", "analysing": "sentences", "summarizing": "items"}
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None or stage != self.stage or total != self.bar.total:
+            self.close()
+            self.stage = stage
+            # A terminal that reports no size (0 x 0, where tqdm would hide the bar) gets
+            # shutil's fallback, 80 x 24.
+            size = shutil.get_terminal_size()
+            self.bar = tqdm(total=total, desc=f"{stage:<11}", file=sys.stderr, leave=True,
+                            unit=f" {self.UNITS.get(stage, 'step')}", ncols=size.columns,
+                            nrows=size.lines,
+                            bar_format="{desc} {bar:30} {n_fmt}/{total_fmt}{unit} {elapsed}")
+        self.bar.update(done - self.bar.n)
         if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+            self.close()
 
-    return report
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _progress() -> StageProgress | None:
+    return StageProgress() if sys.stderr.isatty() else None
 
 
 def cmd_render(settings, args) -> int:

@@ -49,6 +49,7 @@ import os
 import re
 import signal
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -240,7 +241,7 @@ class Pipeline:
 
             self._embedder = shared_embedder()
         self._embedder.progress = (
-            (lambda d, t: self.progress("embedding", d, t)) if self.progress else None)
+            (lambda d, t: self.progress("analysing", d, t)) if self.progress else None)
         return self._embedder
 
     # 1. sources → clean → store ------------------------------------------------------------
@@ -282,7 +283,7 @@ class Pipeline:
         failed = {row["origin"] for row in self.store.problems()}  # to forget once they work
         todo = list(self.settings.sources if sources is None else sources)
         for done, source in enumerate(todo):
-            if self.progress and len(todo) > 1:  # feeds can take seconds each
+            if self.progress:  # feeds can take seconds each
                 self.progress("reading", done, len(todo))
             documents = problems = new = 0
             file_problems = 0  # problems at the start of the current file
@@ -344,7 +345,7 @@ class Pipeline:
             # stored; otherwise the previous ones are kept (update_source keeps them).
             self.store.update_source(source.label, status=status, documents=documents,
                                      new_articles=new, problems=problems, **validators)
-        if self.progress and len(todo) > 1:
+        if self.progress and todo:
             self.progress("reading", len(todo), len(todo))
         return result
 
@@ -377,8 +378,8 @@ class Pipeline:
         # An output folder that cannot be written stops the run before anything is stored.
         check_output_root(out_root)
         self._reconcile(out_root)
-        with poll_budget(self.settings.fetch):  # one render is one poll (see collect)
-            collected = self._collect(sources)
+        with self.stage("reading", counted=True), poll_budget(self.settings.fetch):
+            collected = self._collect(sources)  # one render is one poll (see collect)
         _return_freed_memory()  # cleaning's garbage, before the model and the vectors come
         now = now or clock.now().astimezone(self.settings.tz)
         articles, old = self.choose(all_articles=all_articles, now=now)
@@ -414,7 +415,7 @@ class Pipeline:
                 # to "cites an article no earlier briefing covered", before coverage is
                 # recorded.
                 mark_new(briefing, self.store.covered_ids(), previous["date"])
-        with frozen_heap():
+        with frozen_heap(), self.stage("rendering"):
             out_dir, result.paths = self._publish(briefing, out_root, articles,
                                                   formats or FORMATS)
         if explain:
@@ -629,17 +630,20 @@ class Pipeline:
         from briefing.compose.timeline import timeline
         from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
 
-        sentences, embeddings = self.analyse(articles)
-        index = self.theme_index()
+        with self.stage("analysing", counted=True):
+            sentences, embeddings = self.analyse(articles)
+            index = self.theme_index()
         day = now.date().isoformat()
         recent = self.store.recent_stories(recent_since(day))
         reported = reported_vectors(recent)
-        sections, top = compose(articles, sentences, embeddings, self.settings, index,
-                                reported=reported if omit_reported else None)
+        with self.stage("composing"):
+            sections, top = compose(articles, sentences, embeddings, self.settings, index,
+                                    reported=reported if omit_reported else None)
         # Rewrites items in place (top lines are the same objects); the guard keeps the
         # extractive text wherever a generated one is not faithful to its evidence.
-        sections = apply_summarizer(sections, self.settings, self.embedder, self.store,
-                                    progress=self._stage_progress("summarizing"))
+        with self.stage("summarizing", counted=True):
+            sections = apply_summarizer(sections, self.settings, self.embedder, self.store,
+                                        progress=self._stage_progress("summarizing"))
         # Each item's and fact's first evidence is the sentence its wording came from: its
         # vector is the one compose used (with its context), so lines compare across days.
         rows = {(s.article_id, s.text): n for n, s in enumerate(sentences)}
@@ -659,8 +663,9 @@ class Pipeline:
         # Every article an item cites, its facts' too: a fact may come from another story of
         # the item's subject (compose.subjects), and its article is covered all the same.
         cited = [aid for s in sections for i in s.items for aid in i.articles]
-        figures = key_figures(sections, sentences)
-        events = timeline(articles, sentences, self._readings)
+        with self.stage("extras"):  # key figures and the timeline
+            figures = key_figures(sections, sentences)
+            events = timeline(articles, sentences, self._readings)
         self._readings.clear()  # these articles are covered once this briefing is recorded
         self._sentences.clear()
         cited += [aid for entry in figures + events for aid in entry["sources"]]
@@ -729,6 +734,18 @@ class Pipeline:
 
     def _stage_progress(self, stage: str):
         return (lambda d, t: self.progress(stage, d, t)) if self.progress else None
+
+    @contextmanager
+    def stage(self, name: str, *, counted: bool = False) -> Iterator[None]:
+        """One stage of a render: its time logged (``--verbose``), and, unless it reports its
+        own counts (``counted``), shown as begun and done on the progress display."""
+        started = time.perf_counter()
+        if self.progress and not counted:
+            self.progress(name, 0, 1)
+        yield
+        if self.progress and not counted:
+            self.progress(name, 1, 1)
+        log.info("stage %s: %.2f s", name, time.perf_counter() - started)
 
     def theme_index(self) -> ThemeIndex | None:
         from briefing.analyse.embedder import embed_texts

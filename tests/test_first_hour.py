@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import re
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 import yaml
-from conftest import run_cli
+from conftest import REPO, run_cli
 from fixtures_http import Response, http_server_fixture  # noqa: F401  (http_server)
 from fixtures_smtp import free_port, smtp_server_fixture  # noqa: F401  (smtp_server)
 
@@ -173,3 +177,76 @@ def test_editions_are_listed_sent_by_name_and_shown_with_their_state(tmp_path, h
     for bad in ("yesterday", "2026-12-07-x", "7-12-2026"):
         code, _, err = cli(config, "send", bad)
         assert code == 2 and "EDITION: expected YYYY-MM-DD or YYYY-MM-DD-N" in err, bad
+
+
+# --- 4. progress on a terminal, times under --verbose, stamped daemon lines ------------------
+
+def briefing_process(config: Path, *args: str, stderr, env: dict | None = None
+                     ) -> subprocess.Popen:
+    environment = dict(os.environ, BRIEFING_THREADS="1", HF_HUB_OFFLINE="1",
+                       PYTHONPATH=str(REPO), **(env or {}))
+    return subprocess.Popen([sys.executable, "-m", "briefing", "--config", str(config), *args],
+                            cwd=config.parent, stdout=subprocess.PIPE, stderr=stderr,
+                            env=environment)
+
+
+def on_a_terminal(config: Path, *args: str) -> tuple[int, str]:
+    """Run the CLI with its stderr on a pseudo-terminal, as in a shell; return what the
+    terminal showed."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = briefing_process(config, *args, stderr=slave)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    proc.communicate(timeout=300)
+    return proc.returncode, shown.decode("utf-8", "replace")
+
+
+def test_progress_per_stage_on_a_terminal_and_none_when_piped(tmp_path, http_server):
+    config = beat_project(tmp_path, http_server)
+    code, shown = on_a_terminal(config, "render", "--preview", "--format", "json")
+    assert code == 0, shown
+    for stage in ("reading", "analysing", "composing", "rendering"):
+        assert stage in shown, shown
+    assert re.search(r"analysing\s.*\d+/\d+ sentences", shown), shown
+    assert "1/1 sources" in shown
+
+    piped = subprocess.run(
+        [sys.executable, "-m", "briefing", "--config", str(config), "--verbose", "render",
+         "--preview", "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
+        env=dict(os.environ, BRIEFING_THREADS="1", HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO)),
+        timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert "sentences" not in piped.stderr and "\r" not in piped.stderr
+    # --verbose: each stage with its time.
+    for stage in ("reading", "analysing", "composing", "extras", "rendering"):
+        assert re.search(rf"INFO briefing: stage {stage}: \d+\.\d\d s", piped.stderr), stage
+
+
+def test_the_daemons_lines_carry_their_time_unless_journald_takes_them(tmp_path, http_server):
+    config = beat_project(tmp_path, http_server)
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as handle:
+        briefing_process(config, "run", "--once", stderr=handle).communicate(timeout=300)
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert lines and all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING) "
+                                  r"briefing", line) for line in lines), lines
+
+    journal = tmp_path / "journal.log"
+    with journal.open("wb") as handle:
+        stat = os.fstat(handle.fileno())  # what systemd puts in JOURNAL_STREAM for the journal
+        briefing_process(config, "run", "--once", stderr=handle, env={
+            "JOURNAL_STREAM": f"{stat.st_dev}:{stat.st_ino}"}).communicate(timeout=300)
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    assert lines and all(line.startswith(("INFO briefing", "WARNING briefing"))
+                         for line in lines), lines
