@@ -203,11 +203,14 @@ def _render(settings, args, formats, sources, out_root, *, preview: bool) -> int
 
 
 def cmd_sources(settings, args) -> int:
+    from briefing import clock
+    from briefing.pipeline import left_out_as_old
     from briefing.sources.report import source_report
     from briefing.store import Store
 
     with Store(settings.database_path) as store:
-        print(source_report(settings, store))
+        old = left_out_as_old(store, settings, clock.now().astimezone(settings.tz))
+        print(source_report(settings, store, left_out=old))
     return EXIT_OK
 
 

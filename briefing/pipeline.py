@@ -170,6 +170,28 @@ def is_old(article: Article, first_seen: str | None, cutoff: datetime,
     return moment is not None and moment < cutoff
 
 
+def why_left_out(article: Article, first_seen: str | None, settings: Settings) -> str:
+    """One line naming an article left out as old and why: what time it has, and from what."""
+    published = article_time(article, None, settings)  # None: no readable date of its own
+    moment = published or article_time(article, first_seen, settings)
+    when = moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z") if moment else "?"
+    how = "published" if published is not None else "first seen"
+    where = article.origin or article.path or article.url or article.id
+    return (f"{article.title!r} ({article.source}; {where}): {how} {when}, older than the "
+            f"{settings.window_hours:g}-hour window (window_hours)")
+
+
+def left_out_as_old(store: Store, settings: Settings, now: datetime) -> list[str]:
+    """Every article no briefing covered that the window leaves out at ``now``, named."""
+    cutoff = window_start(settings, now)
+    if cutoff is None:
+        return []
+    seen = store.first_seen()
+    return [why_left_out(a, seen.get(a.id), settings)
+            for a in store.articles(uncovered_only=True)
+            if is_old(a, seen.get(a.id), cutoff, settings)]
+
+
 @dataclass
 class Problem:
     origin: str
@@ -383,6 +405,11 @@ class Pipeline:
         _return_freed_memory()  # cleaning's garbage, before the model and the vectors come
         now = now or clock.now().astimezone(self.settings.tz)
         articles, old = self.choose(all_articles=all_articles, now=now)
+        if old:
+            seen = self.store.first_seen()
+            for article in old:  # named under --verbose; `briefing sources` lists them too
+                log.info("left out %s", why_left_out(article, seen.get(article.id),
+                                                     self.settings))
         result = RenderResult(collected=collected)
         left_out = self._left_out_note(old)
         if not articles:
@@ -466,7 +493,7 @@ class Pipeline:
         if not old:
             return ""
         return (f"; {len(old)} article(s) older than the {self.settings.window_hours:g}-hour "
-                "window left out")
+                "window left out (`briefing sources` names them)")
 
     # 3. sentences and vectors -------------------------------------------------------------
 

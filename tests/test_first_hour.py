@@ -190,6 +190,14 @@ def briefing_process(config: Path, *args: str, stderr, env: dict | None = None
                             env=environment)
 
 
+def piped_cli(config: Path, *args: str) -> subprocess.CompletedProcess:
+    """The CLI in its own process, its output piped (its log lines are its own, too)."""
+    return subprocess.run(
+        [sys.executable, "-m", "briefing", "--config", str(config), *args], cwd=config.parent,
+        capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, BRIEFING_THREADS="1", HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO)))
+
+
 def on_a_terminal(config: Path, *args: str) -> tuple[int, str]:
     """Run the CLI with its stderr on a pseudo-terminal, as in a shell; return what the
     terminal showed."""
@@ -221,11 +229,7 @@ def test_progress_per_stage_on_a_terminal_and_none_when_piped(tmp_path, http_ser
     assert re.search(r"analysing\s.*\d+/\d+ sentences", shown), shown
     assert "1/1 sources" in shown
 
-    piped = subprocess.run(
-        [sys.executable, "-m", "briefing", "--config", str(config), "--verbose", "render",
-         "--preview", "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
-        env=dict(os.environ, BRIEFING_THREADS="1", HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO)),
-        timeout=300)
+    piped = piped_cli(config, "--verbose", "render", "--preview", "--format", "json")
     assert piped.returncode == 0, piped.stderr
     assert "sentences" not in piped.stderr and "\r" not in piped.stderr
     # --verbose: each stage with its time.
@@ -250,3 +254,25 @@ def test_the_daemons_lines_carry_their_time_unless_journald_takes_them(tmp_path,
     lines = journal.read_text(encoding="utf-8").splitlines()
     assert lines and all(line.startswith(("INFO briefing", "WARNING briefing"))
                          for line in lines), lines
+
+
+# --- 5. what was left out, by name ------------------------------------------------------------
+
+def test_articles_left_out_as_old_are_named_under_verbose_and_in_sources(tmp_path,
+                                                                          http_server):
+    config = beat_project(tmp_path, http_server, [*STORIES[:2], OLD])
+    done = piped_cli(config, "--verbose", "render", "--format", "json")
+    code, out, err = done.returncode, done.stdout, done.stderr
+    assert code == 0, err
+    assert "1 article(s) older than the 36-hour window left out (`briefing sources` names " \
+        "them)" in out
+    [named] = [line for line in err.splitlines() if "left out 'Council approves" in line]
+    assert "(Climate Desk; " in named and re.search(r"published \d{4}-\d\d-\d\d \d\d:\d\d UTC",
+                                                    named), named
+    assert named.endswith("older than the 36-hour window (window_hours)")
+
+    code, out, err = cli(config, "sources")
+    assert code == 0, err
+    block = out.split("Left out of briefings as old (1 article(s) no briefing covered):\n")[1]
+    assert block.startswith("  - 'Council approves bike lanes last month' (Climate Desk; ")
+    assert "Electric cars" not in block  # briefed articles are not listed
