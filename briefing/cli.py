@@ -51,7 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "its score for every theme")
 
     sub.add_parser("sources", help="list each source with its last fetch, status and counts")
-    sub.add_parser("check", help="validate the config (and the summarizer model) and exit")
+    check = sub.add_parser("check", help="validate the config, the summarizer model and the "
+                                         "secrets it names, and exit")
+    check.add_argument("--connect", action="store_true",
+                       help="also fetch each source once and open the SMTP session up to the "
+                            "login (nothing is stored or sent)")
 
     run = sub.add_parser("run", help="run the daemon: poll sources and deliver on a schedule")
     run.add_argument("--once", action="store_true",
@@ -219,12 +223,29 @@ def cmd_check(settings, args) -> int:
         from briefing.summarize.summarizers import check_model
 
         check_model(settings.summarizer)
+    from briefing.readiness import missing_secrets, try_smtp, try_sources
+
     where = settings.config_path or "packaged default config"
     print(f"config OK: {where}")
     print(f"  sources: {len(settings.sources)}  themes: "
           f"{', '.join(t.id for t in settings.themes) or '(generic summary)'}  "
           f"budget: {settings.budget_words} words")
     print(f"  output: {settings.output_dir}  state: {settings.state_dir}")
+    findings = missing_secrets(settings)
+    if args.connect:
+        findings += try_sources(settings)
+        if settings.email.enabled or settings.email.to:
+            findings.append(try_smtp(settings))
+    for finding in findings:
+        print(finding)
+    failed = [f for f in findings if not f.ok]
+    if failed:
+        print(f"not ready: {len(failed)} problem(s) above", file=sys.stderr)
+        return EXIT_ERROR
+    if args.connect:
+        print("ready: every source answered" + (" and the SMTP server let us in"
+                                                if settings.email.enabled or settings.email.to
+                                                else ""))
     return EXIT_OK
 
 

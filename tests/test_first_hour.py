@@ -276,3 +276,61 @@ def test_articles_left_out_as_old_are_named_under_verbose_and_in_sources(tmp_pat
     block = out.split("Left out of briefings as old (1 article(s) no briefing covered):\n")[1]
     assert block.startswith("  - 'Council approves bike lanes last month' (Climate Desk; ")
     assert "Electric cars" not in block  # briefed articles are not listed
+
+
+# --- 6. readiness: secrets, --connect, run --once's status -----------------------------------
+
+def test_check_reports_a_password_env_that_is_not_set(tmp_path, http_server, monkeypatch):
+    config = beat_project(tmp_path, http_server, smtp_port=free_port())
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["email"].update(security="starttls", username="desk",
+                         password_env="BRIEFING_TEST_UNSET_PASSWORD")
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.delenv("BRIEFING_TEST_UNSET_PASSWORD", raising=False)
+    code, out, err = cli(config, "check")
+    assert code == 1, out + err
+    assert "FAIL  email.password_env: the environment variable BRIEFING_TEST_UNSET_PASSWORD " \
+        "is not set" in out and "not ready: 1 problem(s) above" in err
+    monkeypatch.setenv("BRIEFING_TEST_UNSET_PASSWORD", "secret")
+    code, out, err = cli(config, "check")
+    assert code == 0 and "FAIL" not in out, out + err
+
+
+def test_check_connect_tries_each_source_and_the_smtp_server_without_sending(
+        tmp_path, http_server, smtp_server):
+    config = beat_project(tmp_path, http_server, smtp_port=smtp_server.port)
+    code, out, err = cli(config, "check", "--connect")
+    assert code == 0, out + err
+    assert f"ok    feed: {http_server.url('/feed')}: HTTP 200, a feed of 4 entries" in out
+    assert f"ok    email (127.0.0.1:{smtp_server.port}, none): connected; nothing sent" in out
+    assert smtp_server.messages == [] and not (tmp_path / "state").exists()
+
+    # A feed gone (404) and an SMTP port nothing listens on: each named, and the exit is 1.
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["sources"].append({"feed": http_server.url("/gone.xml")})
+    data["email"]["smtp_port"] = dead = free_port()
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, out, err = cli(config, "check", "--connect")
+    assert code == 1 and "not ready: 2 problem(s) above" in err
+    assert f"FAIL  feed: {http_server.url('/gone.xml')}: the server answered HTTP 404" in out
+    assert f"FAIL  email (127.0.0.1:{dead}, none): 127.0.0.1:{dead}: Connection refused" in out
+    assert f"ok    feed: {http_server.url('/feed')}" in out
+
+
+def test_run_once_exits_3_when_the_email_could_not_be_delivered(tmp_path, http_server,
+                                                                  smtp_server):
+    config = beat_project(tmp_path, http_server, STORIES[:2], smtp_port=free_port())
+    done = piped_cli(config, "run", "--once")
+    assert done.returncode == 3, done.stderr
+    assert "waits in the outbox" in done.stderr
+    assert list((tmp_path / "output").glob("*/briefing.pdf"))  # the briefing was made
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["email"]["smtp_port"] = smtp_server.port
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    serve(http_server, STORIES)
+    done = piped_cli(config, "run", "--once")  # a new briefing, delivered
+    assert done.returncode == 0, done.stderr
+    assert len(smtp_server.messages) == 1
+    code, out, err = cli(config, "send", "--retry")  # the first one, from the outbox
+    assert code == 0 and len(smtp_server.messages) == 2, out + err
