@@ -334,3 +334,41 @@ def test_run_once_exits_3_when_the_email_could_not_be_delivered(tmp_path, http_s
     assert len(smtp_server.messages) == 1
     code, out, err = cli(config, "send", "--retry")  # the first one, from the outbox
     assert code == 0 and len(smtp_server.messages) == 2, out + err
+
+
+# --- 7. what a reader notices ------------------------------------------------------------------
+
+def test_an_aggregators_entries_keep_their_outlets_and_headlines_lose_the_site_name(
+        tmp_path, http_server):
+    now = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
+    _, title, body, _ = STORIES[2]
+    feed = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>"
+            "<title>News Aggregator</title><link>https://agg.example/</link><description>x"
+            "</description><item><title>" + html.escape(title) + " - SpaceNews.com</title>"
+            "<guid isPermaLink=\"false\">launch</guid><pubDate>" + now + "</pubDate>"
+            "<source url=\"https://spacenews.example/rss\">SpaceNews</source>"
+            "<description>" + html.escape(body) + "</description></item></channel></rss>")
+    config = beat_project(tmp_path, http_server)
+    http_server.routes["/feed"] = Response(200, {"Content-Type": "application/rss+xml"},
+                                           feed.encode())
+    code, out, err = cli(config, "render", "--format", "json,md")
+    assert code == 0, err
+    data = json.loads(next((tmp_path / "output").glob("*/briefing.json")).read_text())
+    [article] = data["articles"]
+    assert article["source"] == "SpaceNews" and article["title"] == title
+    md = next((tmp_path / "output").glob("*/briefing.md")).read_text(encoding="utf-8")
+    assert "SpaceNews.com" not in md and "News Aggregator" not in md
+    assert re.search(r"\d+ (story|stories) from 1 article ·", md), md
+
+
+def test_section_headers_count_stories_not_bullets(tmp_path, http_server):
+    config = beat_project(tmp_path, http_server)
+    code, out, err = cli(config, "render", "--format", "json,html")
+    assert code == 0, err
+    folder = next((tmp_path / "output").glob("*/briefing.json")).parent
+    data = json.loads((folder / "briefing.json").read_text(encoding="utf-8"))
+    page = (folder / "briefing.html").read_text(encoding="utf-8")
+    for section in data["sections"]:
+        n = len(section["items"])
+        assert f'<span class="count">{n} {"story" if n == 1 else "stories"}</span>' in page
+    assert " item<" not in page and " items<" not in page
