@@ -18,12 +18,11 @@ from zoneinfo import ZoneInfo
 
 from briefing.config import Settings
 from briefing.errors import DeliveryError
+from briefing.render.writer import EDITION_NAME
 from briefing.store import Store
 
 log = logging.getLogger("briefing")
 
-# The one pattern of an edition's name (and of a briefing folder's, which is the same).
-EDITION_NAME = r"\d{4}-\d{2}-\d{2}(?:-\d+)?"
 _EDITION = re.compile(EDITION_NAME)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

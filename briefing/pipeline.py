@@ -652,6 +652,7 @@ class Pipeline:
         left out (unless not ``omit_reported``), stories marked new or developing; the
         stories to remember once it is recorded are left in ``story_records``."""
         from briefing.compose.core import compose
+        from briefing.compose.evidence import hold_evidence
         from briefing.compose.figures import key_figures
         from briefing.compose.memory import recall, recent_since, reported_vectors
         from briefing.compose.timeline import timeline
@@ -693,6 +694,13 @@ class Pipeline:
         with self.stage("extras"):  # key figures and the timeline
             figures = key_figures(sections, sentences)
             events = timeline(articles, sentences, self._readings)
+            # Every line is final here: each evidence sentence must state its line's fact;
+            # a story's other articles become its story_sources (compose.evidence).
+            before = {(s.article_id, s.text): s.context for s in sentences}
+            held = hold_evidence(sections, figures, events,
+                                 lambda article, text: before.get((article, text), ""))
+            log.info("evidence: %d sentence(s) that do not state their line's fact and %d "
+                     "key figure(s) left out", held.dropped_evidence, held.dropped_figures)
         self._readings.clear()  # these articles are covered once this briefing is recorded
         self._sentences.clear()
         cited += [aid for entry in figures + events for aid in entry["sources"]]

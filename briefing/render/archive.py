@@ -23,9 +23,9 @@ from markupsafe import escape
 
 from briefing.atomic import write_atomic
 from briefing.config import Settings
-from briefing.editions import EDITION_NAME
 from briefing.errors import BriefingError
 from briefing.render.templates import long_date, template_environment
+from briefing.render.writer import EDITION_NAME
 
 log = logging.getLogger("briefing.archive")
 
