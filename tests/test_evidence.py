@@ -75,6 +75,11 @@ def test_every_line_of_the_seeds_briefing_cites_sentences_that_state_it(seed_ren
     assert {a["id"] for a in data["articles"]} <= cited | members
     geneva = next(i for s in data["sections"] for i in s["items"] if "Geneva" in i["text"])
     assert len(geneva["sources"]) == 4
+    # Key figures neither repeat a line nor give a number without what it counts.
+    lines = {text for kind, text, _, _ in every_line(data) if kind in ("item", "fact")}
+    assert data["key_figures"]
+    for figure in data["key_figures"]:
+        assert figure["label"] and figure["text"] not in lines, figure
 
 
 def test_a_story_on_another_fact_is_not_cited_for_it(tmp_path, http_server):
