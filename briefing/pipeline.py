@@ -49,6 +49,7 @@ import os
 import re
 import signal
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -169,6 +170,28 @@ def is_old(article: Article, first_seen: str | None, cutoff: datetime,
     return moment is not None and moment < cutoff
 
 
+def why_left_out(article: Article, first_seen: str | None, settings: Settings) -> str:
+    """One line naming an article left out as old and why: what time it has, and from what."""
+    published = article_time(article, None, settings)  # None: no readable date of its own
+    moment = published or article_time(article, first_seen, settings)
+    when = moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z") if moment else "?"
+    how = "published" if published is not None else "first seen"
+    where = article.origin or article.path or article.url or article.id
+    return (f"{article.title!r} ({article.source}; {where}): {how} {when}, older than the "
+            f"{settings.window_hours:g}-hour window (window_hours)")
+
+
+def left_out_as_old(store: Store, settings: Settings, now: datetime) -> list[str]:
+    """Every article no briefing covered that the window leaves out at ``now``, named."""
+    cutoff = window_start(settings, now)
+    if cutoff is None:
+        return []
+    seen = store.first_seen()
+    return [why_left_out(a, seen.get(a.id), settings)
+            for a in store.articles(uncovered_only=True)
+            if is_old(a, seen.get(a.id), cutoff, settings)]
+
+
 @dataclass
 class Problem:
     origin: str
@@ -240,7 +263,7 @@ class Pipeline:
 
             self._embedder = shared_embedder()
         self._embedder.progress = (
-            (lambda d, t: self.progress("embedding", d, t)) if self.progress else None)
+            (lambda d, t: self.progress("analysing", d, t)) if self.progress else None)
         return self._embedder
 
     # 1. sources → clean → store ------------------------------------------------------------
@@ -282,7 +305,7 @@ class Pipeline:
         failed = {row["origin"] for row in self.store.problems()}  # to forget once they work
         todo = list(self.settings.sources if sources is None else sources)
         for done, source in enumerate(todo):
-            if self.progress and len(todo) > 1:  # feeds can take seconds each
+            if self.progress:  # feeds can take seconds each
                 self.progress("reading", done, len(todo))
             documents = problems = new = 0
             file_problems = 0  # problems at the start of the current file
@@ -344,7 +367,7 @@ class Pipeline:
             # stored; otherwise the previous ones are kept (update_source keeps them).
             self.store.update_source(source.label, status=status, documents=documents,
                                      new_articles=new, problems=problems, **validators)
-        if self.progress and len(todo) > 1:
+        if self.progress and todo:
             self.progress("reading", len(todo), len(todo))
         return result
 
@@ -377,11 +400,16 @@ class Pipeline:
         # An output folder that cannot be written stops the run before anything is stored.
         check_output_root(out_root)
         self._reconcile(out_root)
-        with poll_budget(self.settings.fetch):  # one render is one poll (see collect)
-            collected = self._collect(sources)
+        with self.stage("reading", counted=True), poll_budget(self.settings.fetch):
+            collected = self._collect(sources)  # one render is one poll (see collect)
         _return_freed_memory()  # cleaning's garbage, before the model and the vectors come
         now = now or clock.now().astimezone(self.settings.tz)
         articles, old = self.choose(all_articles=all_articles, now=now)
+        if old:
+            seen = self.store.first_seen()
+            for article in old:  # named under --verbose; `briefing sources` lists them too
+                log.info("left out %s", why_left_out(article, seen.get(article.id),
+                                                     self.settings))
         result = RenderResult(collected=collected)
         left_out = self._left_out_note(old)
         if not articles:
@@ -414,7 +442,7 @@ class Pipeline:
                 # to "cites an article no earlier briefing covered", before coverage is
                 # recorded.
                 mark_new(briefing, self.store.covered_ids(), previous["date"])
-        with frozen_heap():
+        with frozen_heap(), self.stage("rendering"):
             out_dir, result.paths = self._publish(briefing, out_root, articles,
                                                   formats or FORMATS)
         if explain:
@@ -465,7 +493,7 @@ class Pipeline:
         if not old:
             return ""
         return (f"; {len(old)} article(s) older than the {self.settings.window_hours:g}-hour "
-                "window left out")
+                "window left out (`briefing sources` names them)")
 
     # 3. sentences and vectors -------------------------------------------------------------
 
@@ -613,12 +641,9 @@ class Pipeline:
 
     def _write_archive(self, out_root: Path) -> None:
         """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
-        from briefing.render.archive import ArchiveError, write_archive
+        from briefing.editions import refresh_archive
 
-        try:
-            write_archive(out_root, self.settings)
-        except ArchiveError as exc:
-            log.warning("could not update the archive: %s", exc)
+        refresh_archive(self.settings, self.store, out_root)
 
     def build(self, articles: list[Article], now: datetime, *,
               omit_reported: bool = True) -> Briefing:
@@ -627,22 +652,26 @@ class Pipeline:
         left out (unless not ``omit_reported``), stories marked new or developing; the
         stories to remember once it is recorded are left in ``story_records``."""
         from briefing.compose.core import compose
+        from briefing.compose.evidence import hold_evidence
         from briefing.compose.figures import key_figures
         from briefing.compose.memory import recall, recent_since, reported_vectors
         from briefing.compose.timeline import timeline
         from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
 
-        sentences, embeddings = self.analyse(articles)
-        index = self.theme_index()
+        with self.stage("analysing", counted=True):
+            sentences, embeddings = self.analyse(articles)
+            index = self.theme_index()
         day = now.date().isoformat()
         recent = self.store.recent_stories(recent_since(day))
         reported = reported_vectors(recent)
-        sections, top = compose(articles, sentences, embeddings, self.settings, index,
-                                reported=reported if omit_reported else None)
+        with self.stage("composing"):
+            sections, top = compose(articles, sentences, embeddings, self.settings, index,
+                                    reported=reported if omit_reported else None)
         # Rewrites items in place (top lines are the same objects); the guard keeps the
         # extractive text wherever a generated one is not faithful to its evidence.
-        sections = apply_summarizer(sections, self.settings, self.embedder, self.store,
-                                    progress=self._stage_progress("summarizing"))
+        with self.stage("summarizing", counted=True):
+            sections = apply_summarizer(sections, self.settings, self.embedder, self.store,
+                                        progress=self._stage_progress("summarizing"))
         # Each item's and fact's first evidence is the sentence its wording came from: its
         # vector is the one compose used (with its context), so lines compare across days.
         rows = {(s.article_id, s.text): n for n, s in enumerate(sentences)}
@@ -662,8 +691,16 @@ class Pipeline:
         # Every article an item cites, its facts' too: a fact may come from another story of
         # the item's subject (compose.subjects), and its article is covered all the same.
         cited = [aid for s in sections for i in s.items for aid in i.articles]
-        figures = key_figures(sections, sentences)
-        events = timeline(articles, sentences, self._readings)
+        with self.stage("extras"):  # key figures and the timeline
+            figures = key_figures(sections, sentences)
+            events = timeline(articles, sentences, self._readings)
+            # Every line is final here: each evidence sentence must state its line's fact;
+            # a story's other articles become its story_sources (compose.evidence).
+            before = {(s.article_id, s.text): s.context for s in sentences}
+            held = hold_evidence(sections, figures, events,
+                                 lambda article, text: before.get((article, text), ""))
+            log.info("evidence: %d sentence(s) that do not state their line's fact and %d "
+                     "key figure(s) left out", held.dropped_evidence, held.dropped_figures)
         self._readings.clear()  # these articles are covered once this briefing is recorded
         self._sentences.clear()
         cited += [aid for entry in figures + events for aid in entry["sources"]]
@@ -732,6 +769,18 @@ class Pipeline:
 
     def _stage_progress(self, stage: str):
         return (lambda d, t: self.progress(stage, d, t)) if self.progress else None
+
+    @contextmanager
+    def stage(self, name: str, *, counted: bool = False) -> Iterator[None]:
+        """One stage of a render: its time logged (``--verbose``), and, unless it reports its
+        own counts (``counted``), shown as begun and done on the progress display."""
+        started = time.perf_counter()
+        if self.progress and not counted:
+            self.progress(name, 0, 1)
+        yield
+        if self.progress and not counted:
+            self.progress(name, 1, 1)
+        log.info("stage %s: %.2f s", name, time.perf_counter() - started)
 
     def theme_index(self) -> ThemeIndex | None:
         from briefing.analyse.embedder import embed_texts

@@ -168,8 +168,11 @@ def test_with_a_large_budget_every_distinct_headline_appears(tmp_path, http_serv
 def test_render_explain_writes_each_items_section_and_theme_scores(tmp_path, http_server):
     entries = [{"title": t} for theme in HEADLINES for t in HEADLINES[theme]]
     config = feed_project(tmp_path, http_server, entries, budget_words=100_000)
-    data, out, _ = rendered_json(config, "--explain")
-    table = next((tmp_path / "output").glob("*/themes.md")).read_text(encoding="utf-8")
+    code, out, err = run_cli("--config", str(config), "render", "--format", "json", "--explain")
+    assert code == 0, err
+    folder = next((tmp_path / "output" / "preview").glob("*/themes.md")).parent  # a preview
+    data = json.loads((folder / "briefing.json").read_text(encoding="utf-8"))
+    table = (folder / "themes.md").read_text(encoding="utf-8")
     assert "themes.md" in out
     assert "| # | section | why | sport | weather | courts | item |" in table
     rows = [line for line in table.splitlines() if line.startswith("| ") and

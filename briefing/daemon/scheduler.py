@@ -63,6 +63,9 @@ STATE_LAST_FIRE = "briefing_fire"
 STATE_IN_PROGRESS = "briefing_in_progress"
 STATE_FIRST_START = "daemon_first_start"
 MAX_OUTBOX_INTERVAL = 60  # seconds between outbox checks, at most
+# `run --once`'s exit status when the briefing was made but its email did not reach everyone
+# (it waits in the outbox): cron can tell it from 1, a job that failed.
+EXIT_UNDELIVERED = 3
 
 
 @dataclass
@@ -198,6 +201,7 @@ class Daemon:
         self.stop = stop
         self.tasks: queue.Queue[Task] = queue.Queue()
         self.failures = 0
+        self.undelivered = False  # an email of this run did not reach everyone (--once)
         schedule = settings.schedule
         try:
             self.poll_trigger = parse_cron(schedule.poll, settings.timezone)
@@ -239,7 +243,9 @@ class Daemon:
                 break
             self._run(task)
         log.info("done (--once)")
-        return 1 if self.failures else 0
+        if self.failures:
+            return 1
+        return EXIT_UNDELIVERED if self.undelivered else 0
 
     def run_scheduled(self) -> int:
         """Start, then run what APScheduler hands over until asked to stop."""
@@ -425,15 +431,27 @@ class Daemon:
     def _job_outbox(self, task: Task) -> None:
         from briefing.deliver.outbox import send_queued
 
-        for attempt in send_queued(self.settings, self.store):
+        attempts = send_queued(self.settings, self.store)
+        for attempt in attempts:
             self._log_attempt(attempt)
+        self._show_sent(attempts)
 
     def _email(self, out_dir: Path) -> None:
         from briefing.deliver.outbox import queue_briefing, send_queued
 
         message_id = queue_briefing(self.settings, self.store, out_dir)
-        for attempt in send_queued(self.settings, self.store, [message_id]):
+        attempts = send_queued(self.settings, self.store, [message_id])
+        for attempt in attempts:
             self._log_attempt(attempt)
+        self.undelivered |= any(a.status != "sent" for a in attempts)
+        self._show_sent(attempts)
+
+    def _show_sent(self, attempts) -> None:
+        """The archive shows each edition's email state: rebuilt where a send went out."""
+        from briefing.editions import refresh_archive
+
+        for root in {Path(a.briefing_dir).parent for a in attempts if a.briefing_dir}:
+            refresh_archive(self.settings, self.store, root)
 
     @staticmethod
     def _log_attempt(attempt) -> None:

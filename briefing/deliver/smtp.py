@@ -75,6 +75,33 @@ def smtp_send(email: EmailSettings, data: bytes, recipients: list[str],
             _close_quietly(smtp)
 
 
+def smtp_probe(email: EmailSettings) -> str:
+    """Open a session as ``smtp_send`` does (connect, greeting, EHLO, STARTTLS, login when a
+    username is set), then QUIT: nothing is sent. Return what the server said it offers;
+    raise DeliveryError with one line (``describe_error``) when a step fails."""
+    password = smtp_password(email)
+    smtp = None
+    try:
+        smtp = _connect(email)
+        smtp.ehlo()
+        steps = ["connected"]
+        if email.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+            steps.append("STARTTLS")
+        elif email.security == "ssl":
+            steps.append("TLS")
+        if email.username:
+            smtp.login(email.username, password or "")
+            steps.append(f"logged in as {email.username}")
+        return ", ".join(steps) + "; nothing sent"
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(describe_error(exc, email)) from None
+    finally:
+        if smtp is not None:
+            _close_quietly(smtp)
+
+
 def _connect(email: EmailSettings) -> smtplib.SMTP:
     timeout = email.timeout_seconds
     if email.security == "ssl":

@@ -60,6 +60,17 @@ class OutboxTable(Tables):
             args += wanted
         return self.db.execute(sql + " ORDER BY message_id, rowid", args).fetchall()
 
+    def sent_to(self) -> dict[str, list[str]]:
+        """Briefing folder -> the addresses the server accepted its email for, in order."""
+        rows = self.db.execute(
+            "SELECT o.briefing_dir, r.address FROM outbox_recipients r JOIN outbox o "
+            "ON o.id = r.message_id WHERE r.status = 'sent' ORDER BY r.sent_at, o.id")
+        found: dict[str, list[str]] = {}
+        for folder, address in rows:
+            if address not in found.setdefault(folder, []):
+                found[folder].append(address)
+        return found
+
     def due_messages(self, now: str | None = None) -> list[int]:
         """Ids of pending messages whose next attempt is due (all pending ones without now)."""
         if now is None:

@@ -14,7 +14,12 @@ from briefing.text.html import html_fragment_text
 from briefing.text.language import detect_language, language_name
 from briefing.text.repair import UndecodableError, decode_bytes, repair_text
 from briefing.text.sentences import is_heading
-from briefing.text.wire import clean_wire_title, stamp_date, strip_wire_copy
+from briefing.text.wire import (
+    clean_wire_title,
+    stamp_date,
+    strip_site_name,
+    strip_wire_copy,
+)
 from briefing.urls import web_url
 
 # Fewer words with letters than this (title and text together) carry no news: "Video",
@@ -81,6 +86,7 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
     if title is not None:
         title, _ = repair_text(" ".join(title.split()))
         title = clean_wire_title(title) or title
+        title = strip_site_name(title, [source_name, raw.source_name])
         if len(paragraphs) > 1 and paragraphs[0].strip() == title.strip():
             paragraphs.pop(0)
         if not paragraphs and title:
