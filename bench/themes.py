@@ -237,6 +237,22 @@ def copied_config(base: Path, budget_words: int, config: Path = REPO / "config.y
     return mapping
 
 
+def copied_old_config(base: Path, budget_words: int) -> dict:
+    """``copied_config`` from the example config as it was before issue 26: its catch-all
+    phrases and floor at the top level, where replacing the themes left them behind."""
+    mapping = copied_config(base, budget_words)
+    entry = next(t for t in yaml_themes() if t["id"] == "other")
+    mapping.update({"catchall_examples": entry["examples"],
+                    "theme_threshold": entry["threshold"]})
+    return mapping
+
+
+def yaml_themes(config: Path = REPO / "config.yaml") -> list[dict]:
+    import yaml
+
+    return yaml.safe_load(config.read_text(encoding="utf-8"))["themes"]
+
+
 class NearestDescription:
     """Plain zero-shot, for comparison in the same run: each fact under the theme whose
     description is closest (cosine), no floor, no catch-all, no story, no refinement."""
@@ -294,6 +310,7 @@ def wcep_render(mapping_for=wcep_config, budget_words: int = 100_000,
                     patch.stop()
             problems = [str(p) for p in done.collected.problems]
             briefing = done.briefing
+            warnings = [*done.warnings, *pipeline.theme_fit()]
             by_path = {a.id: a.path for a in pipeline.store.articles(uncovered_only=False)}
     placed: list[tuple[int, str]] = []  # (event, theme) per cited article per item
     items = other_items = 0
@@ -310,6 +327,7 @@ def wcep_render(mapping_for=wcep_config, budget_words: int = 100_000,
               "shown": len({n for n, _ in placed}),
               "placement_accuracy": sum(right) / max(len(right), 1),
               "skipped": len(problems), "problems": problems[:5], "per_category": {},
+              "warnings": warnings,
               "per_fold": []}
     result["shown_share"] = result["shown"] / len(events)
     for category in WCEP_DESCRIPTIONS:
@@ -439,6 +457,7 @@ def print_renders(settings) -> None:
     """WCEP through the full render: the copied config, the minimal one, and plain
     nearest-description (minimal config) in the same run, with a per-category table."""
     runs = {"copied config": wcep_render(copied_config),
+            "copied, pre-26 example": wcep_render(copied_old_config),
             "minimal config": wcep_render(wcep_config),
             "nearest-description": wcep_render(wcep_config, nearest=True)}
     for name, r in runs.items():
@@ -447,9 +466,11 @@ def print_renders(settings) -> None:
               f"\"Other news\" ({r['other_share']:.1%}); {r['shown']} of {r['events']} events "
               f"shown ({r['shown_share']:.1%}) at {r['budget_words']} words; "
               f"{r['skipped']} skipped {r['problems']}")
-    print(f"  {'category':<30}" + "".join(f"{name:>22}" for name in runs))
+        for warning in r["warnings"]:
+            print(f"  warning: {warning}")
+    print(f"  {'category':<30}" + "".join(f"{name:>24}" for name in runs))
     for category in WCEP_DESCRIPTIONS:
-        print(f"  {category:<30}" + "".join(f"{r['per_category'][category]:>22.2f}"
+        print(f"  {category:<30}" + "".join(f"{r['per_category'][category]:>24.2f}"
                                             for r in runs.values()))
 
 
