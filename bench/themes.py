@@ -99,13 +99,11 @@ def labelled_fold(n: int, row: dict) -> int:
 
 def evaluate(settings, embedder=None, threshold: float | None = None) -> dict:
     from briefing.analyse.embedder import embed_texts, shared_embedder
-    from briefing.compose.themes import ThemeIndex, theme_phrases
+    from briefing.compose.themes import index_for
 
     embedder = embedder or shared_embedder()
     rows = load_labelled()
-    index = ThemeIndex(settings.themes,
-                       [embed_texts(theme_phrases(t), embedder) for t in settings.themes],
-                       embed_texts(list(settings.catchall_examples), embedder))
+    index = index_for(settings, embedder)
     vectors = embed_texts([t for t, _, _ in rows], embedder)
     predicted = index.classify(vectors, settings.theme_threshold if threshold is None
                                else threshold)
@@ -169,7 +167,7 @@ def evaluate_wcep(embedder=None, threshold: float | None = None) -> dict:
     import numpy as np
 
     from briefing.analyse.embedder import embed_texts, shared_embedder
-    from briefing.compose.themes import ThemeIndex, theme_phrases
+    from briefing.compose.themes import index_for
     from briefing.config import settings_from_mapping
 
     embedder = embedder or shared_embedder()
@@ -178,9 +176,7 @@ def evaluate_wcep(embedder=None, threshold: float | None = None) -> dict:
         settings = settings_from_mapping(wcep_config(Path(tmp)), base_dir=Path(tmp))
     vectors = embed_texts([e["text"] for e in events], embedder)
     gold = [wcep_theme_id(e["category"]) for e in events]
-    index = ThemeIndex(settings.themes,
-                       [embed_texts(theme_phrases(t), embedder) for t in settings.themes],
-                       embed_texts(list(settings.catchall_examples), embedder))
+    index = index_for(settings, embedder)
     floor = settings.theme_threshold if threshold is None else threshold
     ours = [theme for theme, _ in index.classify(vectors, floor)]
     ids = [t.id for t in settings.themes]
@@ -374,7 +370,7 @@ def seed_sections(settings) -> dict[str, int]:
     constants in force (the seeds are analysed once per process)."""
     from briefing.analyse.embedder import embed_texts, shared_embedder
     from briefing.compose.core import compose
-    from briefing.compose.themes import ThemeIndex, theme_phrases
+    from briefing.compose.themes import index_for
     from briefing.compose.wording import with_context
     from briefing.records import RawDocument
     from briefing.text.clean import clean_document
@@ -388,10 +384,7 @@ def seed_sections(settings) -> dict[str, int]:
         sentences = [s for a in articles for s in article_sentences(a)]
         vectors = embed_texts([with_context(s.text, s.context) for s in sentences], embedder)
         _SEEDS.extend((articles, sentences, vectors))
-    index = ThemeIndex(settings.themes,
-                       [embed_texts(theme_phrases(t), embedder) for t in settings.themes],
-                       embed_texts(list(settings.catchall_examples), embedder))
-    sections, _ = compose(*_SEEDS, settings, index)
+    sections, _ = compose(*_SEEDS, settings, index_for(settings, embedder))
     return {s.theme: len(s.items) for s in sections}
 
 

@@ -776,18 +776,9 @@ class Pipeline:
                                   catchall_take(index, vectors, self.settings.theme_threshold))
 
     def theme_index(self) -> ThemeIndex | None:
-        from briefing.analyse.embedder import embed_texts
-        from briefing.compose.themes import ThemeIndex, theme_phrases
+        from briefing.compose.themes import index_for
 
-        themes = self.settings.themes
-        if not themes:
-            return None
-        vectors = []
-        for theme in themes:
-            phrases = theme_phrases(theme)
-            vectors.append(embed_texts(phrases, self.embedder, self.store))
-        catchall = embed_texts(list(self.settings.catchall_examples), self.embedder, self.store)
-        return ThemeIndex(themes, vectors, catchall)
+        return index_for(self.settings, self.embedder, self.store)
 
 
 def _return_freed_memory() -> None:

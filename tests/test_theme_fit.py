@@ -13,19 +13,15 @@ from conftest import REPO, run_cli, write_config
 from briefing.config import CATCHALL_ID, settings_from_mapping
 from briefing.errors import ConfigError
 
-# A beat of one's own: none of it about Ukraine.
-THEMES = [
-    {"id": "conflict", "title": "Conflict", "description": "Wars, battles, attacks and the "
-     "people killed or wounded in them."},
-    {"id": "economy", "title": "Economy", "description": "Companies, markets, prices, "
-     "interest rates and jobs."},
-    {"id": "politics", "title": "Politics", "description": "Elections, governments, "
-     "parties and parliaments."},
-    {"id": "disasters", "title": "Disasters", "description": "Earthquakes, floods, storms "
-     "and accidents."},
-    {"id": "crime", "title": "Crime", "description": "Crimes, arrests, trials and prison "
-     "sentences."},
-]
+# A beat of one's own: none of it about Ukraine (id: description; the title is the id's).
+BEAT = {
+    "conflict": "Wars, battles, attacks and the people killed or wounded in them.",
+    "economy": "Companies, markets, prices, interest rates and jobs.",
+    "politics": "Elections, governments, parties and parliaments.",
+    "disasters": "Earthquakes, floods, storms and accidents.",
+    "crime": "Crimes, arrests, trials and prison sentences.",
+}
+THEMES = [{"id": key, "description": text} for key, text in BEAT.items()]
 
 # Headlines written for this test, most of them in the words of the example config's
 # catch-all phrases (troops, markets, analysts, residents, news conferences).
@@ -116,13 +112,11 @@ def test_check_is_quiet_when_the_themes_were_replaced_in_a_copy_of_the_example(t
 
 # --- a story is filed once ------------------------------------------------------------------
 
-SPACE_THEMES = [
-    {"id": "space", "title": "Space", "description": "Space missions, rockets, astronauts "
-     "and telescopes."},
-    {"id": "money", "title": "Public money", "description": "Budgets, spending, costs and "
-     "funding decisions of governments."},
-    {"id": "sport", "title": "Sport", "description": "Matches, tournaments and players."},
-]
+SPACE_THEMES = [{"id": key, "description": text} for key, text in {
+    "space": "Space missions, rockets, astronauts and telescopes.",
+    "money": "Budgets, spending, costs and funding decisions of governments.",
+    "sport": "Matches, tournaments and players.",
+}.items()]
 
 # One launch told by two articles (written for this test): some of its facts are about money.
 LAUNCH = {
@@ -155,10 +149,12 @@ def theme_of(stories, text: str) -> str:
 
 
 def test_a_fact_of_the_event_is_filed_with_its_story_not_by_itself(tmp_path):
+    from briefing.analyse.embedder import shared_embedder
     from briefing.compose.sections import split_by_theme
+    from briefing.compose.themes import index_for
 
     settings = settings_from_mapping({"themes": SPACE_THEMES}, base_dir=tmp_path)
-    index = index_for(settings)
+    index = index_for(settings, shared_embedder())
     story, sentences = launch_story()
     filed = split_by_theme([story], sentences, index, settings.theme_threshold)
     launch = next(s for s in filed if s.theme == "space")
@@ -171,13 +167,3 @@ def test_a_fact_of_the_event_is_filed_with_its_story_not_by_itself(tmp_path):
     alone = split_by_theme([story], sentences, index, settings.theme_threshold,
                            story_weight=0.0)
     assert theme_of(alone, LAUNCH_COST) == "money"
-
-
-def index_for(settings):
-    from briefing.analyse.embedder import embed_texts, shared_embedder
-    from briefing.compose.themes import ThemeIndex, theme_phrases
-
-    embedder = shared_embedder()
-    return ThemeIndex(settings.themes,
-                      [embed_texts(theme_phrases(t), embedder) for t in settings.themes],
-                      embed_texts(list(settings.catchall_examples), embedder))

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from briefing.config import CATCHALL_ID, Theme
+from briefing.config import CATCHALL_ID, Settings, Theme
 
 # Weight of the closest phrase against the theme's mean phrase. Set on the hand-labelled set
 # (0.7 beat 0.5 and 1.0 there); on WCEP 0.5 to 1.0 are within 0.01 of each other (see
@@ -75,6 +75,18 @@ def filing_vectors(facts: np.ndarray, story: np.ndarray, weight: float | None = 
     close = np.clip((facts * story).sum(axis=1, keepdims=True), 0.0, 1.0) ** power
     mix = weight * close
     return _unit((1 - mix) * facts + mix * story)
+
+
+def index_for(settings: Settings, embedder, store=None) -> ThemeIndex | None:
+    """The configured themes (and catch-all phrases) embedded as a ``ThemeIndex``; None
+    without themes. ``store``: the embedding cache, when there is one."""
+    from briefing.analyse.embedder import embed_texts
+
+    if not settings.themes:
+        return None
+    return ThemeIndex(settings.themes,
+                      [embed_texts(theme_phrases(t), embedder, store) for t in settings.themes],
+                      embed_texts(list(settings.catchall_examples), embedder, store))
 
 
 def theme_phrases(theme: Theme) -> list[str]:
