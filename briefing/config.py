@@ -31,6 +31,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -426,6 +427,9 @@ def _public_url(value: Any) -> Any:
 _NULL_IS_DEFAULT = ("sources", "themes", "schedule", "email", "fetch", "summarizer")
 
 
+Threshold = Annotated[Number, _between(-1.0, 1.0)]  # a floor of theme scores
+
+
 class Settings(_Model):
     """Everything a run needs. ``config_path`` and ``base_dir`` come from where the config
     was read, not from its keys; every other field is a config key (see ``KNOWN_KEYS``)."""
@@ -466,7 +470,7 @@ class Settings(_Model):
     # 0.05: just above "no more like this theme than like the average theme" (0 in the
     # centred space), so only what fits no theme at all goes to the catch-all; a config with
     # catch-all phrases can afford a higher floor (the default config sets 0.2).
-    theme_threshold: Annotated[Number, _between(-1.0, 1.0)] = Field(
+    theme_threshold: Threshold = Field(
         0.05, description="Minimum score of a sentence for its best theme to file it there; "
         "below it, the catch-all.")
     window_hours: WholeNumber = Field(
@@ -537,6 +541,7 @@ class Settings(_Model):
 
 
 CATCHALL_ENTRY_KEYS = ("id", "examples", "threshold")
+_CATCHALL_ENTRY_TYPES = {"examples": TypeAdapter(Phrases), "threshold": TypeAdapter(Threshold)}
 
 
 def catchall_beside_themes(data: dict) -> dict:
@@ -566,6 +571,10 @@ def catchall_beside_themes(data: dict) -> dict:
     for key, top_key in (("examples", "catchall_examples"), ("threshold", "theme_threshold")):
         if key not in entry:
             continue
+        try:  # checked here, so that an error names the entry's key, not the top-level one
+            _CATCHALL_ENTRY_TYPES[key].validate_python(entry[key])
+        except ValidationError as exc:
+            raise _fail(_one_line(exc.errors()[0]), at=("themes", at[0], key)) from None
         if top_key in data:
             raise _fail(f"given twice: here and as top-level `{top_key}`; keep the one "
                         "beside the themes", at=("themes", at[0], key))

@@ -59,6 +59,8 @@ def test_the_example_configs_catch_all_sits_among_its_themes_and_goes_with_them(
      "themes[1].examples: given twice"),
     ({"threshold": 0.3}, {"theme_threshold": 0.2}, "themes[1].threshold: given twice"),
     ({"description": "News"}, {}, "themes[1].description: unknown key of the catch-all"),
+    ({"examples": "Markets fell."}, {}, "themes[1].examples: must be a list of non-empty"),
+    ({"threshold": 3}, {}, "themes[1].threshold: must be between -1.0 and 1.0, got 3.0"),
 ])
 def test_a_catch_all_entry_is_checked_and_named(tmp_path, entry, top, named):
     with pytest.raises(ConfigError) as raised:
