@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from briefing.compose.grouping import Group, Story, rows_by_article
+from briefing.compose.grouping import Group, Story, rows_by_article, unit
 from briefing.compose.ranking import content_words
 from briefing.compose.themes import ThemeIndex, filing_vectors
 from briefing.compose.wording import capitalise
@@ -57,15 +57,13 @@ def assign_themes(groups: list[Group], index: ThemeIndex | None, threshold: floa
 def story_vector(story: Story) -> np.ndarray:
     """The story as a whole, for filing: its articles' openings (where the event is told)
     and all its sentences (its facts), equally."""
-    parts = [v / max(float(np.linalg.norm(v)), 1e-9)
-             for v in (story.core, story.centroid) if v is not None]
-    return np.sum(parts, axis=0)
+    return np.sum([unit(v) for v in (story.core, story.centroid) if v is not None], axis=0)
 
 
 def split_by_theme(stories: list[Story], sentences: list[Sentence], index: ThemeIndex,
                    threshold: float, story_weight: float | None = None) -> list[Story]:
     """File stories under themes: each fact is classified by its own vector mixed with its
-    story's (``themes.STORY_WEIGHT``), so the facts of one event stay together, and a story
+    story's (``themes.filing_vectors``), so the facts of one event stay together, and a story
     whose facts still fall under several themes becomes one story per theme (the arms sent
     after a summit are military aid, the summit is diplomacy), each citing the articles that
     report its facts."""
