@@ -193,6 +193,8 @@ def _render(settings, args, formats, sources, out_root, *, preview: bool) -> int
         if result.collected.repeated:
             print(f"skipped {result.collected.repeated} input(s) again for the reason given "
                   "before (`briefing sources` lists them)", file=sys.stderr)
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         print(("Preview (nothing recorded): " if preview else "") + result.message)
         for fmt, path in result.paths.items():
             print(f"  {fmt:<5} {path}")
@@ -231,6 +233,13 @@ def cmd_check(settings, args) -> int:
           f"{', '.join(t.id for t in settings.themes) or '(generic summary)'}  "
           f"budget: {settings.budget_words} words")
     print(f"  output: {settings.output_dir}  state: {settings.state_dir}")
+    if settings.themes and settings.database_path.exists():
+        from briefing.pipeline import Pipeline
+
+        # Catch-all settings copied with a config but set for other themes (issue 26).
+        with Pipeline(settings) as pipeline:
+            for line in pipeline.theme_fit():
+                print(f"warning: {line}")
     findings = missing_secrets(settings)
     if args.connect:
         findings += try_sources(settings)

@@ -31,6 +31,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -426,6 +427,9 @@ def _public_url(value: Any) -> Any:
 _NULL_IS_DEFAULT = ("sources", "themes", "schedule", "email", "fetch", "summarizer")
 
 
+Threshold = Annotated[Number, _between(-1.0, 1.0)]  # a floor of theme scores
+
+
 class Settings(_Model):
     """Everything a run needs. ``config_path`` and ``base_dir`` come from where the config
     was read, not from its keys; every other field is a config key (see ``KNOWN_KEYS``)."""
@@ -466,7 +470,7 @@ class Settings(_Model):
     # 0.05: just above "no more like this theme than like the average theme" (0 in the
     # centred space), so only what fits no theme at all goes to the catch-all; a config with
     # catch-all phrases can afford a higher floor (the default config sets 0.2).
-    theme_threshold: Annotated[Number, _between(-1.0, 1.0)] = Field(
+    theme_threshold: Threshold = Field(
         0.05, description="Minimum score of a sentence for its best theme to file it there; "
         "below it, the catch-all.")
     window_hours: WholeNumber = Field(
@@ -495,7 +499,13 @@ class Settings(_Model):
         default_factory=SummarizerSettings, description="method (extractive|abstractive), "
         "model, num_beams, max_new_tokens, device, min_similarity, batch_size.")
 
-    _FROM_CONTEXT: ClassVar[tuple[str, ...]] = ("config_path", "base_dir")
+    # Where the catch-all's phrases and floor were written (``catchall_beside_themes``): a
+    # ``- id: other`` entry of ``themes`` ("themes[4]"), the top-level keys ("top"), or
+    # nowhere (None). Not a config key: ``briefing check`` names the keys by it.
+    catchall_at: str | None = None
+
+    # Fields a config does not write: from where it was read, or derived from its keys.
+    _FROM_CONTEXT: ClassVar[tuple[str, ...]] = ("config_path", "base_dir", "catchall_at")
 
     @property
     def database_path(self) -> Path:
@@ -516,6 +526,7 @@ class Settings(_Model):
         if unknown:
             raise _fail(f"unknown key '{unknown[0]}' (known keys: {', '.join(KNOWN_KEYS)})")
         data = {k: v for k, v in data.items() if not (k in _NULL_IS_DEFAULT and v is None)}
+        data = catchall_beside_themes(data)
         return {**data, "config_path": context["config_path"], "base_dir": context["base_dir"]}
 
     @field_validator("themes")
@@ -527,6 +538,80 @@ class Settings(_Model):
                 raise _fail(f"'{theme.id}' is used twice or reserved", at=(i, "id"))
             seen.add(theme.id)
         return themes
+
+
+CATCHALL_ENTRY_KEYS = ("id", "examples", "threshold")
+_CATCHALL_ENTRY_TYPES = {"examples": TypeAdapter(Phrases), "threshold": TypeAdapter(Threshold)}
+
+
+def catchall_beside_themes(data: dict) -> dict:
+    """The catch-all's settings belong to the themes they were written for, so they may be
+    written among them: a ``- id: other`` entry of ``themes`` with ``examples`` (news that
+    fits none of these themes) and ``threshold`` (the floor for these themes). Replacing
+    the theme list then replaces them too, where top-level ``catchall_examples`` and
+    ``theme_threshold`` stayed behind to govern themes they were never set for (issue 26).
+    Returns the mapping with the entry taken out of ``themes`` and its values under the
+    top-level keys, and ``catchall_at`` saying where they were written."""
+    themes = data.get("themes")
+    top = "top" if "catchall_examples" in data or "theme_threshold" in data else None
+    if not isinstance(themes, list):
+        return {**data, "catchall_at": top}
+    at = [k for k, t in enumerate(themes) if isinstance(t, dict) and t.get("id") == CATCHALL_ID]
+    if not at:
+        return {**data, "catchall_at": top}
+    if len(at) > 1:
+        raise _fail(f"'{CATCHALL_ID}' is used twice or reserved", at=("themes", at[1], "id"))
+    entry = themes[at[0]]
+    unknown = sorted(set(entry) - set(CATCHALL_ENTRY_KEYS), key=str)
+    if unknown:
+        raise _fail(f"unknown key of the catch-all entry (allowed: "
+                    f"{', '.join(CATCHALL_ENTRY_KEYS)})", at=("themes", at[0], unknown[0]))
+    out = {**data, "themes": [t for k, t in enumerate(themes) if k != at[0]],
+           "catchall_at": f"themes[{at[0]}]"}
+    for key, top_key in (("examples", "catchall_examples"), ("threshold", "theme_threshold")):
+        if key not in entry:
+            continue
+        try:  # checked here, so that an error names the entry's key, not the top-level one
+            _CATCHALL_ENTRY_TYPES[key].validate_python(entry[key])
+        except ValidationError as exc:
+            raise _fail(_one_line(exc.errors()[0]), at=("themes", at[0], key)) from None
+        if top_key in data:
+            raise _fail(f"given twice: here and as top-level `{top_key}`; keep the one "
+                        "beside the themes", at=("themes", at[0], key))
+        out[top_key] = entry[key]
+    return out
+
+
+# More than this share of a sample in the catch-all means its settings do not fit the themes.
+CATCHALL_MOST = 0.5
+
+
+def theme_fit_warnings(settings: Settings, take: Any) -> list[str]:
+    """One line per catch-all setting that takes most of a sample (``take``: a
+    ``compose.themes.CatchallTake``), naming the key as the config wrote it and what to do."""
+    if take.total == 0 or take.share <= CATCHALL_MOST:
+        return []
+    beside = settings.catchall_at not in (None, "top")
+    phrases = f"{settings.catchall_at}.examples" if beside else "catchall_examples"
+    floor = f"{settings.catchall_at}.threshold" if beside else "theme_threshold"
+    lines = []
+    # Each setting that alone takes a quarter of the sample is named: together they take most.
+    if take.by_phrases >= take.total / 4:
+        lines.append(f"{phrases}: the catch-all phrases take {take.by_phrases} of "
+                     f"{take.total} stored articles from the themes; they were written for "
+                     "other themes: delete them, or write phrases of news that fits none of "
+                     f"these themes in a `- id: {CATCHALL_ID}` entry of `themes`")
+    if take.by_floor >= take.total / 4:
+        lines.append(f"{floor}: a floor of {settings.theme_threshold:g} sends "
+                     f"{take.by_floor} of {take.total} stored articles to the catch-all; "
+                     "lower it (the default, 0.05, only takes what fits no theme at all), or "
+                     f"set one for these themes as `threshold` of a `- id: {CATCHALL_ID}` "
+                     "entry of `themes`")
+    if not lines:
+        lines.append(f"{phrases}, {floor}: together the catch-all's phrases and floor take "
+                     f"{take.by_phrases + take.by_floor} of {take.total} stored articles from "
+                     "the themes; delete them or set them for these themes")
+    return lines
 
 
 # Every key a config may hold, with what it means (the fields' descriptions); the README

@@ -82,6 +82,11 @@ log = logging.getLogger("briefing")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 WRITE_LOCK = "write.lock"
+# ``briefing check`` tries the themes on the openings of the latest stored articles: enough
+# to tell "most" from "some", few enough to embed in seconds (cached for the next render).
+THEME_FIT_SAMPLE = 300
+TAKEOVER_MIN_ITEMS = 6  # below this, most items in the catch-all may be the day's chance
+OPENING_CHARS = 600  # an opening paragraph is cut here: the event is told in its start
 LOCK_WAIT_SECONDS = 600.0  # a render of a big day takes minutes; a stuck holder is named after
 LOCK_WAIT_ENV = "BRIEFING_LOCK_WAIT"
 # Test-only: the name of a step (CRASH_STEPS) at which the process kills itself with SIGKILL,
@@ -223,6 +228,7 @@ class RenderResult:
     out_dir: Path | None = None
     paths: dict[str, Path] = field(default_factory=dict)
     message: str = ""
+    warnings: list[str] = field(default_factory=list)  # the CLI prints them on stderr
 
     @property
     def rendered(self) -> bool:
@@ -429,6 +435,10 @@ class Pipeline:
             result.message = (f"{len(articles)} article(s) read, but none had sentences "
                               f"to summarise{left_out}; nothing to render.")
             return result
+        takeover = self._catchall_takeover(briefing)
+        if takeover:
+            log.warning(takeover)
+            result.warnings.append(takeover)
         briefing.stats["window_hours"] = self.settings.window_hours
         briefing.stats["left_out_old"] = len(old)
         from briefing.compose.novelty import mark_new
@@ -782,19 +792,42 @@ class Pipeline:
             self.progress(name, 1, 1)
         log.info("stage %s: %.2f s", name, time.perf_counter() - started)
 
-    def theme_index(self) -> ThemeIndex | None:
-        from briefing.analyse.embedder import embed_texts
-        from briefing.compose.themes import ThemeIndex, theme_phrases
+    def _catchall_takeover(self, briefing: Briefing) -> str | None:
+        """A warning when the catch-all holds most of a briefing's items: its phrases or
+        floor may have been copied with a config written for other themes (issue 26)."""
+        from briefing.config import CATCHALL_ID, CATCHALL_MOST
 
-        themes = self.settings.themes
-        if not themes:
+        items = briefing.items
+        other = sum(i.theme == CATCHALL_ID for i in items)
+        if not self.settings.themes or len(items) < TAKEOVER_MIN_ITEMS \
+                or other <= CATCHALL_MOST * len(items):
             return None
-        vectors = []
-        for theme in themes:
-            phrases = theme_phrases(theme)
-            vectors.append(embed_texts(phrases, self.embedder, self.store))
-        catchall = embed_texts(list(self.settings.catchall_examples), self.embedder, self.store)
-        return ThemeIndex(themes, vectors, catchall)
+        return (f"{other} of {len(items)} items went to \"{self.settings.catchall_title}\": "
+                "the catch-all's phrases or floor may have been set for other themes; "
+                "`briefing check` names the key")
+
+    def theme_fit(self, sample: int = THEME_FIT_SAMPLE) -> list[str]:
+        """Warnings when the catch-all's phrases or floor would take most of the latest
+        ``sample`` stored articles' openings from the themes (settings written for other
+        themes, issue 26): each names the key and what to do. Empty when they fit or when
+        nothing is stored yet."""
+        from briefing.analyse.embedder import embed_texts
+        from briefing.compose.themes import catchall_take
+        from briefing.config import theme_fit_warnings
+
+        index = self.theme_index()
+        articles = self.store.articles(uncovered_only=False)[-sample:]
+        openings = [a.paragraphs[0][:OPENING_CHARS] for a in articles if a.paragraphs]
+        if index is None or not openings:
+            return []
+        vectors = embed_texts(openings, self.embedder, self.store)
+        return theme_fit_warnings(self.settings,
+                                  catchall_take(index, vectors, self.settings.theme_threshold))
+
+    def theme_index(self) -> ThemeIndex | None:
+        from briefing.compose.themes import index_for
+
+        return index_for(self.settings, self.embedder, self.store)
 
 
 def _return_freed_memory() -> None:

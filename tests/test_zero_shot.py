@@ -15,7 +15,8 @@ from conftest import run_cli
 from fixtures_http import Response, http_server_fixture  # noqa: F401  (http_server)
 
 from briefing.analyse.embedder import embed_texts, shared_embedder
-from briefing.compose.themes import ThemeIndex, theme_phrases
+from briefing.compose.themes import ThemeIndex
+from briefing.compose.themes import index_for as themes_index_for
 from briefing.config import CATCHALL_ID, load_settings, settings_from_mapping
 from briefing.pipeline import Pipeline
 
@@ -48,10 +49,7 @@ def settings_for(tmp_path: Path, **extra):
 
 
 def index_for(settings) -> ThemeIndex:
-    embedder = shared_embedder()
-    return ThemeIndex(settings.themes,
-                      [embed_texts(theme_phrases(t), embedder) for t in settings.themes],
-                      embed_texts(list(settings.catchall_examples), embedder))
+    return themes_index_for(settings, shared_embedder())
 
 
 def test_themes_with_only_a_title_and_description_get_their_items(tmp_path):
