@@ -180,9 +180,10 @@ def cmd_send(settings, args) -> int:
     from briefing.deliver.commands import send_command
     from briefing.pipeline import write_lock
 
-    # Sending writes the outbox: one writer per state_dir, as for render and the daemon's jobs.
-    with write_lock(settings.state_dir, "send"):
-        message, ok = send_command(settings, date=args.date, retry=args.retry)
+    # Queueing writes the outbox: one writer per state_dir, as for render and the daemon's
+    # jobs; talking to the server (up to email.timeout_seconds) holds no shared lock.
+    message, ok = send_command(settings, date=args.date, retry=args.retry,
+                               writing=lambda: write_lock(settings.state_dir, "send"))
     print(message)
     return EXIT_OK if ok else EXIT_ERROR
 
