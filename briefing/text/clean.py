@@ -11,6 +11,7 @@ from briefing.errors import InputError
 from briefing.records import Article, RawDocument
 from briefing.text.boilerplate import strip_boilerplate
 from briefing.text.html import html_fragment_text
+from briefing.text.invisible import remove_format_characters
 from briefing.text.language import detect_language, language_name
 from briefing.text.repair import UndecodableError, decode_bytes, repair_text
 from briefing.text.sentences import is_heading
@@ -70,6 +71,10 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
         source_name = source_name or fields.get("source")
 
     text, repairs = repair_text(text)
+    # Bidi overrides and zero-width characters change what a reader sees: never published
+    # (removed once the mojibake repair may have brought some back: "â€‹" is U+200B).
+    text = remove_format_characters(text)
+    source_name = remove_format_characters(source_name) if source_name else source_name
     notes = [f"repaired {repairs} mojibake sequence(s)"] if repairs else []
     paragraphs, removed = strip_boilerplate(text)
     published = published or stamp_date(paragraphs)  # "Tuesday, July 7, 2009" above the text
@@ -80,6 +85,7 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
         title = paragraphs.pop(0)
     if title is not None:
         title, _ = repair_text(" ".join(title.split()))
+        title = remove_format_characters(title)
         title = clean_wire_title(title) or title
         if len(paragraphs) > 1 and paragraphs[0].strip() == title.strip():
             paragraphs.pop(0)
