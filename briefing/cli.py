@@ -127,6 +127,8 @@ def cmd_render(settings, args) -> int:
                                  sources=sources, explain=args.explain)
         for problem in result.collected.problems:
             print(f"skipped {problem}", file=sys.stderr)
+        for notice in result.collected.notices:
+            print(f"note: {notice}", file=sys.stderr)
         if result.collected.repeated:
             print(f"skipped {result.collected.repeated} input(s) again for the reason given "
                   "before (`briefing sources` lists them)", file=sys.stderr)
@@ -138,8 +140,11 @@ def cmd_render(settings, args) -> int:
 
             outcome = send_briefing_dir(settings, pipeline.store, result.out_dir)
             print(outcome)
-    if not result.rendered and result.collected.skipped and not result.collected.known:
-        return EXIT_ERROR  # nothing usable at all: every input was bad
+    # One rule for a render that writes nothing: 1 when the inputs gave nothing usable (no
+    # article found, every input skipped, or no sentence to summarise), 0 when there was
+    # only nothing new (everything covered already, or older than the window).
+    if not result.rendered and result.nothing_usable:
+        return EXIT_ERROR
     return EXIT_OK
 
 

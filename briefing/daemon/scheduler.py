@@ -361,6 +361,8 @@ class Daemon:
             result = self.pipeline.collect()
             for problem in result.problems:
                 log.warning("poll: skipped %s", problem)
+            for notice in result.notices:
+                log.info("poll: note: %s", notice)
             detail = (f"{len(result.new)} new, {len(result.updated)} updated, {result.known} "
                       f"already known, {len(result.problems)} skipped")
             # The briefing's heavy work, done as articles arrive: at the briefing slot their
