@@ -190,6 +190,8 @@ def _render(settings, args, formats, sources, out_root, *, preview: bool) -> int
                                  sources=sources, explain=args.explain)
         for problem in result.collected.problems:
             print(f"skipped {problem}", file=sys.stderr)
+        for notice in result.collected.notices:
+            print(f"note: {notice}", file=sys.stderr)
         if result.collected.repeated:
             print(f"skipped {result.collected.repeated} input(s) again for the reason given "
                   "before (`briefing sources` lists them)", file=sys.stderr)
@@ -203,8 +205,11 @@ def _render(settings, args, formats, sources, out_root, *, preview: bool) -> int
 
             outcome = send_briefing_dir(settings, pipeline.store, result.out_dir)
             print(outcome)
-    if not result.rendered and result.collected.skipped and not result.collected.known:
-        return EXIT_ERROR  # nothing usable at all: every input was bad
+    # One rule for a render that writes nothing: 1 when the inputs gave nothing usable (no
+    # article found, every input skipped, or no sentence to summarise), 0 when there was
+    # only nothing new (everything covered already, or older than the window).
+    if not result.rendered and result.nothing_usable:
+        return EXIT_ERROR
     return EXIT_OK
 
 
@@ -286,9 +291,10 @@ def cmd_send(settings, args) -> int:
         print(f"briefing: error: EDITION: expected YYYY-MM-DD or YYYY-MM-DD-N (as `briefing "
               f"list` names it), got {args.edition!r}", file=sys.stderr)
         return EXIT_USAGE
-    # Sending writes the outbox: one writer per state_dir, as for render and the daemon's jobs.
-    with write_lock(settings.state_dir, "send"):
-        message, ok = send_command(settings, edition=args.edition, retry=args.retry)
+    # Queueing writes the outbox: one writer per state_dir, as for render and the daemon's
+    # jobs; talking to the server (up to email.timeout_seconds) holds no shared lock.
+    message, ok = send_command(settings, edition=args.edition, retry=args.retry,
+                               writing=lambda: write_lock(settings.state_dir, "send"))
     print(message)
     return EXIT_OK if ok else EXIT_ERROR
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -39,8 +38,10 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from briefing.errors import ConfigError
+from briefing.config_yaml import load_config_yaml
+from briefing.errors import ConfigError, clipped, shown
 from briefing.packaged import default_config_text
+from briefing.text.invisible import first_format_character
 from briefing.urls import web_url
 
 CATCHALL_ID = "other"
@@ -61,7 +62,7 @@ def _fail(message: str, at: tuple[str | int, ...] = ()) -> PydanticCustomError:
 
 
 def _check(ok: Callable[[Any], bool], message: str) -> BeforeValidator:
-    """Refuse a value for which ``ok`` is false; ``{value!r}`` in ``message`` shows it."""
+    """Refuse a value for which ``ok`` is false; ``{value}`` in ``message`` shows it."""
 
     def check(value: Any) -> Any:
         if not ok(value):
@@ -75,14 +76,14 @@ def _non_empty_text(value: Any) -> Any:
     if value is None:
         raise _fail("missing (a non-empty string is required)")
     if not isinstance(value, str) or not value.strip():
-        raise _fail(f"must be a non-empty string, got {value!r}")
+        raise _fail(f"must be a non-empty string, got {shown(value)}")
     return value
 
 
 def _between(lo: float, hi: float) -> AfterValidator:
     def check(value: float) -> float:
         if not lo <= value <= hi:
-            raise _fail(f"must be between {lo} and {hi}, got {value}")
+            raise _fail(f"must be between {lo} and {hi}, got {shown(value)}")
         return value
 
     return AfterValidator(check)
@@ -179,9 +180,9 @@ class Theme(_Model):
     @classmethod
     def _usable_id(cls, value: str) -> str:
         if not value.replace("_", "").replace("-", "").isalnum():
-            raise _fail(f"use letters, digits, '_' or '-', got {value!r}")
+            raise _fail(f"use letters, digits, '_' or '-', got {shown(value)}")
         if value == CATCHALL_ID:
-            raise _fail(f"'{value}' is used twice or reserved")
+            raise _fail(f"{shown(value)} is used twice or reserved")
         return value
 
     @model_validator(mode="after")
@@ -221,7 +222,7 @@ class Source(_Model):
         kind = kinds[0]
         target = data[kind]
         if not isinstance(target, str) or not target.strip():
-            raise _fail(f"must be a non-empty string, got {target!r}", at=(kind,))
+            raise _fail(f"must be a non-empty string, got {shown(target)}", at=(kind,))
         if kind == "path":
             target = str(_resolve_in(Path(target), context["base_dir"]))
         return {"kind": kind, "target": target, **({"name": data["name"]} if "name" in data
@@ -258,15 +259,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def _address_problem(value: Any) -> str | None:
     """Why ``value`` is not one email address (``Name <a@b.org>`` or ``a@b.org``), or None."""
     if not isinstance(value, str) or not value.strip():
-        return f"must be an email address, got {value!r}"
+        return f"must be an email address, got {shown(value)}"
     # A line break would end the To:/From: header and start another (a Bcc:, say): the message
     # builder refuses it with a traceback, so the config says so first.
     if _CONTROL.search(value):
-        return (f"{value!r} has a line break or control character; write one address on "
+        return (f"{shown(value)} has a line break or control character; write one address on "
                 "one line")
     pairs = getaddresses([value])
     if len(pairs) != 1 or not _ADDR_SPEC.fullmatch(pairs[0][1]):
-        return (f"not an email address: {value!r} (write name@example.org or "
+        return (f"not an email address: {shown(value)} (write name@example.org or "
                 "Name <name@example.org>, one per entry, in ASCII)")
     return None
 
@@ -286,14 +287,14 @@ def _addresses(value: Any) -> Any:
 def _one_line(value: str) -> str:
     # The title goes into the From: display name and the subject; a header is one line.
     if _CONTROL.search(value):
-        raise _fail(f"{value!r} has a line break or control character; write it on one line")
+        raise _fail(f"{shown(value)} has a line break or control character; write it on one line")
     return value
 
 
 def _ascii_login(value: str | None) -> str | None:
     # smtplib encodes the AUTH exchange as ASCII: anything else fails mid-login.
     if value is not None and (not value.isascii() or _CONTROL.search(value)):
-        raise _fail(f"{value!r}: SMTP login names must be ASCII on one line")
+        raise _fail(f"{shown(value)}: SMTP login names must be ASCII on one line")
     return value
 
 
@@ -301,7 +302,7 @@ def _host_name(value: str) -> str:
     # A name or an address; anything else (a line break, a space, a URL) would only fail at
     # 07:00, when the daemon connects.
     if not re.fullmatch(r"[A-Za-z0-9.:_-]+", value.strip()):
-        raise _fail(f"not a host name or address: {value!r}")
+        raise _fail(f"not a host name or address: {shown(value)}")
     return value.strip()
 
 
@@ -343,7 +344,7 @@ class EmailSettings(_Model):
     @classmethod
     def _is_address(cls, value: str) -> str:
         if "@" not in value:
-            raise _fail(f"not an email address: {value!r}")
+            raise _fail(f"not an email address: {shown(value)}")
         problem = _address_problem(value)
         if problem:
             raise _fail(problem)
@@ -401,8 +402,8 @@ class SummarizerSettings(_Model):
 def _time_zone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _fail(f"unknown time zone '{value}'") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        raise _fail(f"unknown time zone {shown(value)}") from None
     return value
 
 
@@ -410,7 +411,7 @@ def _page_size(value: Any) -> Any:
     value = _non_empty_text(value)
     sizes = {"a4": "A4", "letter": "Letter"}
     if value.lower() not in sizes:
-        raise _fail(f"must be A4 or Letter, not '{value}'")
+        raise _fail(f"must be A4 or Letter, not {shown(value)}")
     return sizes[value.lower()]
 
 
@@ -419,7 +420,7 @@ def _public_url(value: Any) -> Any:
         return None
     url = web_url(str(value))
     if url is None:
-        raise _fail(f"must be an http(s) address, not '{value}'")
+        raise _fail(f"must be an http(s) address, not {shown(value)}")
     return url.rstrip("/") + "/"  # links are joined onto it
 
 
@@ -635,12 +636,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise ConfigError(f"config file not found: {config_path}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read config file {config_path}: {exc}") from None
-    try:
-        data = yaml.safe_load(raw_text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError(f"config is not valid YAML{where}: {exc}") from None
+    data = load_config_yaml(raw_text)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -654,11 +650,31 @@ def settings_from_mapping(
     """Validate a config's mapping; relative paths are taken from ``base_dir`` (default: the
     working folder). Raise ``ConfigError`` naming the first bad key."""
     base = (base_dir or Path.cwd()).resolve()
+    _refuse_invisible(data)
     try:
         return Settings.model_validate(
             data, context={"config_path": config_path, "base_dir": base})
     except ValidationError as exc:
         raise ConfigError(_one_line(exc.errors()[0])) from None
+
+
+def _refuse_invisible(data: Any, at: str = "") -> None:
+    """Refuse a config whose keys or string values hold an invisible format character
+    (``text.invisible``): it would reach the masthead, the Subject or a theme's heading and
+    reorder or hide what a reader sees. Names the first key found."""
+    if isinstance(data, str):
+        found = first_format_character(data)
+        if found:
+            raise ConfigError(f"{at or 'config'}: has an invisible format character ({found}, "
+                              "a bidirectional or zero-width control); remove it")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            name = clipped(f"{at}.{key}" if at else str(key))
+            _refuse_invisible(key, name)
+            _refuse_invisible(value, name)
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            _refuse_invisible(value, f"{at}[{index}]")
 
 
 # --- pydantic's errors, said the way this module has always said them ----------------------
@@ -667,12 +683,12 @@ def settings_from_mapping(
 # raise theirs with the final wording.
 _WORDING = {
     "missing": "missing (a non-empty string is required)",
-    "string_type": "must be a string, got {input!r}",
-    "int_type": "must be a whole number, got {input!r}",
-    "float_type": "must be a number, got {input!r}",
-    "bool_type": "must be true or false, got {input!r}",
-    "greater_than_equal": "must be at least {ge}, got {input!r}",
-    "literal_error": "must be {expected}, got {input!r}",
+    "string_type": "must be a string, got {input}",
+    "int_type": "must be a whole number, got {input}",
+    "float_type": "must be a number, got {input}",
+    "bool_type": "must be true or false, got {input}",
+    "greater_than_equal": "must be at least {ge}, got {input}",
+    "literal_error": "must be {expected}, got {input}",
     "extra_forbidden": "unknown key",
 }
 
@@ -685,7 +701,7 @@ def _one_line(error: ErrorDetails) -> str:
     if error["type"] == "config":
         message = ctx["reason"]
     elif error["type"] in _WORDING:
-        message = _WORDING[error["type"]].format(input=error["input"], **ctx)
+        message = _WORDING[error["type"]].format(input=shown(error["input"]), **ctx)
     else:
         message = error["msg"]  # still one line, and still names the key
     return f"{path.lstrip('.')}: {message}" if path else message

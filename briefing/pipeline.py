@@ -215,10 +215,16 @@ class CollectResult:
     # time. ``repeated`` counts those rejected again as before: `briefing sources` lists them.
     problems: list[Problem] = field(default_factory=list)
     repeated: int = 0
+    # Said once, when a document is first cleaned (a cleaned one is not cleaned again): what
+    # was read in a way the user may want to know ("its published value 'nan' is not a date").
+    notices: list[Problem] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
         return len(self.problems) + self.repeated
+
+
+NOTHING_NEW, NOTHING_USABLE = "nothing new", "nothing usable"
 
 
 @dataclass
@@ -229,10 +235,19 @@ class RenderResult:
     paths: dict[str, Path] = field(default_factory=dict)
     message: str = ""
     warnings: list[str] = field(default_factory=list)  # the CLI prints them on stderr
+    # Why nothing was rendered: "nothing new" (every article covered or older than the
+    # window: the run did its work) or "nothing usable" (no article in the sources, or none
+    # with a sentence to summarise: the inputs are the problem). The CLI's exit status
+    # follows it (README, "Exit status").
+    nothing: str | None = None
 
     @property
     def rendered(self) -> bool:
         return self.briefing is not None
+
+    @property
+    def nothing_usable(self) -> bool:
+        return self.nothing == NOTHING_USABLE
 
 
 class Pipeline:
@@ -354,6 +369,8 @@ class Pipeline:
                     problems += 1
                     self._problem(result, exc, source)
                     continue
+                result.notices += [Problem(doc.origin, note) for note in article.notes
+                                   if note.startswith(clean.NOT_A_DATE)]
                 outcome = self.store.add_article(article, document=digest)
                 cleaned.add(digest)
                 if outcome in ("new", "updated") and doc.origin in failed:
@@ -419,10 +436,12 @@ class Pipeline:
         result = RenderResult(collected=collected)
         left_out = self._left_out_note(old)
         if not articles:
+            found = bool(old) or self.store.article_count() > 0
+            result.nothing = NOTHING_NEW if found else NOTHING_USABLE
             result.message = (f"No new articles inside the window{left_out}; nothing to render."
                               if old else
                               "No new articles since the last briefing; nothing to render."
-                              if self.store.article_count() else
+                              if found else
                               "No articles found in the configured sources; nothing to render.")
             return result
         # Stories across days (compose.memory): recent briefings' lines are not repeated;
@@ -432,6 +451,7 @@ class Pipeline:
         with frozen_heap():  # the day's objects are not walked by every full collection
             briefing = self.build(articles, now, omit_reported=not all_articles)
         if not briefing.items:
+            result.nothing = NOTHING_USABLE
             result.message = (f"{len(articles)} article(s) read, but none had sentences "
                               f"to summarise{left_out}; nothing to render.")
             return result

@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from briefing.compose.grouping import Group, Story, rows_by_article, unit
+from briefing.compose.outlets import voices
 from briefing.compose.ranking import content_words
 from briefing.compose.themes import ThemeIndex, filing_vectors
 from briefing.compose.wording import capitalise
@@ -104,7 +105,7 @@ def build_sections(chosen: list[tuple[Story, list[Group]]], sentences: list[Sent
     for theme in order:
         # The story most outlets report first; the score orders stories of one size.
         stories = sorted(((s, f) for s, f in chosen if s.theme == theme),
-                         key=lambda sf: (-len(sf[0].articles), -sf[0].score))
+                         key=lambda sf: (-voices(sf[0]), -sf[0].score))
         if not stories:
             continue
         items = [story_item(s, f, sentences, embeddings, rows) for s, f in stories]

@@ -9,6 +9,7 @@ import numpy as np
 from briefing.compose.coverage import Coverage
 from briefing.compose.grouping import Group, Story
 from briefing.compose.leads import details_of
+from briefing.compose.outlets import voices
 from briefing.compose.ranking import content_words
 from briefing.compose.weights import StoryWeights
 from briefing.config import CATCHALL_ID
@@ -173,7 +174,7 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
                 closeness[n] = redundancy_cutoff
 
     line_theme = np.array([ln.story.theme for ln in lines])
-    story_size = np.array([len(ln.story.articles) for ln in lines])
+    story_size = np.array([voices(ln.story) for ln in lines])
     for theme in [*theme_order, CATCHALL_ID]:
         mask = eligible() & is_lead & (line_theme == theme)
         if mask.any():

@@ -153,16 +153,22 @@ def _handoff_executor(tasks: queue.Queue[Task]):
 
 def missed_fire(trigger: BaseTrigger, now: datetime, grace_seconds: int,
                 after: datetime | None) -> datetime | None:
-    """The latest firing of ``trigger`` in [now - grace, now] that is later than ``after``."""
+    """The latest firing of ``trigger`` in [now - grace, now] that is later than ``after``.
+
+    Compared and stepped in UTC: local datetimes of one zone compare by their wall time,
+    ignoring ``fold``, and adding a timedelta resets it, so in the hour the clock goes back
+    the second 02:00 would count as the first one and a job be offered over and over."""
+    now = now.astimezone(UTC)
     floor = now - timedelta(seconds=grace_seconds)
-    if after is not None and after >= floor:
-        floor = after + timedelta(microseconds=1)
+    if after is not None and after.astimezone(UTC) >= floor:
+        floor = after.astimezone(UTC) + timedelta(microseconds=1)
     fire = trigger.get_next_fire_time(None, floor)
-    if fire is None or fire > now:
+    if fire is None or fire.astimezone(UTC) > now:
         return None
     for _ in range(100_000):  # cron resolution is one second; the grace bounds the walk
-        following = trigger.get_next_fire_time(None, fire + timedelta(microseconds=1))
-        if following is None or following > now:
+        following = trigger.get_next_fire_time(
+            None, fire.astimezone(UTC) + timedelta(microseconds=1))
+        if following is None or following.astimezone(UTC) > now:
             break
         fire = following
     return fire
@@ -296,7 +302,9 @@ class Daemon:
     def due(self, now: datetime) -> list[Task]:
         """The jobs due since the last look (or start-up), up to ``now`` (see ``due_jobs``)."""
         tasks = due_jobs(self.jobs, self.checked, now, self.grace)
-        self.checked = now if self.checked is None else max(self.checked, now)
+        # The later moment in real time (in UTC: see ``missed_fire``).
+        self.checked = now if self.checked is None else max(
+            self.checked, now, key=lambda moment: moment.astimezone(UTC))
         return tasks
 
     def step(self) -> bool:
@@ -359,6 +367,8 @@ class Daemon:
             result = self.pipeline.collect()
             for problem in result.problems:
                 log.warning("poll: skipped %s", problem)
+            for notice in result.notices:
+                log.info("poll: note: %s", notice)
             detail = (f"{len(result.new)} new, {len(result.updated)} updated, {result.known} "
                       f"already known, {len(result.problems)} skipped")
             # The briefing's heavy work, done as articles arrive: at the briefing slot their

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from email.utils import parseaddr
 
 from briefing.config import EmailSettings
+from briefing.deliver.bounded import BoundedSMTP, BoundedSMTP_SSL
 from briefing.errors import DeliveryError
 
 
@@ -103,11 +104,13 @@ def smtp_probe(email: EmailSettings) -> str:
 
 
 def _connect(email: EmailSettings) -> smtplib.SMTP:
-    timeout = email.timeout_seconds
+    """Connect and read the greeting; ``email.timeout_seconds`` from now on is the deadline
+    of the whole conversation, QUIT included (see ``bounded``)."""
+    seconds = email.timeout_seconds
     if email.security == "ssl":
-        return smtplib.SMTP_SSL(email.smtp_host, email.smtp_port, timeout=timeout,
-                                context=ssl.create_default_context())
-    return smtplib.SMTP(email.smtp_host, email.smtp_port, timeout=timeout)
+        return BoundedSMTP_SSL(email.smtp_host, email.smtp_port, seconds=seconds,
+                               context=ssl.create_default_context())
+    return BoundedSMTP(email.smtp_host, email.smtp_port, seconds=seconds)
 
 
 def _send_data(smtp: smtplib.SMTP, email: EmailSettings, data: bytes, accepted: list[str],
@@ -203,7 +206,8 @@ def describe_error(exc: BaseException, email: EmailSettings) -> str:
         return f"{where} answered {exc.smtp_code} {reply_text(exc.smtp_error)}"
     # smtplib reports a read that timed out as a disconnection "…: timed out".
     if isinstance(exc, TimeoutError) or str(exc).endswith("timed out"):
-        return f"{where} did not answer within {email.timeout_seconds:g} s"
+        return (f"{where} did not answer within {email.timeout_seconds:g} s "
+                "(email.timeout_seconds, for the whole conversation)")
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return f"{where} closed the connection ({exc or 'no reason given'})"
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):

@@ -163,8 +163,10 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
         return
     feed_title = _plain(parsed.feed.get("title"))
     budget = current_budget(settings.fetch)
-    # Links found in the feed may reach internal hosts only if the user configured them.
-    trusted = [origin, *(s.target for s in settings.sources if s.kind != "path")]
+    # A link found in the feed may reach an internal address only at the feed's own origin
+    # (scheme, host, port): the user vouched for this feed, not for where it points, and
+    # not for the other sources' origins either.
+    trusted = [origin]
     seen: set[str] = set()
     taken = left = 0
     for n, entry in enumerate(parsed.entries):

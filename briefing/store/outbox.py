@@ -134,19 +134,28 @@ class OutboxTable(Tables):
                                (now_iso(), message_id))
             return len(ids)
 
-    def mark_interrupted_sends(self) -> list[int]:
-        """sending -> unknown for sends a crash cut short; return the messages' ids."""
+    def messages_being_sent(self) -> list[int]:
+        """Ids of messages with a recipient in 'sending' (under way, or cut off by a crash)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT message_id FROM outbox_recipients WHERE status='sending' "
+            "ORDER BY message_id")]
+
+    def mark_interrupted_sends(self, ids: Iterable[int]) -> list[int]:
+        """sending -> unknown for the given messages, whose sends a crash cut short (the
+        caller knows nobody is sending them); return the ids that had such recipients."""
         note = ("interrupted while the server was receiving it; it may have been delivered, "
                 "so it is not sent again automatically")
+        done = []
         with self.transaction() as db:
-            ids = [r[0] for r in db.execute(
-                "SELECT DISTINCT message_id FROM outbox_recipients WHERE status='sending'")]
-            db.execute("UPDATE outbox_recipients SET status='unknown', last_error=? "
-                       "WHERE status='sending'", (note,))
             for message_id in ids:
+                cur = db.execute("UPDATE outbox_recipients SET status='unknown', last_error=? "
+                                 "WHERE status='sending' AND message_id=?", (note, message_id))
+                if cur.rowcount:
+                    done.append(message_id)
+            for message_id in done:
                 _refresh_status(db, message_id)
                 db.execute("UPDATE outbox SET last_error=? WHERE id=?", (note, message_id))
-            return ids
+            return done
 
 
 def _refresh_status(db: sqlite3.Connection, message_id: int) -> str:
