@@ -145,8 +145,15 @@ def analyse(cluster: dict, state: Path, embedder=None) -> Analysed:
 
     articles = cluster_articles(cluster)
     sentences = [s for a in articles for s in article_sentences(a)]
-    vectors = embed_texts([with_context(s.text, s.context) for s in sentences],
-                          embedder or shared_embedder())
+    texts = [with_context(s.text, s.context) for s in sentences]
+    # Sentences an earlier analysis of the cluster (older code) embedded are not embedded
+    # again: a change to cleaning touches a few sentences, not the cluster.
+    known = _earlier_vectors(path.parent, cluster["cluster_id"])
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        known.update(zip(missing, embed_texts(missing, embedder or shared_embedder()),
+                         strict=True))
+    vectors = np.array([known[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
     result = Analysed(articles, sentences, vectors)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -154,6 +161,18 @@ def analyse(cluster: dict, state: Path, embedder=None) -> Analysed:
         pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
     return result
+
+
+def _earlier_vectors(folder: Path, cluster_id: str) -> dict[str, np.ndarray]:
+    from briefing.compose.wording import with_context
+
+    known: dict[str, np.ndarray] = {}
+    for older in sorted(folder.glob(f"{cluster_id}-*.pickle")):
+        with older.open("rb") as handle:
+            earlier = pickle.load(handle)
+        known.update((with_context(s.text, s.context), v)
+                     for s, v in zip(earlier.sentences, earlier.vectors, strict=True))
+    return known
 
 
 def truncate(sentences: list[str], words: int) -> str:

@@ -44,10 +44,11 @@ NAMES = {"briefing": "Briefing (generic mode, out of fold)",
 # The settings cross-validation chooses among (StoryWeights fields). Small on purpose: each
 # costs one compose of all 56 clusters.
 # The composition before concept coverage, then coverage with the weights a grid tries.
-BEFORE = {"coverage": 0.0, "mmr": 0.6, "free_leads": False}
-GRID = [BEFORE, *crossval.grid({"coverage": [0.7, 0.85, 1.0], "mmr": [0.0], "free_leads": [True],
-                                "length_power": [1.0, 0.7], "concept_headline": [1.0]})]
-QUICK_GRID = [BEFORE, {"coverage": 1.0, "mmr": 0.0, "free_leads": True}]
+BEFORE = {"coverage": 0.0, "mmr": 0.6, "free_leads": False, "quote": 0.3, "resolve_days": True}
+GRID = [BEFORE, *[{"coverage": c, "length_power": p, "mmr": 0.0, "free_leads": False,
+                   "concept_headline": 1.0}
+                  for c, p in ((0.5, 0.7), (0.6, 0.7), (0.7, 0.7), (0.6, 0.5), (0.7, 1.0))]]
+QUICK_GRID = [BEFORE, {"coverage": 0.6, "length_power": 0.5, "mmr": 0.0}]
 
 
 def rouge(summary: str, references: list[str]) -> dict[str, float]:
@@ -65,16 +66,23 @@ def rouge(summary: str, references: list[str]) -> dict[str, float]:
 # --- systems ---------------------------------------------------------------------------------
 
 
-def briefing_lines(cluster: dict, analysed: C.Analysed, weights=None) -> list[str]:
-    """Briefing's generic summary: compose with no themes under the word budget; a story
-    reads as its lead, then its supporting facts."""
+def compose_cluster(cluster: dict, analysed: C.Analysed, weights=None, words: int = 0):
+    """Briefing's generic composition of a cluster: no themes, the cluster's word budget
+    (or ``words``). Returns the sections."""
     from briefing.compose.core import compose
     from briefing.config import settings_from_mapping
 
-    settings = settings_from_mapping({"themes": [], "budget_words": C.cluster_words(cluster)})
+    settings = settings_from_mapping({"themes": [],
+                                      "budget_words": words or C.cluster_words(cluster)})
     sections, _top = compose(analysed.articles, analysed.sentences, analysed.vectors, settings,
                              None, weights)
-    return [text for section in sections for item in section.items
+    return sections
+
+
+def briefing_lines(cluster: dict, analysed: C.Analysed, weights=None) -> list[str]:
+    """Briefing's generic summary: a story reads as its lead, then its supporting facts."""
+    return [text for section in compose_cluster(cluster, analysed, weights)
+            for item in section.items
             for text in [item.text, *(f.text for f in getattr(item, "facts", []))]]
 
 
@@ -228,7 +236,7 @@ def report(run: dict) -> str:
         "ROUGE-2 F1 per cluster:\n\n" + cluster_table(items, scores, cv["fold_of"]))
 
 
-def write_doc(text: str, themes: dict | None) -> Path:
+def write_doc(text: str, themes: dict | None, rules: str = "") -> Path:
     path = REPO / "docs" / "quality.md"
     template = (REPO / "bench" / "quality_template.md").read_text(encoding="utf-8")
     theme_lines = ""
@@ -246,6 +254,7 @@ def write_doc(text: str, themes: dict | None) -> Path:
 
     text = template.format(
         crossval=text,
+        rules=rules or "(not measured in this run)",
         themes=theme_lines or "(not measured in this run)",
         machine=f"{platform.machine()}, {platform.python_version()}, {os.cpu_count()} cores",
         date=time.strftime("%Y-%m-%d"),
@@ -264,6 +273,8 @@ def main() -> int:
     parser.add_argument("--state", type=Path, default=C.default_state(),
                         help="folder for the analysis and anchor caches")
     parser.add_argument("--no-themes", action="store_true", help="skip theme accuracy")
+    parser.add_argument("--no-rules", action="store_true",
+                        help="skip each rule's out-of-fold worth (bench/rules.py)")
     args = parser.parse_args()
     corpora = tuple(c for c in args.corpora.split(",") if c)
     unknown = [c for c in corpora if c not in C.CORPORA]
@@ -279,8 +290,15 @@ def main() -> int:
 
         themes = evaluate_themes(load_settings(REPO / "config.yaml"))
         print(f"theme accuracy {themes['accuracy']:.3f} on {themes['n']} labelled sentences")
+    rules = ""
+    if not args.no_rules:
+        from bench import rules as rule_bench
+
+        analysed = {c["cluster_id"]: C.analyse(c, args.state) for c in run["items"]}
+        rules = rule_bench.table(rule_bench.gains(run["items"], analysed))
+        print(rules)
     if not args.no_write and set(corpora) == set(C.CORPORA) and not args.quick:
-        print(f"wrote {write_doc(text, themes)}")
+        print(f"wrote {write_doc(text, themes, rules)}")
     elif not args.no_write:
         print("docs/quality.md not written: it needs every corpus and the full grid")
     return 0

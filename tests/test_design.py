@@ -189,7 +189,7 @@ def pdfinfo(pdf: Path) -> str:
 
 
 def section_headings(data: dict) -> list[str]:
-    return [f"{s['title']} {len(s['items'])} item{'s' if len(s['items']) != 1 else ''}"
+    return [f"{s['title']} {len(s['items'])} stor{'ies' if len(s['items']) != 1 else 'y'}"
             for s in data["sections"]]
 
 

@@ -5,7 +5,6 @@ all its articles, and supporting facts survive the briefing.json round trip."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from briefing.compose.core import compose
 from briefing.compose.grouping import group_articles
@@ -449,58 +448,6 @@ def test_each_section_starts_with_the_story_most_outlets_report():
     budget = len(big.facts[0].text.split())
     chosen = select_lines([aside, big], vectors, budget, ["summary"], 0.7, STORY_WEIGHTS)
     assert [story for story, _ in chosen] == [big]
-
-
-def _choose_facts(texts: list[str], vectors: list[np.ndarray]) -> list[str]:
-    """select_lines on one story led by texts[0], facts scored in the order given; the texts
-    chosen, lead first, under a budget that holds them all."""
-    from briefing.compose.grouping import Group, Story
-    from briefing.compose.selection import select_lines
-    from briefing.compose.weights import STORY_WEIGHTS
-
-    matrix = np.stack(vectors).astype(np.float32)
-    facts = [Group(members=[n], centroid=matrix[n], best=n, score=2.0 - n / 10, text=text,
-                   articles=[f"a{n}"]) for n, text in enumerate(texts)]
-    story = Story(articles=[f"a{n}" for n in range(len(texts))], centroid=matrix[0],
-                  facts=facts[1:], theme="summary")
-    story.lead, story.lead_options, story.score = facts[0], [(facts[0], 2.0)], 2.0
-    chosen = select_lines([story], matrix, 400, ["summary"], 0.7, STORY_WEIGHTS)
-    return [g.text for _, lines in chosen for g in lines]
-
-
-# (lead, then facts best first, with their vectors; the index of the repeat left out)
-_REPEATS = {
-    # Every content word of the fourth line is in the three above, though no one of them
-    # says most of it (the driver line shares half its words, the route line three of eight).
-    "said across the item": ([
-        ("A train hit a car in Glendale at dawn, killing 10 people.", (1, 0, 0, 0, 0)),
-        ("The southbound train from Moorpark was carrying 200 commuters.", (0, 1, 0, 0, 0)),
-        ("Police said the driver left the car on the tracks and fled.", (0, 0, 1, 0, 0)),
-        ("The southbound Moorpark train hit the car the driver left on the tracks.",
-         (0.2, 0.6, 0.6, 0.5, 0)),
-        ("The line reopened on Friday after crews repaired the tracks.", (0, 0, 0, 0, 1)),
-    ], 3),
-    # Two particulars in common that the lead does not state: one moment told twice. One in
-    # common (the train's number) is no repeat; nor are the lead's figures, every line's to
-    # repeat.
-    "one moment by its particulars": ([
-        ("A train hit a car in Glendale, killing 10 people.", (1, 0, 0, 0, 0)),
-        ("At 6:02 a.m., Train 100 from Moorpark struck the car.", (0, 1, 0, 0, 0)),
-        ("Train 100 was approaching the station at 6:02 a.m. when it hit the Jeep.",
-         (0, 0.5, 0.85, 0, 0)),
-        ("Train 100 has run the Moorpark line since 1992 with four cars.", (0, 0.5, 0, 0.85, 0)),
-        ("Ten people were killed and 10 more remain in hospital at 9 a.m., officials said.",
-         (0.5, 0, 0, 0, 0.85)),
-    ], 2),
-}
-
-
-@pytest.mark.parametrize("case", list(_REPEATS))
-def test_a_fact_that_only_retells_its_item_is_left_out(case):
-    lines, repeat = _REPEATS[case]
-    texts = [text for text, _ in lines]
-    chosen = _choose_facts(texts, [_unit(*vector) for _, vector in lines])
-    assert chosen == texts[:repeat] + texts[repeat + 1:]
 
 
 def test_a_stamped_text_file_is_dated_by_its_stamp_in_the_briefing(tmp_path):

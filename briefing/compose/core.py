@@ -22,6 +22,7 @@ Which corpus set each weight is written beside it (see docs/quality.md for the f
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -68,6 +69,9 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     if not sentences:
         return [], []
     weights = weights or STORY_WEIGHTS
+    if theme_index is not None:  # sections: the mix set for them (weights.themed_coverage)
+        weights = dataclasses.replace(weights, coverage=weights.themed_coverage,
+                                      mmr=weights.themed_mmr)
     # Fact grouping, the longest step, runs in a child on the other core (``beside``) while
     # this process groups stories and counts words; the results are the same either way.
     with Beside(group_sentences, sentences, embeddings, settings.group_threshold,

@@ -8,7 +8,6 @@ import numpy as np
 
 from briefing.compose.coverage import Coverage
 from briefing.compose.grouping import Group, Story
-from briefing.compose.leads import details_of
 from briefing.compose.outlets import voices
 from briefing.compose.ranking import content_words
 from briefing.compose.weights import StoryWeights
@@ -103,7 +102,6 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     started_mask = np.zeros(len(stories), dtype=bool)
     started: dict[int, list[Group]] = {}  # id(story) -> chosen lines, lead first
     order: list[Story] = []
-    item_lines: dict[int, list[int]] = {}  # story index -> its chosen lines
     words = 0
 
     def eligible() -> np.ndarray:
@@ -136,42 +134,12 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         # Also closes the line's twin (the same fact as lead and as fact): closeness 1.
         similar = (embeddings @ embeddings[rows[k]])[rows]
         chosen_words = words_of(k)
-        # Particulars a chosen fact shares with another fact of its story, beyond what the
-        # story's lead states: two lines with the same train number and minute ("6:02 a.m.,
-        # … Train 100" / "train 100 … at 6:02 a.m.") tell one moment, in other words. The
-        # lead's figures are every line's to repeat (the toll, the flight number).
-        particular = set() if line.is_lead else (
-            details_of(line.fact.text) - details_of(started[id(line.story)][0].text))
-        if len(particular) < weights.shared_details:
-            particular = set()
         for n in np.flatnonzero(open_ & (similar >= weights.overlap_floor)):
             own = words_of(int(n))
-            says_it = bool(own) and len(own & chosen_words) >= weights.word_overlap * len(own)
-            same_moment = (bool(particular) and owner[n] == owner[k] and not is_lead[n]
-                           and len(particular & details_of(lines[n].fact.text))
-                           >= weights.shared_details)
-            if says_it or same_moment:
+            if own and len(own & chosen_words) >= weights.word_overlap * len(own):
                 similar[n] = max(similar[n], redundancy_cutoff)
         nearest[similar > closeness] = k
         closeness = np.maximum(closeness, similar)
-        # A fact whose words the chosen lines near it in its item mostly say already, together
-        # ("Metrolink train 100 … southbound … hit Alvarez's Jeep" under a line with the train,
-        # its route and its time, and one with the southbound train hitting the Jeep), repeats
-        # them, though no one line says it all. Only the lines near it count: a long item's
-        # lines together hold most words, "thanked" in "Zelenskyy has thanked Washington for
-        # its support." among them.
-        item = item_lines.setdefault(int(owner[k]), [])
-        item.append(k)
-        item_rows = embeddings[rows[item]]
-        for n in np.flatnonzero(open_ & ~is_lead & (owner == owner[k])
-                                & (closeness >= weights.overlap_floor)
-                                & (closeness < redundancy_cutoff)):
-            own = words_of(int(n))
-            near = item_rows @ embeddings[rows[n]] >= weights.overlap_floor
-            said = set().union(*(words_of(m) for m, is_near in zip(item, near, strict=True)
-                                   if is_near))
-            if own and len(own & said) >= weights.item_overlap * len(own):
-                closeness[n] = redundancy_cutoff
 
     line_theme = np.array([ln.story.theme for ln in lines])
     story_size = np.array([voices(ln.story) for ln in lines])

@@ -1,0 +1,67 @@
+"""How Briefing's lines open, on the development clusters, as an editor would check them.
+
+Composes every duc_dev cluster with the shipped weights and flags each item's lead (and,
+with ``--facts``, each supporting fact) that opens on something the reader has not been
+given: a pronoun or a connective leaning on a sentence before (``wording.is_dangling``), a
+definite noun phrase or title nobody introduced (``standalone.needs_introduction``), a
+dateline (``wire.strip_dateline`` would change it) or a feature's hook
+(``grouping.opens_with_a_hook``). Prints the counts and every flagged line.
+
+    python bench/leads_check.py [--facts] [--corpora duc_dev]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench import clusters as C  # noqa: E402
+from bench import quality as Q  # noqa: E402
+
+
+def flags(text: str) -> list[str]:
+    from briefing.compose.grouping import opens_with_a_hook
+    from briefing.compose.wording import is_dangling
+    from briefing.text.standalone import needs_introduction
+    from briefing.text.wire import strip_dateline
+
+    found = []
+    if is_dangling(text):
+        found.append("leans back")
+    if needs_introduction(text):
+        found.append("unintroduced")
+    if strip_dateline(text, first=True) != text:
+        found.append("dateline")
+    if opens_with_a_hook(text):
+        found.append("hook")
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", default="duc_dev")
+    parser.add_argument("--facts", action="store_true", help="check supporting facts too")
+    parser.add_argument("--state", type=Path, default=C.default_state())
+    args = parser.parse_args()
+    counts: dict[str, int] = {}
+    lines = 0
+    for cluster in C.load_all(tuple(args.corpora.split(","))):
+        analysed = C.analyse(cluster, args.state)
+        for section in Q.compose_cluster(cluster, analysed):
+            for item in section.items:
+                texts = [item.text] + ([f.text for f in item.facts] if args.facts else [])
+                for text in texts:
+                    lines += 1
+                    for flag in flags(text):
+                        counts[flag] = counts.get(flag, 0) + 1
+                        print(f"{cluster['cluster_id']} [{flag}] {text}")
+    print(f"{lines} lines checked; flagged: {counts or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
