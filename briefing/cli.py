@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sqlite3
 import sys
 from pathlib import Path
 
 from briefing import __version__
 from briefing.errors import BriefingError
+from briefing.store.dialect import database_errors
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--once", action="store_true",
                      help="poll, compose and deliver once, then exit")
 
+    sub.add_parser("status", help="list the daemons alive, their leases, sources due and "
+                   "late, the last briefing slots and the outbox")
+
     send = sub.add_parser("send", help="(re)send a rendered briefing, or retry the outbox")
     send.add_argument("date", nargs="?", help="YYYY-MM-DD of the briefing (default: latest)")
     send.add_argument("--retry", action="store_true", help="retry messages waiting in the outbox")
@@ -73,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     except BriefingError as exc:
         print(f"briefing: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if exc.__class__.__name__ == "ConfigError" else EXIT_ERROR
-    except sqlite3.Error as exc:  # met outside the pipeline (sources, send): the same one line
+    except database_errors() as exc:  # met outside the pipeline (sources, send): one line
         from briefing.store import store_error
 
-        where = settings.database_path if settings is not None else Path("state database")
+        where = settings.database if settings is not None else Path("state database")
         print(f"briefing: error: {store_error(where, exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -147,8 +150,17 @@ def cmd_sources(settings, args) -> int:
     from briefing.sources.report import source_report
     from briefing.store import Store
 
-    with Store(settings.database_path) as store:
+    with Store(settings.database) as store:
         print(source_report(settings, store))
+    return EXIT_OK
+
+
+def cmd_status(settings, args) -> int:
+    from briefing.daemon.status import status_report
+    from briefing.store import Store
+
+    with Store(settings.database) as store:
+        print(status_report(settings, store))
     return EXIT_OK
 
 
@@ -192,5 +204,6 @@ _COMMANDS = {
     "sources": cmd_sources,
     "check": cmd_check,
     "run": cmd_run,
+    "status": cmd_status,
     "send": cmd_send,
 }

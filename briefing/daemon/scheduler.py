@@ -23,6 +23,11 @@ SIGTERM and SIGINT let the job in hand finish, then the daemon exits 0. One daem
 ``state_dir``: ``state_dir/daemon.lock`` is held with ``flock`` for the daemon's life (the
 kernel releases it if the process dies, so a stale file never blocks a restart).
 
+On a shared PostgreSQL database (``database_url``) several daemons, each with its own
+``state_dir``, run the same schedule; ``briefing.daemon.shared`` splits the work between
+them by claims in the database, and the two facts above (``briefing_fire``,
+``briefing_in_progress``) give way to the slot's claim row.
+
 Time. The daemon's decisions read the time from ``briefing.clock`` and are plain calls:
 what start-up does (:meth:`Daemon.start`: a missed briefing, the outbox), what the schedule
 makes due between two moments (:func:`due_jobs`: each job once, at its latest firing,
@@ -56,6 +61,8 @@ from briefing.locks import file_lock
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
+
+    from briefing.daemon.shared import Coordinator
 
 log = logging.getLogger("briefing.daemon")
 
@@ -227,11 +234,23 @@ class Daemon:
         with Pipeline(self.settings) as pipeline:
             self.pipeline = pipeline
             self.store = pipeline.store
-            interrupted = self.store.close_unfinished_runs()
-            if interrupted:
-                log.warning("%d job(s) of an earlier run were cut off; marked interrupted",
-                            interrupted)
-            yield self
+            self.shared: Coordinator | None = None
+            if not self.store.shared:
+                # Runs of other daemons on a shared database are theirs to close.
+                interrupted = self.store.close_unfinished_runs()
+                if interrupted:
+                    log.warning("%d job(s) of an earlier run were cut off; marked "
+                                "interrupted", interrupted)
+                yield self
+                return
+            from briefing.daemon.shared import Coordinator
+
+            self.shared = Coordinator(self.settings, self.store)
+            self.shared.start()
+            try:
+                yield self
+            finally:
+                self.shared.stop()
 
     def run_once(self) -> int:
         for task in (Task("recover"), Task("outbox"), Task("poll"), Task("briefing")):
@@ -324,6 +343,9 @@ class Daemon:
                  if left else "")
 
     def _missed_briefing(self, now: datetime) -> datetime | None:
+        if self.shared is not None:  # whether it was made is the slot claim's to say
+            return missed_fire(self.briefing_trigger, now,
+                               self.settings.schedule.grace_seconds, None)
         bounds = [_parse(self.store.get_state(key)) for key in (STATE_LAST_FIRE,
                                                                  STATE_FIRST_START)]
         after = max((b for b in bounds if b is not None), default=None)
@@ -350,7 +372,11 @@ class Daemon:
         run_id = self.store.start_run("poll")
         status = "error"
         try:
-            result = self.pipeline.collect()
+            if self.shared is not None:
+                self.shared.doing = "poll"
+                result = self.shared.poll(self.pipeline, self._next_poll)
+            else:
+                result = self.pipeline.collect()
             for problem in result.problems:
                 log.warning("poll: skipped %s", problem)
             detail = (f"{len(result.new)} new, {len(result.updated)} updated, {result.known} "
@@ -371,6 +397,9 @@ class Daemon:
             self.store.finish_run(run_id, status, detail if status == "ok" else "")
 
     def _job_briefing(self, task: Task) -> None:
+        if self.shared is not None:
+            self._shared_briefing(task)
+            return
         store = self.store
         fire = task.fire
         if fire is not None:
@@ -408,8 +437,56 @@ class Daemon:
                 store.set_state(STATE_LAST_FIRE, fire.astimezone(UTC).isoformat())
             store.set_state(STATE_IN_PROGRESS, None)
 
+    def _shared_briefing(self, task: Task) -> None:
+        """The briefing on a shared database: made by the daemon that claims its slot."""
+        assert self.shared is not None
+        fire = task.fire or clock.now().replace(microsecond=0)
+        label = f"briefing of {_local(fire)}"
+        claim = self.shared.claim(fire)
+        if claim is None:
+            log.info("%s: made by another daemon", label)
+            return
+        log.info("%s: %s the slot; composing", label,
+                 "took over" if claim == "taken over" else "claimed")
+        self.shared.doing = f"briefing {clock.iso(fire)}"
+        run_id = self.store.start_run("briefing")
+        status, detail, outcome = "error", "", "failed"
+        self.pipeline.on_record = self.shared.fence(fire)
+        try:
+            # The due shared sources first (claimed like any poll), then this machine's
+            # folders with the render: never a feed another daemon polls this interval.
+            self.shared.poll(self.pipeline, self._next_poll)
+            result = self.pipeline.render(now=clock.now().astimezone(self.settings.tz),
+                                          sources=self.shared.local)
+            detail = result.message
+            if result.rendered:
+                outcome = "done"  # ended with the recording (the fence)
+                log.info("%s: %d article(s), %d item(s), written to %s", label,
+                         result.briefing.stats.get("articles_considered", 0),
+                         len(result.briefing.items), result.out_dir)
+                if self.shared.message_id is not None:
+                    self._send([self.shared.message_id])
+            else:
+                outcome = "nothing"
+                log.info("%s: %s", label, result.message)
+            status = "ok"
+        finally:
+            self.pipeline.on_record = None
+            self.shared.doing = None
+            self.store.finish_run(run_id, status, detail)
+            if outcome != "done":
+                self.shared.end(fire, outcome)
+
+    def _next_poll(self, now: datetime) -> datetime:
+        """The poll schedule's next firing after this one (a firing is never "next" to
+        itself: a source polled at 07:00:00 is not due again at 07:00:00)."""
+        return self.poll_trigger.get_next_fire_time(
+            None, now.astimezone(self.settings.tz) + timedelta(seconds=1))
+
     def _job_recover(self, task: Task) -> None:
         """Mail the briefings of a briefing job that a crash cut short, if it got that far."""
+        if self.shared is not None:
+            return  # a briefing and its email are committed together there
         raw = self.store.get_state(STATE_IN_PROGRESS)
         if raw is None:
             return
@@ -423,16 +500,21 @@ class Daemon:
         self.store.set_state(STATE_IN_PROGRESS, None)
 
     def _job_outbox(self, task: Task) -> None:
-        from briefing.deliver.outbox import send_queued
-
-        for attempt in send_queued(self.settings, self.store):
-            self._log_attempt(attempt)
+        if self.shared is not None:  # also the sweeper: a slot whose daemon died
+            for slot in self.shared.expired_slots():
+                self._run(Task("briefing", fire=slot))
+        self._send(None)
 
     def _email(self, out_dir: Path) -> None:
-        from briefing.deliver.outbox import queue_briefing, send_queued
+        from briefing.deliver.outbox import queue_briefing
 
-        message_id = queue_briefing(self.settings, self.store, out_dir)
-        for attempt in send_queued(self.settings, self.store, [message_id]):
+        self._send([queue_briefing(self.settings, self.store, out_dir)])
+
+    def _send(self, ids: list[int] | None) -> None:
+        from briefing.deliver.outbox import send_queued
+
+        claimant = self.shared.me if self.shared is not None else None
+        for attempt in send_queued(self.settings, self.store, ids, claimant=claimant):
             self._log_attempt(attempt)
 
     @staticmethod

@@ -27,7 +27,7 @@ def send_command(settings: Settings, *, date: str | None = None, retry: bool = F
     Returns a printable report and whether everything asked for was delivered."""
     lines: list[str] = []
     ok = True
-    with Store(settings.database_path) as store:
+    with Store(settings.database) as store:
         try:
             if retry:
                 text, ok = retry_outbox(settings, store)

@@ -40,8 +40,11 @@ class BuiltMessage:
     data: bytes  # the whole message, CRLF line ends, ready for SMTP DATA
 
 
-def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
-    """The email for the briefing rendered in ``out_dir`` (needs briefing.json and .pdf)."""
+def build_message(settings: Settings, out_dir: Path, message_id: str | None = None
+                  ) -> BuiltMessage:
+    """The email for the briefing rendered in ``out_dir`` (needs briefing.json and .pdf).
+    ``message_id``: a fixed Message-ID's left part (the daemons on a shared database derive
+    it from the briefing's slot); without it, a new unique one."""
     email = settings.email
     if not email.to:
         raise DeliveryError("email.to: no recipients configured; list addresses under email.to")
@@ -68,7 +71,11 @@ def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
         raise ConfigError(f"email.from / email.to: cannot be written as a mail header ({exc})"
                           ) from None
     msg["Date"] = format_datetime(clock.now().astimezone(settings.tz))
-    message_id = make_msgid(idstring="briefing", domain=sender.rpartition("@")[2] or None)
+    domain = sender.rpartition("@")[2] or None
+    if message_id is not None:
+        message_id = f"<{message_id}@{domain or 'briefing.invalid'}>"
+    else:
+        message_id = make_msgid(idstring="briefing", domain=domain)
     msg["Message-ID"] = message_id
     # quoted-printable keeps every line short and 7-bit, whatever the server supports.
     msg.set_content(render_text(briefing, settings), subtype="plain", charset="utf-8",

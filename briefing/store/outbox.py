@@ -29,11 +29,10 @@ class OutboxTable(Tables):
         now = now_iso()
         addresses = list(dict.fromkeys(recipients))
         with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO outbox (briefing_dir, recipients, subject, message, status, "
+            message_id = self.insert_id(
+                db, "INSERT INTO outbox (briefing_dir, recipients, subject, message, status, "
                 "next_attempt_at, created_at) VALUES (?,?,?,?,'pending',?,?)",
                 (str(briefing_dir), "\n".join(addresses), subject, message, now, now))
-            message_id = int(cur.lastrowid)
             db.executemany("INSERT INTO outbox_recipients (message_id, address, status) "
                            "VALUES (?,?,'pending')", [(message_id, a) for a in addresses])
             return message_id
@@ -128,11 +127,15 @@ class OutboxTable(Tables):
         note = ("interrupted while the server was receiving it; it may have been delivered, "
                 "so it is not sent again automatically")
         with self.transaction() as db:
+            # A message another daemon still holds a live claim on is being sent right now.
             ids = [r[0] for r in db.execute(
-                "SELECT DISTINCT message_id FROM outbox_recipients WHERE status='sending'")]
-            db.execute("UPDATE outbox_recipients SET status='unknown', last_error=? "
-                       "WHERE status='sending'", (note,))
+                "SELECT DISTINCT message_id FROM outbox_recipients JOIN outbox ON "
+                "outbox.id=message_id WHERE outbox_recipients.status='sending' AND "
+                "(claimed_by IS NULL OR lease_until<?) ORDER BY message_id",
+                (now_iso(),))]
             for message_id in ids:
+                db.execute("UPDATE outbox_recipients SET status='unknown', last_error=? "
+                           "WHERE status='sending' AND message_id=?", (note, message_id))
                 _refresh_status(db, message_id)
                 db.execute("UPDATE outbox SET last_error=? WHERE id=?", (note, message_id))
             return ids
