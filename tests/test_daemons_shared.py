@@ -123,6 +123,15 @@ def _assert_fetched_once_per_interval(site: FeedSite) -> None:
         assert intervals == sorted(set(intervals)), (path, times)
 
 
+def _assert_one_email_per_recipient(messages) -> None:
+    """One message to each recipient (its own, with a Message-ID fixed by slot and address)."""
+    assert sorted(r for m in messages for r in m.recipients) == RECIPIENTS
+    assert all(len(m.recipients) == 1 for m in messages)
+    ids = [m.message["Message-ID"] for m in messages]
+    assert len(set(ids)) == len(RECIPIENTS)
+    assert all(i.startswith("<briefing.default.") for i in ids), ids
+
+
 def _assert_every_entry_stored_once(database: str, site: FeedSite) -> None:
     keys = [r[0] for r in _rows(database, "SELECT entry_key FROM articles")]
     assert len(keys) == len(set(keys)) == site.served()
@@ -143,13 +152,12 @@ def test_three_daemons_share_one_database(tmp_path, postgres_server, http_server
         proc.wait_for("on a shared database as", timeout=180)
 
     # --- slot one: one briefing, one email to each recipient, every entry once -------------
-    wait_until(lambda: len(smtp_server.messages) >= 1, timeout=240, what="the first email")
-    time.sleep(3)  # a second email, if there were one, would be on its way by now
+    wait_until(lambda: len(smtp_server.messages) >= 2, timeout=240, what="the first emails")
+    time.sleep(3)  # a repeat, if there were one, would be on its way by now
     runs = _rows(database, "SELECT owner, status FROM briefing_runs")
     assert [r[1] for r in runs] == ["done"]
     assert len(_rows(database, "SELECT id FROM briefings")) == 1
-    assert len(smtp_server.messages) == 1
-    assert sorted(smtp_server.messages[0].recipients) == RECIPIENTS
+    _assert_one_email_per_recipient(smtp_server.messages)
     _assert_every_entry_stored_once(database, site)
     _assert_fetched_once_per_interval(site)
 
@@ -190,17 +198,15 @@ def test_three_daemons_share_one_database(tmp_path, postgres_server, http_server
     os.kill(owner, signal.SIGKILL)
     winner = next(p for p in survivors if p.proc.pid == owner)
     winner.proc.wait(10)
-    wait_until(lambda: len(smtp_server.messages) >= 2, timeout=240,
-               what="the second email, after the takeover")
+    wait_until(lambda: len(smtp_server.messages) >= 4, timeout=240,
+               what="the second emails, after the takeover")
     time.sleep(3)
     [run] = _rows(database, "SELECT status, takeovers FROM briefing_runs WHERE slot=?",
                   (slot_two,))
     assert (run[0], run[1]) == ("done", 1)
     assert len(_rows(database, "SELECT id FROM briefings")) == 2
-    assert len(smtp_server.messages) == 2
-    ids = [m.message["Message-ID"] for m in smtp_server.messages]
-    assert len(set(ids)) == 2
-    assert all(sorted(m.recipients) == RECIPIENTS for m in smtp_server.messages)
+    _assert_one_email_per_recipient(smtp_server.messages[2:])
+    assert len({m.message["Message-ID"] for m in smtp_server.messages}) == 4
     _assert_every_entry_stored_once(database, site)
     last = next(p for p in survivors if p is not winner)
     assert last.terminate() == 0

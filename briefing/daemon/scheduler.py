@@ -464,8 +464,8 @@ class Daemon:
                 log.info("%s: %d article(s), %d item(s), written to %s", label,
                          result.briefing.stats.get("articles_considered", 0),
                          len(result.briefing.items), result.out_dir)
-                if self.shared.message_id is not None:
-                    self._send([self.shared.message_id])
+                if self.shared.message_ids:
+                    self._send(self.shared.message_ids)
             else:
                 outcome = "nothing"
                 log.info("%s: %s", label, result.message)

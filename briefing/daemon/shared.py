@@ -17,12 +17,14 @@ All daemons are equal: each one's scheduler fires every job, and the rows of
   transaction, fenced by the claim (``Pipeline.on_record``). A claim whose lease expired
   (its daemon died mid-compose) is taken over by the next daemon whose outbox job looks
   (``expired_slots``), so the slot still yields exactly one briefing.
-- **The email.** Each message is claimed with a lease before it is sent
-  (``send_queued(claimant=…)``); its Message-ID is derived from the desk and slot.
+- **The email.** One outbox message per recipient, queued with the briefing; each is
+  claimed with a lease before it is sent (``send_queued(claimant=…)``), and its
+  Message-ID is derived from the desk, the slot and the recipient.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -63,7 +65,7 @@ class Coordinator:
         self.doing: str | None = None
         self._stop = threading.Event()
         self._beating: threading.Thread | None = None
-        self.message_id: int | None = None  # the email queued with the last briefing
+        self.message_ids: list[int] = []  # the emails queued with the last briefing
         shared = [s for s in settings.sources if s.kind != "path"]
         self.shared = {s.label: s for s in shared}
         self.local = [s for s in settings.sources if s.kind == "path"]
@@ -133,20 +135,35 @@ class Coordinator:
         """``Pipeline.on_record`` for the slot: end the claim (or roll the recording back if
         it was lost) and queue the email, in the briefing's transaction."""
         slot_text = clock.iso(slot)
-        self.message_id = None
+        self.message_ids = []
 
         def on_record(db: Any, briefing_id: int, files: Path, folder: Path) -> None:
             self.store.finish_slot(db, DESK, slot_text, self.me, "done", briefing_id)
             if self.settings.email.enabled:
-                from briefing.deliver.message import build_message
-
-                stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-                built = build_message(self.settings, files, message_id=f"briefing.{DESK}."
-                                      f"{stamp}")
-                self.message_id = self.store.enqueue_message(folder, built.recipients,
-                                                             built.subject, built.data)
+                self.message_ids = self._queue_email(slot, files, folder)
 
         return on_record
+
+    def _queue_email(self, slot: datetime, files: Path, folder: Path) -> list[int]:
+        """One outbox message per recipient, each with its own fixed Message-ID: a message
+        is claimed and sent as a unit, so one recipient's slow or refusing server never
+        holds up or repeats another's, and a resend carries the same Message-ID."""
+        from briefing.deliver.message import build_message, envelope_recipients
+
+        stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        ids: list[int] = []
+        seen: set[str] = set()
+        for entry in self.settings.email.to:
+            address = envelope_recipients((entry,))
+            if not address or address[0].lower() in seen:
+                continue
+            seen.add(address[0].lower())
+            tag = hashlib.sha256(address[0].lower().encode()).hexdigest()[:12]
+            built = build_message(self.settings, files, to=(entry,),
+                                  message_id=f"briefing.{DESK}.{stamp}.{tag}")
+            ids.append(self.store.enqueue_message(folder, built.recipients, built.subject,
+                                                  built.data))
+        return ids
 
     def end(self, slot: datetime, status: str) -> None:
         self.store.end_slot(DESK, clock.iso(slot), self.me, status)

@@ -40,13 +40,15 @@ class BuiltMessage:
     data: bytes  # the whole message, CRLF line ends, ready for SMTP DATA
 
 
-def build_message(settings: Settings, out_dir: Path, message_id: str | None = None
-                  ) -> BuiltMessage:
+def build_message(settings: Settings, out_dir: Path, message_id: str | None = None,
+                  to: tuple[str, ...] | None = None) -> BuiltMessage:
     """The email for the briefing rendered in ``out_dir`` (needs briefing.json and .pdf).
     ``message_id``: a fixed Message-ID's left part (the daemons on a shared database derive
-    it from the briefing's slot); without it, a new unique one."""
+    it from the briefing's slot and the recipient); without it, a new unique one. ``to``:
+    these of ``email.to`` only (a message of its own per recipient)."""
     email = settings.email
-    if not email.to:
+    addressed = email.to if to is None else to
+    if not addressed:
         raise DeliveryError("email.to: no recipients configured; list addresses under email.to")
     briefing = load_briefing(out_dir)
     pdf_path = out_dir / "briefing.pdf"
@@ -66,7 +68,7 @@ def build_message(settings: Settings, out_dir: Path, message_id: str | None = No
     try:
         msg["Subject"] = subject
         msg["From"] = Address(display_name=name, addr_spec=sender)
-        msg["To"] = ", ".join(email.to)
+        msg["To"] = ", ".join(addressed)
     except (ValueError, IndexError) as exc:  # what the header classes raise for bad parts
         raise ConfigError(f"email.from / email.to: cannot be written as a mail header ({exc})"
                           ) from None
@@ -84,7 +86,7 @@ def build_message(settings: Settings, out_dir: Path, message_id: str | None = No
                         cte="quoted-printable")
     msg.add_attachment(pdf, maintype="application", subtype="pdf",
                        filename=f"briefing-{briefing.date}.pdf")
-    return BuiltMessage(sender=sender, recipients=envelope_recipients(email.to), subject=subject,
+    return BuiltMessage(sender=sender, recipients=envelope_recipients(addressed), subject=subject,
                         message_id=message_id, data=msg.as_bytes(policy=policy.SMTP))
 
 
