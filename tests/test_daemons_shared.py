@@ -234,3 +234,42 @@ def test_a_bad_database_url_is_one_line(tmp_path, bad):
     assert code in (1, 2)
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "database_url" in err
+
+
+def test_status_lists_daemons_leases_sources_slots_and_outbox(tmp_path,
+                                                              postgres_server):  # noqa: F811
+    from conftest import run_cli
+
+    database = postgres_server.new_database()
+    config = write_config(tmp_path, sources=[], database_url=database,
+                          schedule={"lease_seconds": 30})
+    with Store(database) as store:
+        store.register_sources([("feed: a", "a.test"), ("feed: b", "b.test")])
+        store.beat("host1:1:aa", "host1", 1, 30, doing="poll")
+        store.beat("host2:2:bb", "host2", 2, 30)
+        store.daemon_stopped("host2:2:bb")
+        assert store.claim_sources("host1:1:aa", ["feed: a"], lease_seconds=30, per_host=1)
+        store.claim_slot("default", "2026-03-05T07:00:00+00:00", "host1:1:aa", 30)
+        store.enqueue_message(tmp_path, ["r@example.org"], "S", b"m")
+    code, out, err = run_cli("--config", str(config), "status")
+    assert code == 0, err
+    assert "daemons: 1 alive" in out
+    assert "host1:1:aa: alive" in out and ", poll; 1 source lease(s)" in out
+    assert "host2:2:bb: stopped" in out
+    assert "sources: 2 shared, 1 leased now, 1 due, 0 overdue" in out
+    assert "2026-03-05T07:00:00+00:00 [default]: composing by host1:1:aa" in out
+    assert "outbox (recipients): 1 pending" in out
+    assert "***" not in database and "password" not in out
+
+
+def test_status_on_sqlite_names_the_daemon_holding_the_lock(tmp_path, daemons):  # noqa: F811
+    from conftest import run_cli
+
+    config = write_config(tmp_path, sources=[], schedule={"poll": "0 0 1 1 *",
+                                                          "briefing": "0 0 1 1 *"})
+    code, out, _ = run_cli("--config", str(config), "status")
+    assert code == 0 and "daemon: none running" in out and "outbox: empty" in out
+    first = daemons(config, name="first")
+    first.wait_for("started")
+    code, out, _ = run_cli("--config", str(config), "status")
+    assert f"daemon: pid {first.proc.pid}" in out

@@ -250,3 +250,13 @@ def test_concurrent_claimers_never_share_a_source(database):
     assert not errors
     every = [k for got in taken.values() for k in got]
     assert sorted(every) == keys  # all claimed, none twice
+
+
+def test_a_database_address_is_never_shown_with_its_password():
+    from briefing.store import store_error
+
+    error = store_error("postgresql://briefing:s3cret@db.example:5433/briefing",
+                        Exception("connection to server failed: Connection refused"))
+    text = str(error)
+    assert "s3cret" not in text and "briefing:***@db.example:5433" in text
+    assert "cannot reach the database" in text and "\n" not in text
