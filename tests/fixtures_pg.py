@@ -70,7 +70,7 @@ def start_server(root: Path) -> PostgresServer:
                            "apt-get install postgresql-15 (or `make postgres`), or set "
                            f"{SKIP_ENV}=skip to skip these tests")
     data, sockets = root / "data", root / "socket"
-    sockets.mkdir()
+    sockets.mkdir(parents=True)
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         for folder in (root, sockets):

@@ -123,6 +123,21 @@ def _assert_fetched_once_per_interval(site: FeedSite) -> None:
         assert intervals == sorted(set(intervals)), (path, times)
 
 
+def _kill_when_seen(database: str, procs: list, sql: str, args: tuple, timeout: float,
+                    what: str):
+    """``kill -9`` the daemon whose pid ``sql`` first returns; return its process."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = _rows(database, sql, args)
+        if rows:
+            os.kill(rows[0][0], signal.SIGKILL)
+            victim = next(p for p in procs if p.proc.pid == rows[0][0])
+            victim.proc.wait(10)
+            return victim
+        time.sleep(0.02)
+    pytest.fail(f"no daemon was seen {what}")
+
+
 def _assert_one_email_per_recipient(messages) -> None:
     """One message to each recipient (its own, with a Message-ID fixed by slot and address)."""
     assert sorted(r for m in messages for r in m.recipients) == RECIPIENTS
@@ -165,17 +180,9 @@ def test_three_daemons_share_one_database(tmp_path, postgres_server, http_server
     for n in range(FEEDS):
         site.add_entry(n, 2)
     site.slow = 2.0  # each fetch now takes 2 s: a batch's leases are held for a while
-    holder = None
-    deadline = time.monotonic() + 60
-    while holder is None and time.monotonic() < deadline:
-        leased = _rows(database, "SELECT DISTINCT d.pid FROM sources s JOIN daemons d ON "
-                                 "d.id=s.leased_by WHERE s.lease_until IS NOT NULL")
-        holder = leased[0][0] if leased else None
-        time.sleep(0.05)
-    assert holder is not None, "no daemon was seen holding a poll lease"
-    os.kill(holder, signal.SIGKILL)
-    victim = next(p for p in procs if p.proc.pid == holder)
-    victim.proc.wait(10)
+    victim = _kill_when_seen(
+        database, procs, "SELECT DISTINCT d.pid FROM sources s JOIN daemons d ON "
+        "d.id=s.leased_by WHERE s.lease_until IS NOT NULL", (), 60, "holding a poll lease")
     site.slow = 0.0
     survivors = [p for p in procs if p is not victim]
     # Its feeds are taken by the others once its leases lapse: every new entry arrives.
@@ -186,18 +193,10 @@ def test_three_daemons_share_one_database(tmp_path, postgres_server, http_server
 
     # --- slot two: kill the winner while it composes ---------------------------------------
     slot_two = second.isoformat()
-    owner = None
-    deadline = time.monotonic() + 180
-    while owner is None and time.monotonic() < deadline:
-        rows = _rows(database, "SELECT d.pid FROM briefing_runs r JOIN daemons d ON "
-                               "d.id=r.owner WHERE r.slot=? AND r.status='composing'",
-                     (slot_two,))
-        owner = rows[0][0] if rows else None
-        time.sleep(0.02)
-    assert owner is not None, "the second slot was never seen being composed"
-    os.kill(owner, signal.SIGKILL)
-    winner = next(p for p in survivors if p.proc.pid == owner)
-    winner.proc.wait(10)
+    winner = _kill_when_seen(
+        database, survivors, "SELECT d.pid FROM briefing_runs r JOIN daemons d ON "
+        "d.id=r.owner WHERE r.slot=? AND r.status='composing'", (slot_two,), 180,
+        "composing the second slot")
     wait_until(lambda: len(smtp_server.messages) >= 4, timeout=240,
                what="the second emails, after the takeover")
     time.sleep(3)

@@ -260,3 +260,20 @@ def test_a_database_address_is_never_shown_with_its_password():
     text = str(error)
     assert "s3cret" not in text and "briefing:***@db.example:5433" in text
     assert "cannot reach the database" in text and "\n" not in text
+
+
+def test_a_dropped_connection_is_opened_again(postgres_server):  # noqa: F811
+    import psycopg
+
+    database = postgres_server.new_database()
+    with Store(database) as store:
+        store.set_state("k", "before")
+        pid = store.db.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with psycopg.connect(database, autocommit=True) as admin:  # a server restart, say
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(psycopg.OperationalError):  # the statement it was lost under
+            store.get_state("k")
+        store.set_state("k", "after")  # the next one reconnects
+        assert store.get_state("k") == "after"
+        pid_again = store.db.execute("SELECT pg_backend_pid()").fetchone()[0]
+        assert pid_again != pid

@@ -145,10 +145,7 @@ class PostgresDialect(Dialect):
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def connect(self, target: str | Path) -> Any:
-        import psycopg
-
-        db = psycopg.connect(str(target), autocommit=True, row_factory=_pg_rows)
-        return _PgConnection(db)
+        return _PgConnection(str(target))
 
     def ddl(self, statement: str) -> str:
         return _pg_types(statement)
@@ -240,31 +237,60 @@ class _PgCursor:
         self._cursor = cursor
 
     def fetchone(self) -> Row | None:
-        return self._cursor.fetchone() if self._cursor.description else None
+        return self._cursor.fetchone() if self._cursor and self._cursor.description else None
 
     def fetchall(self) -> list[Row]:
-        return self._cursor.fetchall() if self._cursor.description else []
+        return self._cursor.fetchall() if self._cursor and self._cursor.description else []
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.fetchall())
 
     @property
     def rowcount(self) -> int:
-        return self._cursor.rowcount
+        return self._cursor.rowcount if self._cursor else 0
 
 
 class _PgConnection:
-    """A psycopg connection that takes the store's SQL (``?`` placeholders) as it is."""
+    """A psycopg connection that takes the store's SQL (``?`` placeholders) as it is.
 
-    def __init__(self, db: Any):
-        self.raw = db
+    A daemon lives for months and the server may restart (or drop idle connections) under
+    it: a connection found closed is opened again before the next statement, unless it
+    broke inside a transaction, whose statements are then lost and fail as they should
+    (the transaction's ROLLBACK, with nothing left to roll back, ends it quietly)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._in_transaction = False
+        self.raw = self._connect()
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(self.url, autocommit=True, row_factory=_pg_rows)
+
+    def _ready(self, sql: str) -> bool:
+        """Reconnect if needed; False for a ROLLBACK of a transaction the server dropped."""
+        if self.raw.closed:
+            if sql == "ROLLBACK":
+                self._in_transaction = False
+                return False
+            if not self._in_transaction:
+                self.raw = self._connect()
+        if sql == "BEGIN":
+            self._in_transaction = True
+        elif sql in ("COMMIT", "ROLLBACK"):
+            self._in_transaction = False
+        return True
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> _PgCursor:
+        if not self._ready(sql):
+            return _PgCursor(None)
         cursor = self.raw.cursor()
         cursor.execute(_placeholders(sql), tuple(args))
         return _PgCursor(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> _PgCursor:
+        self._ready(sql)
         cursor = self.raw.cursor()
         rows = [tuple(r) for r in rows]
         if rows:
