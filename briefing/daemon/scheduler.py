@@ -372,19 +372,26 @@ class Daemon:
         run_id = self.store.start_run("poll")
         status = "error"
         try:
+            analysed = 0
+
+            def prepare(articles: list) -> None:
+                # The briefing's heavy work, done as articles arrive: at the briefing slot
+                # their sentence vectors are in the cache, and composing starts at once.
+                nonlocal analysed
+                analysed += self.pipeline.prepare(
+                    articles, now=clock.now().astimezone(self.settings.tz))
+
             if self.shared is not None:
+                # Batch by batch: while this daemon embeds one, the others poll the next.
                 self.shared.doing = "poll"
-                result = self.shared.poll(self.pipeline, self._next_poll)
+                result = self.shared.poll(self.pipeline, self._next_poll, prepare)
             else:
                 result = self.pipeline.collect()
+                prepare(result.new + result.updated)
             for problem in result.problems:
                 log.warning("poll: skipped %s", problem)
             detail = (f"{len(result.new)} new, {len(result.updated)} updated, {result.known} "
                       f"already known, {len(result.problems)} skipped")
-            # The briefing's heavy work, done as articles arrive: at the briefing slot their
-            # sentence vectors are in the cache, and composing starts at once.
-            analysed = self.pipeline.prepare(result.new + result.updated,
-                                             now=clock.now().astimezone(self.settings.tz))
             if analysed:
                 detail += f"; {analysed} sentence(s) analysed for the briefing"
                 from briefing.render.pdf import preload

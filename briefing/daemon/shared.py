@@ -98,13 +98,17 @@ class Coordinator:
 
     # --- polling ------------------------------------------------------------------------------
 
-    def poll(self, pipeline: Pipeline, next_poll: Callable[[datetime], datetime]
-             ) -> CollectResult:
+    def poll(self, pipeline: Pipeline, next_poll: Callable[[datetime], datetime],
+             prepare: Callable[[list], None] | None = None) -> CollectResult:
         """Poll this machine's folders and the shared sources this daemon can claim, batch
         by batch, until none is due. A polled source is next due at the poll schedule's
         first firing after it was polled (``next_poll(now)``), so however late a batch
-        runs, no source is fetched twice between two firings."""
+        runs, no source is fetched twice between two firings. ``prepare`` is given each
+        batch's new articles once its leases are given back (to embed them: meanwhile the
+        other daemons claim and poll the rest)."""
         result = pipeline.collect(self.local) if self.local else CollectResult()
+        if prepare is not None:
+            prepare(result.new + result.updated)
         keys = list(self.shared)
         while keys:
             batch = self.store.claim_sources(self.me, keys, lease_seconds=self.lease,
@@ -112,12 +116,16 @@ class Coordinator:
                                              limit=CLAIM_BATCH)
             if not batch:
                 break
+            polled = CollectResult()
             try:
-                _merge(result, pipeline.collect([self.shared[k] for k in batch]))
+                polled = pipeline.collect([self.shared[k] for k in batch])
             finally:
                 due_again = clock.iso(next_poll(clock.now()))
                 for key in batch:
                     self.store.release_source(self.me, key, due_again)
+            _merge(result, polled)
+            if prepare is not None:
+                prepare(polled.new + polled.updated)
         return result
 
     # --- the briefing slot ------------------------------------------------------------------
