@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.quality import DUC_TAC, cluster_articles, cluster_words, load_clusters  # noqa: E402
+from bench.clusters import cluster_articles, cluster_words, load_corpus  # noqa: E402
 
 SEEDS = REPO / "seeds"
 # A fixed "now" so that reruns print the same briefing.
@@ -91,7 +91,7 @@ def main() -> int:
     wanted = [w for w in args.clusters.split(",") if w]
     args.state.mkdir(parents=True, exist_ok=True)
     runs: list[tuple[str, object]] = []
-    for cluster in load_clusters(DUC_TAC):
+    for cluster in load_corpus("duc_tac"):
         if wanted and not any(w in cluster["cluster_id"] for w in wanted):
             continue
         mapping = {"themes": [], "budget_words": cluster_words(cluster)}

@@ -1,22 +1,26 @@
-"""Summary quality on MultiLing 2011 (3 clusters x 10 news articles, 3 human references each)
-and on duc_tac (5 DUC/TAC newswire clusters, 4 references each, see ../shared/eval/duc_tac).
+"""Summary quality, out of fold, on 56 news clusters nobody on this project wrote.
 
-Briefing in generic mode (no themes) against a lead baseline and sumy's LexRank and TextRank,
-all at the same length (the references' length: 250 words on MultiLing, each duc_tac
-cluster's ``budget_words``), scored in one run with ROUGE-1, ROUGE-2 and ROUGE-L F1
-(rouge-score, Porter stemming), averaged over the references and the clusters. Prints one
-table per corpus (duc_tac per cluster and mean) and writes docs/quality.md (with theme
-accuracy from bench/themes.py).
+Corpora (``bench/clusters.py``): duc_dev (48 DUC 2006/2007 clusters), duc_tac (5) and
+MultiLing 2011 (3), each cluster with three or four human reference summaries. Every system
+writes the references' length (each cluster's ``budget_words``, else 250 words), cut at the
+last word, and is scored with ROUGE-1, ROUGE-2 and ROUGE-L F1 (rouge-score, Porter stemming),
+averaged over the references.
 
-Embeddings are cached in a Store under the state directory (``--state``, default
-``$TMPDIR/briefing-quality``), so reruns embed nothing.
+Systems: Briefing in generic mode (no themes) with every weight chosen by cross-validation
+(``bench/crossval.py``: chosen on seven folds, scored on the eighth), and four anchors that
+need no choosing: concept coverage (``bench/concept_coverage.py``), the lead baseline (round
+robin) and sumy's LexRank and TextRank.
 
-    python bench/quality.py [--no-write] [--systems briefing,lead] [--corpora duc_tac]
+Analysis is cached per cluster and the anchors' scores per cluster, both under ``--state``
+(default ``$TMPDIR/briefing-quality``), so a rerun composes only.
+
+    python bench/quality.py [--no-write] [--corpora duc_dev,duc_tac] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import sys
@@ -25,89 +29,25 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-MULTILING = REPO.parent / "shared" / "eval" / "multiling2011" / "multiling2011_clusters.jsonl"
-DUC_TAC = REPO.parent / "shared" / "eval" / "duc_tac" / "clusters.jsonl"
-CORPORA = {"multiling2011": MULTILING, "duc_tac": DUC_TAC}
-SYSTEMS = ("briefing", "lead", "lexrank", "textrank")
-WORDS = 250
+
+from bench import clusters as C  # noqa: E402
+from bench import crossval  # noqa: E402
+
+ANCHORS = ("concepts", "lead", "lexrank", "textrank")
+SYSTEMS = ("briefing", *ANCHORS)
 METRICS = ("rouge1", "rouge2", "rougeL")
-
-
-def load_clusters(path: Path = MULTILING) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-
-
-def cluster_words(cluster: dict) -> int:
-    """The cluster's length budget: its own ``budget_words`` (duc_tac), else 250 words."""
-    return int(cluster.get("budget_words") or WORDS)
-
-
-def truncate(sentences: list[str], words: int = WORDS) -> str:
-    """The first ``words`` words of the sentences, as ROUGE evaluations at a length do."""
-    out: list[str] = []
-    for sentence in sentences:
-        out.extend(sentence.split())
-        if len(out) >= words:
-            break
-    return " ".join(out[:words])
-
-
-# --- systems ---------------------------------------------------------------------------------
-
-
-def cluster_articles(cluster: dict):
-    from briefing.records import RawDocument
-    from briefing.text.clean import clean_document
-
-    articles = []
-    for doc in cluster["documents"]:
-        raw = RawDocument(origin=doc["doc_id"], content=doc["text"].encode("utf-8"),
-                          title=doc["title"], source_name=doc.get("source") or "WikiNews",
-                          published=doc.get("published"))
-        articles.append(clean_document(raw))
-    return articles
-
-
-def briefing_summary(cluster: dict, embedder, store=None, weights=None) -> list[str]:
-    """Briefing's own generic summary: compose with no themes under the word budget."""
-    from briefing.analyse.embedder import embed_texts
-    from briefing.compose.core import compose
-    from briefing.compose.wording import with_context
-    from briefing.config import settings_from_mapping
-    from briefing.text.sentences import article_sentences
-
-    settings = settings_from_mapping({"themes": [], "budget_words": cluster_words(cluster)})
-    articles = cluster_articles(cluster)
-    sentences = [s for a in articles for s in article_sentences(a)]
-    vectors = embed_texts([with_context(s.text, s.context) for s in sentences], embedder, store)
-    sections, _top = compose(articles, sentences, vectors, settings, None, weights)
-    # A story reads as its lead, then its supporting facts.
-    return [text for section in sections for item in section.items
-            for text in [item.text, *(f.text for f in getattr(item, "facts", []))]]
-
-
-def lead_summary(cluster: dict) -> list[str]:
-    """Lead baseline, round robin: each article's first sentence, then each one's second…"""
-    from briefing.text.sentences import article_sentences
-
-    per_article = [[s.text for s in article_sentences(a)] for a in cluster_articles(cluster)]
-    out = []
-    for rank in range(max(len(s) for s in per_article)):
-        out += [s[rank] for s in per_article if rank < len(s)]
-    return out
-
-
-def sumy_cluster_summary(cluster: dict, name: str) -> list[str]:
-    """sumy's LexRank or TextRank over the cleaned, concatenated articles; plenty of
-    sentences are asked for, in sumy's order, and cut at the word limit."""
-    from bench.baselines import sumy_summary
-
-    return sumy_summary("\n\n".join(a.text for a in cluster_articles(cluster)), name,
-                        cluster_words(cluster))
-
-
-# --- scoring ---------------------------------------------------------------------------------
+ANCHOR_VERSION = "1"  # raise when anchor_lines or rouge change: the anchors' cache key
+NAMES = {"briefing": "Briefing (generic mode, out of fold)",
+         "concepts": "Concept coverage (Gillick & Favre)",
+         "lead": "Lead baseline (round robin)", "lexrank": "sumy LexRank",
+         "textrank": "sumy TextRank"}
+# The settings cross-validation chooses among (StoryWeights fields). Small on purpose: each
+# costs one compose of all 56 clusters.
+# The composition before concept coverage, then coverage with the weights a grid tries.
+BEFORE = {"coverage": 0.0, "mmr": 0.6, "free_leads": False}
+GRID = [BEFORE, *crossval.grid({"coverage": [0.7, 0.85, 1.0], "mmr": [0.0], "free_leads": [True],
+                                "length_power": [1.0, 0.7], "concept_headline": [1.0]})]
+QUICK_GRID = [BEFORE, {"coverage": 1.0, "mmr": 0.0, "free_leads": True}]
 
 
 def rouge(summary: str, references: list[str]) -> dict[str, float]:
@@ -122,80 +62,173 @@ def rouge(summary: str, references: list[str]) -> dict[str, float]:
     return {m: v / len(references) for m, v in totals.items()}
 
 
-def summarise(system: str, cluster: dict, embedder=None, store=None, weights=None) -> str:
-    """One system's summary of one cluster, cut at the cluster's length."""
-    from briefing.analyse.embedder import shared_embedder
-
-    if system == "briefing":
-        sentences = briefing_summary(cluster, embedder or shared_embedder(), store, weights)
-    elif system == "lead":
-        sentences = lead_summary(cluster)
-    else:
-        sentences = sumy_cluster_summary(cluster, system)
-    return truncate(sentences, cluster_words(cluster))
+# --- systems ---------------------------------------------------------------------------------
 
 
-def evaluate_clusters(clusters: list[dict], systems: tuple[str, ...] = SYSTEMS,
-                      embedder=None, store=None, weights=None
-                      ) -> dict[str, dict[str, dict[str, float]]]:
-    """Scores per system and cluster id, plus ``"mean"`` over the clusters (with the
-    system's ``seconds``)."""
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    for system in systems:
-        started = time.perf_counter()
-        per: dict[str, dict[str, float]] = {}
-        for cluster in clusters:
-            summary = summarise(system, cluster, embedder, store, weights)
-            per[cluster["cluster_id"]] = rouge(summary, list(cluster["references"].values()))
-        mean = {m: sum(p[m] for p in per.values()) / len(per) for m in METRICS}
-        mean["seconds"] = time.perf_counter() - started
-        results[system] = {**per, "mean": mean}
-    return results
+def briefing_lines(cluster: dict, analysed: C.Analysed, weights=None) -> list[str]:
+    """Briefing's generic summary: compose with no themes under the word budget; a story
+    reads as its lead, then its supporting facts."""
+    from briefing.compose.core import compose
+    from briefing.config import settings_from_mapping
+
+    settings = settings_from_mapping({"themes": [], "budget_words": C.cluster_words(cluster)})
+    sections, _top = compose(analysed.articles, analysed.sentences, analysed.vectors, settings,
+                             None, weights)
+    return [text for section in sections for item in section.items
+            for text in [item.text, *(f.text for f in getattr(item, "facts", []))]]
 
 
-def evaluate(systems: tuple[str, ...] = SYSTEMS, embedder=None, store=None, weights=None,
-             corpus: str = "multiling2011") -> dict[str, dict[str, float]]:
-    """Mean scores per system on one corpus (MultiLing 2011 unless told)."""
-    per = evaluate_clusters(load_clusters(CORPORA[corpus]), systems, embedder, store, weights)
-    return {system: r["mean"] for system, r in per.items()}
+def per_article(analysed: C.Analysed) -> list[list[str]]:
+    out: dict[str, list[str]] = {}
+    for s in analysed.sentences:
+        out.setdefault(s.article_id, []).append(s.text)
+    return list(out.values())
 
 
-NAMES = {"briefing": "Briefing (generic mode)", "lead": "Lead baseline (round robin)",
-         "lexrank": "sumy LexRank", "textrank": "sumy TextRank"}
+def anchor_lines(system: str, cluster: dict, analysed: C.Analysed) -> list[str]:
+    words = C.cluster_words(cluster)
+    if system == "lead":  # each article's first sentence, then each one's second …
+        articles = per_article(analysed)
+        return [a[rank] for rank in range(max(map(len, articles))) for a in articles
+                if rank < len(a)]
+    if system == "concepts":
+        from bench.concept_coverage import summary
+
+        return summary(per_article(analysed), words)
+    from bench.baselines import sumy_summary
+
+    return sumy_summary("\n\n".join(a.text for a in analysed.articles), system, words)
 
 
-def table(results: dict[str, dict[str, float]]) -> str:
+def score_briefing(cluster: dict, analysed: C.Analysed, weights) -> dict[str, float]:
+    lines = briefing_lines(cluster, analysed, weights)
+    return rouge(C.truncate(lines, C.cluster_words(cluster)), C.references(cluster))
+
+
+def anchor_scores(items: list[dict], analysed: dict[str, C.Analysed], state: Path
+                  ) -> dict[str, dict[str, dict[str, float]]]:
+    """Each anchor's scores per cluster, cached by the cluster's sentences and the anchors'
+    code (``ANCHOR_VERSION`` stands for the lines of this file that make them)."""
+    code = hashlib.sha1(ANCHOR_VERSION.encode() + b"".join(
+        (REPO / "bench" / f).read_bytes() for f in ("concept_coverage.py", "baselines.py")))
+    path = state / f"anchors-{code.hexdigest()[:10]}.json"
+    cache = json.loads(path.read_text()) if path.exists() else {}
+    out: dict[str, dict[str, dict[str, float]]] = {s: {} for s in ANCHORS}
+    for cluster in items:
+        cid = cluster["cluster_id"]
+        key = hashlib.sha1("\n".join(s.text for s in analysed[cid].sentences).encode()
+                           ).hexdigest()[:10]
+        for system in ANCHORS:
+            entry = cache.get(f"{system}/{cid}/{key}")
+            if entry is None:
+                lines = anchor_lines(system, cluster, analysed[cid])
+                entry = rouge(C.truncate(lines, C.cluster_words(cluster)),
+                              C.references(cluster))
+                cache[f"{system}/{cid}/{key}"] = entry
+            out[system][cid] = entry
+    path.write_text(json.dumps(cache))
+    return out
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def corpus_table(items: list[dict], scores: dict[str, dict[str, dict[str, float]]]) -> str:
+    """Means per corpus and kind (duc_dev's event and question clusters) and over all."""
+    groups: dict[str, list[str]] = {}
+    for c in items:
+        groups.setdefault(c["corpus"], []).append(c["cluster_id"])
+        if c.get("kind"):
+            groups.setdefault(f"{c['corpus']} ({c['kind']})", []).append(c["cluster_id"])
+    groups[f"all {len(items)} clusters"] = [c["cluster_id"] for c in items]
+    systems = list(scores)
+    lines = ["| clusters | n | " + " | ".join(NAMES[s] for s in systems) + " |",
+             "| --- | ---: |" + " ---: |" * len(systems)]
+    for name, ids in groups.items():
+        cells = []
+        best = max(mean(scores[s][i]["rouge2"] for i in ids) for s in systems)
+        for s in systems:
+            value = mean(scores[s][i]["rouge2"] for i in ids)
+            cells.append(f"**{value:.4f}**" if value == best else f"{value:.4f}")
+        lines.append(f"| {name} | {len(ids)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def metrics_table(scores: dict[str, dict[str, dict[str, float]]]) -> str:
     lines = ["| system | ROUGE-1 F1 | ROUGE-2 F1 | ROUGE-L F1 |", "| --- | ---: | ---: | ---: |"]
-    for system, r in results.items():
-        lines.append(f"| {NAMES[system]} | {r['rouge1']:.4f} | {r['rouge2']:.4f} | "
-                     f"{r['rougeL']:.4f} |")
+    for s, per in scores.items():
+        cells = [f"{mean(p[m] for p in per.values()):.4f}" for m in METRICS]
+        lines.append(f"| {NAMES[s]} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def cluster_table(results: dict[str, dict[str, dict[str, float]]],
-                  metric: str = "rouge2") -> str:
-    """One row per cluster (and the mean), one column per system, for one metric."""
-    systems = list(results)
-    clusters = list(next(iter(results.values())))
-    lines = ["| cluster | " + " | ".join(NAMES[s] for s in systems) + " |",
-             "| --- |" + " ---: |" * len(systems)]
-    for cluster in clusters:
-        cells = [f"{results[s][cluster][metric]:.4f}" for s in systems]
-        name = "**mean**" if cluster == "mean" else cluster
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+def cluster_table(items: list[dict], scores: dict[str, dict[str, dict[str, float]]],
+                  fold_of: dict[str, int]) -> str:
+    systems = list(scores)
+    lines = ["| cluster | fold | " + " | ".join(NAMES[s].split(" (")[0] for s in systems)
+             + " |", "| --- | ---: |" + " ---: |" * len(systems)]
+    for c in items:
+        i = c["cluster_id"]
+        lines.append(f"| {i} | {fold_of[i]} | "
+                     + " | ".join(f"{scores[s][i]['rouge2']:.4f}" for s in systems) + " |")
     return "\n".join(lines)
 
 
-def corpus_report(name: str, results: dict[str, dict[str, dict[str, float]]]) -> str:
-    """The printed (and documented) tables of one corpus: means of all metrics, and per
-    cluster ROUGE-2 where the corpus has several clusters worth reading one by one."""
-    text = f"### {name}\n\n" + table({s: r["mean"] for s, r in results.items()})
-    if name == "duc_tac":
-        text += "\n\nROUGE-2 F1 per cluster:\n\n" + cluster_table(results)
-    return text
+def wins(items: list[dict], scores: dict[str, dict[str, dict[str, float]]]) -> dict:
+    """On how many clusters Briefing beats the best anchor, and every anchor."""
+    ids = [c["cluster_id"] for c in items]
+    anchors = [s for s in scores if s != "briefing"]
+    mine = {i: scores["briefing"][i]["rouge2"] for i in ids}
+    best_anchor = max(anchors, key=lambda s: mean(scores[s][i]["rouge2"] for i in ids))
+    return {"best_anchor": best_anchor,
+            "over_best": sum(mine[i] > scores[best_anchor][i]["rouge2"] for i in ids),
+            "over_each": sum(all(mine[i] > scores[s][i]["rouge2"] for s in anchors)
+                             for i in ids),
+            "n": len(ids),
+            "ratio": mean(mine.values()) / mean(scores[best_anchor][i]["rouge2"]
+                                                 for i in ids)}
 
 
-def write_doc(results: dict, themes: dict | None, duc_tac: str = "") -> Path:
+def evaluate(corpora: tuple[str, ...] = tuple(C.CORPORA), state: Path | None = None,
+             settings: list[dict] | None = None, progress=print) -> dict:
+    """Out-of-fold Briefing and the anchors over the corpora's clusters."""
+    state = state or C.default_state()
+    items = C.load_all(corpora)
+    started = time.perf_counter()
+    analysed = {c["cluster_id"]: C.analyse(c, state) for c in items}
+    progress(f"{len(items)} clusters analysed in {time.perf_counter() - started:.0f} s")
+    result = crossval.crossval(items, analysed, settings or GRID, score_briefing,
+                               progress=progress)
+    scores = {"briefing": result["oof"], **anchor_scores(items, analysed, state)}
+    return {"items": items, "scores": scores, "cv": result}
+
+
+def report(run: dict) -> str:
+    items, scores, cv = run["items"], run["scores"], run["cv"]
+    w = wins(items, scores)
+    folds = "\n".join(f"| {f} | {sum(1 for g in cv['fold_of'].values() if g == f)} | "
+                      f"{', '.join(f'{k} {v}' for k, v in setting.items())} |"
+                      for f, setting in enumerate(cv["chosen"]))
+    return (
+        "ROUGE-2 F1, mean per group (Briefing out of fold; the best in bold):\n\n"
+        + corpus_table(items, scores)
+        + f"\n\nBriefing beats the best anchor ({NAMES[w['best_anchor']]}) on {w['over_best']} "
+        f"of {w['n']} clusters and every anchor on {w['over_each']}; its mean ROUGE-2 is "
+        f"{w['ratio']:.3f}× the best anchor's.\n\nAll metrics, mean over the {w['n']} "
+        "clusters:\n\n" + metrics_table(scores)
+        + "\n\nWhat each fold chose (on the other seven):\n\n"
+        "| fold | clusters | setting |\n| ---: | ---: | --- |\n" + folds
+        + f"\n\nChosen on all {w['n']} clusters (the shipped defaults in "
+        f"`briefing/compose/weights.py`): {cv['final']}.\n\n"
+        "ROUGE-2 F1 per cluster:\n\n" + cluster_table(items, scores, cv["fold_of"]))
+
+
+def write_doc(text: str, themes: dict | None) -> Path:
     path = REPO / "docs" / "quality.md"
     template = (REPO / "bench" / "quality_template.md").read_text(encoding="utf-8")
     theme_lines = ""
@@ -209,66 +242,36 @@ def write_doc(results: dict, themes: dict | None, duc_tac: str = "") -> Path:
         theme_lines = (f"Accuracy **{themes['accuracy']:.3f}** on {themes['n']} labelled "
                        f"sentences ({by_source}); pinned floor {floor:.2f} "
                        "(`tests/eval_baseline.json`).\n\n" + "\n".join(rows))
+    import os
+
     text = template.format(
-        table=table(results),
-        duc_tac=duc_tac or "(not measured in this run)",
+        crossval=text,
         themes=theme_lines or "(not measured in this run)",
-        machine=f"{platform.machine()}, {platform.python_version()}, "
-                f"{_cpu_count()} cores",
+        machine=f"{platform.machine()}, {platform.python_version()}, {os.cpu_count()} cores",
         date=time.strftime("%Y-%m-%d"),
     )
-    path.parent.mkdir(exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def _cpu_count() -> int:
-    import os
-
-    return os.cpu_count() or 0
-
-
-def open_store(state: Path):
-    """A Store in the bench's state directory: it caches the sentence embeddings."""
-    from briefing.store import Store
-
-    state.mkdir(parents=True, exist_ok=True)
-    return Store(state / "quality.sqlite")
-
-
 def main() -> int:
-    import os
-    import tempfile
-
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--systems", default=",".join(SYSTEMS),
-                        help="comma-separated subset of " + ", ".join(SYSTEMS))
-    parser.add_argument("--corpora", default=",".join(CORPORA),
-                        help="comma-separated subset of " + ", ".join(CORPORA))
-    parser.add_argument("--state", type=Path,
-                        default=Path(os.environ.get("BRIEFING_BENCH_STATE")
-                                     or Path(tempfile.gettempdir()) / "briefing-quality"),
-                        help="folder for the embedding cache")
+    parser.add_argument("--corpora", default=",".join(C.CORPORA),
+                        help="comma-separated subset of " + ", ".join(C.CORPORA))
+    parser.add_argument("--quick", action="store_true", help="a two-setting grid")
+    parser.add_argument("--state", type=Path, default=C.default_state(),
+                        help="folder for the analysis and anchor caches")
     parser.add_argument("--no-themes", action="store_true", help="skip theme accuracy")
     args = parser.parse_args()
-    systems = tuple(s for s in args.systems.split(",") if s)
-    corpora = [c for c in args.corpora.split(",") if c]
-    unknown = [s for s in systems if s not in SYSTEMS] + [c for c in corpora if c not in CORPORA]
+    corpora = tuple(c for c in args.corpora.split(",") if c)
+    unknown = [c for c in corpora if c not in C.CORPORA]
     if unknown:
-        parser.error(f"unknown system or corpus: {', '.join(unknown)}")
-    store = open_store(args.state)
-    reports: dict[str, str] = {}
-    means: dict[str, dict[str, dict[str, float]]] = {}
-    try:
-        for corpus in corpora:
-            per = evaluate_clusters(load_clusters(CORPORA[corpus]), systems, store=store)
-            means[corpus] = {s: r["mean"] for s, r in per.items()}
-            reports[corpus] = corpus_report(corpus, per)
-            print(reports[corpus] + "\n")
-    finally:
-        store.close()
+        parser.error(f"unknown corpus: {', '.join(unknown)}")
+    run = evaluate(corpora, args.state, QUICK_GRID if args.quick else GRID)
+    text = report(run)
+    print(text)
     themes = None
     if not args.no_themes:
         from bench.themes import evaluate as evaluate_themes
@@ -276,12 +279,10 @@ def main() -> int:
 
         themes = evaluate_themes(load_settings(REPO / "config.yaml"))
         print(f"theme accuracy {themes['accuracy']:.3f} on {themes['n']} labelled sentences")
-    complete = set(corpora) == set(CORPORA) and set(systems) == set(SYSTEMS)
-    if not args.no_write and complete:
-        duc = reports["duc_tac"].split("\n", 2)[2]
-        print(f"wrote {write_doc(means['multiling2011'], themes, duc)}")
+    if not args.no_write and set(corpora) == set(C.CORPORA) and not args.quick:
+        print(f"wrote {write_doc(text, themes)}")
     elif not args.no_write:
-        print("docs/quality.md not written: it needs every system on every corpus")
+        print("docs/quality.md not written: it needs every corpus and the full grid")
     return 0
 
 

@@ -20,9 +20,13 @@ import json
 import re
 import sys
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Cross-validation: WCEP days in four runs of about a week (1-8, 9-16, 17-24, 25-31
+# January), the hand-labelled set in four folds (a seed's sentences together).
+FOLDS = 4
 LABELS = REPO / "tests" / "data" / "theme_labels.jsonl"
 RUWA = REPO.parent / "shared" / "eval" / "ruwa" / "ruwa_2022-01-01_2022-02-28.jsonl"
 WCEP = REPO.parent / "shared" / "eval" / "wcep_jan2023" / "wcep_jan2023_items.jsonl"
@@ -64,35 +68,51 @@ def ruwa_headline(title: str) -> str:
 
 def load_labelled(ruwa_path: Path = RUWA) -> list[tuple[str, str, str]]:
     """(text, label, source) for every labelled sentence whose text is available."""
+    return [row[:3] for row in _labelled(ruwa_path)]
+
+
+def labelled_folds(ruwa_path: Path = RUWA) -> list[int]:
+    """The cross-validation fold of each of ``load_labelled``'s sentences."""
+    return [row[3] for row in _labelled(ruwa_path)]
+
+
+def _labelled(ruwa_path: Path) -> list[tuple[str, str, str, int]]:
     titles: dict[str, str] = {}
     if ruwa_path.exists():
         for line in ruwa_path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             titles.setdefault(row["url"], ruwa_headline(row["title"]))
     out = []
-    for line in LABELS.read_text(encoding="utf-8").splitlines():
+    for n, line in enumerate(LABELS.read_text(encoding="utf-8").splitlines()):
         row = json.loads(line)
         text = row.get("text") or titles.get(row.get("url", ""))
         if text:
-            out.append((text, row["label"], row["source"]))
+            out.append((text, row["label"], row["source"], labelled_fold(n, row)))
     return out
+
+
+def labelled_fold(n: int, row: dict) -> int:
+    """A seed sentence's fold is its seed's (sentences of one article stay together); a
+    RUWA headline's is its position's."""
+    return int(row["seed"]) % FOLDS if row.get("seed") else n % FOLDS
 
 
 def evaluate(settings, embedder=None, threshold: float | None = None) -> dict:
     from briefing.analyse.embedder import embed_texts, shared_embedder
-    from briefing.compose.themes import ThemeIndex, theme_phrases
+    from briefing.compose.themes import index_for
 
     embedder = embedder or shared_embedder()
     rows = load_labelled()
-    index = ThemeIndex(settings.themes,
-                       [embed_texts(theme_phrases(t), embedder) for t in settings.themes],
-                       embed_texts(list(settings.catchall_examples), embedder))
+    index = index_for(settings, embedder)
     vectors = embed_texts([t for t, _, _ in rows], embedder)
     predicted = index.classify(vectors, settings.theme_threshold if threshold is None
                                else threshold)
     result: dict = {"n": len(rows), "by_source": {}, "per_theme": {}}
     hits = [p == gold for (p, _), (_, gold, _) in zip(predicted, rows, strict=True)]
     result["accuracy"] = sum(hits) / len(rows)
+    folds = labelled_folds()
+    result["per_fold"] = [(sum(h for h, f in zip(hits, folds, strict=True) if f == k),
+                           folds.count(k)) for k in range(FOLDS)]
     for source in sorted({s for _, _, s in rows}):
         picked = [h for h, (_, _, s) in zip(hits, rows, strict=True) if s == source]
         result["by_source"][source] = {"n": len(picked), "accuracy": sum(picked) / len(picked)}
@@ -147,7 +167,7 @@ def evaluate_wcep(embedder=None, threshold: float | None = None) -> dict:
     import numpy as np
 
     from briefing.analyse.embedder import embed_texts, shared_embedder
-    from briefing.compose.themes import ThemeIndex, theme_phrases
+    from briefing.compose.themes import index_for
     from briefing.config import settings_from_mapping
 
     embedder = embedder or shared_embedder()
@@ -156,9 +176,7 @@ def evaluate_wcep(embedder=None, threshold: float | None = None) -> dict:
         settings = settings_from_mapping(wcep_config(Path(tmp)), base_dir=Path(tmp))
     vectors = embed_texts([e["text"] for e in events], embedder)
     gold = [wcep_theme_id(e["category"]) for e in events]
-    index = ThemeIndex(settings.themes,
-                       [embed_texts(theme_phrases(t), embedder) for t in settings.themes],
-                       embed_texts(list(settings.catchall_examples), embedder))
+    index = index_for(settings, embedder)
     floor = settings.theme_threshold if threshold is None else threshold
     ours = [theme for theme, _ in index.classify(vectors, floor)]
     ids = [t.id for t in settings.themes]
@@ -195,12 +213,71 @@ def _precision(predicted: list[str], gold: list[str], label: str) -> float:
     return sum(hits) / len(hits) if hits else 0.0
 
 
-def wcep_render(budget_words: int = 100_000) -> dict:
-    """Render the 334 events, one JSON article each, through the whole pipeline; count the
-    events the briefing shows (an item citing the event's article)."""
+def wcep_fold(event: dict) -> int:
+    """The fold of an event: its week of January (days 1-8, 9-16, 17-24, 25-31)."""
+    day = int(event["date"].rsplit("_", 1)[1])
+    return min((day - 1) // 8, FOLDS - 1)
+
+
+def copied_config(base: Path, budget_words: int, config: Path = REPO / "config.yaml") -> dict:
+    """What a user gets by copying ``config`` and replacing only its ``themes`` with the ten
+    WCEP categories; the inputs, folders, budget and window are the run's own (a month of
+    events briefed at once), everything else stays as in the file."""
+    import yaml
+
+    mapping = yaml.safe_load(config.read_text(encoding="utf-8"))
+    minimal = wcep_config(base, budget_words)
+    mapping.update({k: minimal[k] for k in ("themes", "sources", "output_dir", "state_dir",
+                                            "budget_words", "window_hours")})
+    mapping.pop("email", None)
+    return mapping
+
+
+def copied_old_config(base: Path, budget_words: int) -> dict:
+    """``copied_config`` from the example config as it was before issue 26: its catch-all
+    phrases and floor at the top level, where replacing the themes left them behind."""
+    mapping = copied_config(base, budget_words)
+    entry = next(t for t in yaml_themes() if t["id"] == "other")
+    mapping.update({"catchall_examples": entry["examples"],
+                    "theme_threshold": entry["threshold"]})
+    return mapping
+
+
+def yaml_themes(config: Path = REPO / "config.yaml") -> list[dict]:
+    import yaml
+
+    return yaml.safe_load(config.read_text(encoding="utf-8"))["themes"]
+
+
+class NearestDescription:
+    """Plain zero-shot, for comparison in the same run: each fact under the theme whose
+    description is closest (cosine), no floor, no catch-all, no story, no refinement."""
+
+    def __init__(self, index, embedder):
+        from briefing.analyse.embedder import embed_texts
+
+        self.themes = index.themes
+        self.ids = [t.id for t in index.themes]
+        self.descriptions = embed_texts([t.description for t in index.themes], embedder)
+
+    def classify(self, matrix, threshold, refine=True):
+        scores = matrix @ self.descriptions.T
+        return [(self.ids[int(k)], float(row[k])) for row, k in
+                zip(scores, scores.argmax(axis=1), strict=True)]
+
+
+def wcep_render(mapping_for=wcep_config, budget_words: int = 100_000,
+                nearest: bool = False) -> dict:
+    """Render the 334 events, one JSON article each, through the whole pipeline with the
+    config ``mapping_for(base, budget_words)``; count the events the briefing shows and
+    where each cited article is placed (every article an item cites, in its lead or its
+    facts, under the item's section), overall, per category and per fold of days.
+    ``nearest``: file by plain nearest-description instead (``NearestDescription``)."""
     import tempfile
     from datetime import datetime
+    from unittest import mock
 
+    from briefing.compose import sections as filing
     from briefing.config import settings_from_mapping
     from briefing.pipeline import Pipeline
 
@@ -212,27 +289,182 @@ def wcep_render(budget_words: int = 100_000) -> dict:
             (base / "events" / f"{n:03d}.json").write_text(
                 json.dumps({"text": event["text"], "published": event["date"]}),
                 encoding="utf-8")
-        settings = settings_from_mapping(wcep_config(base, budget_words), base_dir=base)
+        settings = settings_from_mapping(mapping_for(base, budget_words), base_dir=base)
         with Pipeline(settings) as pipeline:
-            done = pipeline.render(formats=("json",), now=datetime(2023, 2, 1, 7, 0))
+            patches = []
+            if nearest:
+                plain = NearestDescription(pipeline.theme_index(), pipeline.embedder)
+                patches = [mock.patch.object(pipeline, "theme_index", lambda: plain),
+                           mock.patch.object(filing, "filing_vectors",
+                                             lambda facts, story, weight=None: facts)]
+            for patch in patches:
+                patch.start()
+            try:
+                done = pipeline.render(formats=("json",), now=datetime(2023, 2, 1, 7, 0))
+            finally:
+                for patch in patches:
+                    patch.stop()
             problems = [str(p) for p in done.collected.problems]
             briefing = done.briefing
+            warnings = [*done.warnings, *pipeline.theme_fit()]
             by_path = {a.id: a.path for a in pipeline.store.articles(uncovered_only=False)}
-    shown: Counter[str] = Counter()
-    items = placed_right = placements = 0
-    if briefing is not None:
-        for item in briefing.items:
-            items += 1
-            for article in set(item.sources):
-                stem = Path(by_path.get(article) or "").stem
-                shown[stem] += 1
-                placements += 1
-                placed_right += item.theme == wcep_theme_id(events[int(stem)]["category"])
-    return {"events": len(events), "budget_words": budget_words, "items": items,
-            "shown": len(shown), "shown_share": len(shown) / len(events),
-            "shown_twice": sum(1 for v in shown.values() if v > 1),
-            "placement_accuracy": placed_right / max(placements, 1),
-            "skipped": len(problems), "problems": problems[:5]}
+    placed: list[tuple[int, str]] = []  # (event, theme) per cited article per item
+    items = other_items = 0
+    for item in (briefing.items if briefing is not None else []):
+        items += 1
+        other_items += item.theme == "other"
+        cited = set(item.sources) | {a for f in item.facts for a in f.sources}
+        for article in cited:
+            placed.append((int(Path(by_path[article]).stem), item.theme))
+    gold = [wcep_theme_id(e["category"]) for e in events]
+    right = [gold[n] == theme for n, theme in placed]
+    result = {"events": len(events), "budget_words": budget_words, "items": items,
+              "other_items": other_items, "other_share": other_items / max(items, 1),
+              "shown": len({n for n, _ in placed}),
+              "placement_accuracy": sum(right) / max(len(right), 1),
+              "skipped": len(problems), "problems": problems[:5], "per_category": {},
+              "warnings": warnings,
+              "per_fold": []}
+    result["shown_share"] = result["shown"] / len(events)
+    for category in WCEP_DESCRIPTIONS:
+        theme = wcep_theme_id(category)
+        mine = [r for (n, _), r in zip(placed, right, strict=True) if gold[n] == theme]
+        result["per_category"][category] = sum(mine) / max(len(mine), 1)
+    for fold in range(FOLDS):
+        mine = [r for (n, _), r in zip(placed, right, strict=True)
+                if wcep_fold(events[n]) == fold]
+        result["per_fold"].append((sum(mine), len(mine)))
+    return result
+
+
+# The settings of filing tried by ``--cv``: (STORY_WEIGHT, STORY_POWER, REFINE_ITEMS,
+# REFINE_WEIGHT).
+GRID = [(story, power, items, weight)
+        for story, power in ((0.0, 0.0), (0.5, 0.0), (0.5, 1.0), (0.75, 0.0), (0.75, 1.0),
+                             (1.0, 0.0), (1.0, 1.0))
+        for items, weight in ((0, 0.0), (10, 0.5), (20, 1.0))]
+SEEDS = REPO / "seeds"
+
+
+@contextmanager
+def filing(story: float, power: float, items: int, weight: float):
+    """The filing constants of ``briefing.compose.themes`` set for a run, then restored."""
+    from briefing.compose import themes as rules
+
+    names = ("STORY_WEIGHT", "STORY_POWER", "REFINE_ITEMS", "REFINE_WEIGHT")
+    saved = [getattr(rules, name) for name in names]
+    for name, value in zip(names, (story, power, items, weight), strict=True):
+        setattr(rules, name, value)
+    try:
+        yield
+    finally:
+        for name, value in zip(names, saved, strict=True):
+            setattr(rules, name, value)
+
+
+_SEEDS: list = []
+
+
+def seed_sections(settings) -> dict[str, int]:
+    """Items per section of the seeds' briefing composed with ``settings`` and the filing
+    constants in force (the seeds are analysed once per process)."""
+    from briefing.analyse.embedder import embed_texts, shared_embedder
+    from briefing.compose.core import compose
+    from briefing.compose.themes import index_for
+    from briefing.compose.wording import with_context
+    from briefing.records import RawDocument
+    from briefing.text.clean import clean_document
+    from briefing.text.sentences import article_sentences
+
+    embedder = shared_embedder()
+    if not _SEEDS:
+        articles = [clean_document(RawDocument(origin=p.name, content=p.read_bytes(),
+                                               path=f"seeds/{p.name}"))
+                    for p in sorted(SEEDS.glob("*.txt"))]
+        sentences = [s for a in articles for s in article_sentences(a)]
+        vectors = embed_texts([with_context(s.text, s.context) for s in sentences], embedder)
+        _SEEDS.extend((articles, sentences, vectors))
+    sections, _ = compose(*_SEEDS, settings, index_for(settings, embedder))
+    return {s.theme: len(s.items) for s in sections}
+
+
+def _fold_share(per_fold: list[tuple[int, int]], folds: list[int]) -> float:
+    return (sum(per_fold[k][0] for k in folds) / max(sum(per_fold[k][1] for k in folds), 1))
+
+
+def cross_validate(settings) -> dict:
+    """Each setting of ``GRID`` on WCEP (rendered, minimal config: placements per fold of
+    days) and on the hand-labelled set (``settings``: per fold); for each held-out fold,
+    the setting with the best mean of the two accuracies on the other folds, and its
+    accuracy on the held-out fold (out-of-fold). ``final``: the setting the same rule
+    chooses on all folds (the constants in ``briefing.compose.themes``)."""
+    rows, hand_cache = [], {}
+    for setting in GRID:
+        story, power, items, weight = setting
+        with filing(*setting):
+            seeds = seed_sections(settings)
+            render = wcep_render()
+            if (items, weight) not in hand_cache:  # sentences have no story to mix in
+                hand_cache[items, weight] = evaluate(settings)["per_fold"]
+        rows.append({"setting": setting, "wcep": render["per_fold"],
+                     "hand": hand_cache[items, weight],
+                     "wcep_accuracy": render["placement_accuracy"],
+                     "other_share": render["other_share"],
+                     # The seeds' gate: every default theme keeps an item.
+                     "seeds_ok": all(seeds.get(t.id) for t in settings.themes)})
+    allowed = [r for r in rows if r["seeds_ok"]]
+
+    def merit(row: dict, folds: list[int]) -> float:
+        return (_fold_share(row["wcep"], folds) + _fold_share(row["hand"], folds)) / 2
+
+    chosen, wcep_oof, hand_oof = [], [0, 0], [0, 0]
+    for held in range(FOLDS):
+        train = [k for k in range(FOLDS) if k != held]
+        best = max(allowed, key=lambda r: merit(r, train))
+        chosen.append(best["setting"])
+        for total, key in ((wcep_oof, "wcep"), (hand_oof, "hand")):
+            total[0] += best[key][held][0]
+            total[1] += best[key][held][1]
+    final = max(allowed, key=lambda r: merit(r, list(range(FOLDS))))
+    return {"rows": rows, "chosen": chosen, "final": final["setting"],
+            "wcep_out_of_fold": wcep_oof[0] / wcep_oof[1],
+            "hand_out_of_fold": hand_oof[0] / hand_oof[1]}
+
+
+def print_cv(cv: dict) -> None:
+    print("cross-validation (story weight, story power, refine items, refine weight): WCEP "
+          "placements (render, minimal config) and the hand-labelled set, per fold; settings "
+          "that leave a default theme without an item on the seeds are not chosen")
+    for row in cv["rows"]:
+        wcep = " ".join(f"{a / max(b, 1):.2f}" for a, b in row["wcep"])
+        hand = " ".join(f"{a / max(b, 1):.2f}" for a, b in row["hand"])
+        print(f"  {row['setting']!s:<24} WCEP {row['wcep_accuracy']:.3f} [{wcep}]  "
+              f"hand {_fold_share(row['hand'], list(range(FOLDS))):.3f} [{hand}]"
+              f"{'' if row['seeds_ok'] else '  seeds: a theme without items'}")
+    print(f"  chosen per held-out fold: {cv['chosen']}; out-of-fold accuracy: WCEP "
+          f"{cv['wcep_out_of_fold']:.3f}, hand-labelled {cv['hand_out_of_fold']:.3f}; "
+          f"chosen on all folds: {cv['final']}")
+
+
+def print_renders(settings) -> None:
+    """WCEP through the full render: the copied config, the minimal one, and plain
+    nearest-description (minimal config) in the same run, with a per-category table."""
+    runs = {"copied config": wcep_render(copied_config),
+            "copied, pre-26 example": wcep_render(copied_old_config),
+            "minimal config": wcep_render(wcep_config),
+            "nearest-description": wcep_render(wcep_config, nearest=True)}
+    for name, r in runs.items():
+        print(f"WCEP render, {name}: placements in the editors' category "
+              f"{r['placement_accuracy']:.3f}; {r['other_items']} of {r['items']} items in "
+              f"\"Other news\" ({r['other_share']:.1%}); {r['shown']} of {r['events']} events "
+              f"shown ({r['shown_share']:.1%}) at {r['budget_words']} words; "
+              f"{r['skipped']} skipped {r['problems']}")
+        for warning in r["warnings"]:
+            print(f"  warning: {warning}")
+    print(f"  {'category':<30}" + "".join(f"{name:>24}" for name in runs))
+    for category in WCEP_DESCRIPTIONS:
+        print(f"  {category:<30}" + "".join(f"{r['per_category'][category]:>24.2f}"
+                                            for r in runs.values()))
 
 
 def main() -> int:
@@ -240,7 +472,11 @@ def main() -> int:
     parser.add_argument("--config", default=str(REPO / "config.yaml"))
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--wcep-render", action="store_true",
-                        help="also render the WCEP events with a budget of 100,000 words")
+                        help="also render the WCEP events (copied and minimal config, and "
+                        "nearest-description) with a budget of 100,000 words")
+    parser.add_argument("--cv", action="store_true",
+                        help="cross-validate the filing settings (GRID) over folds of WCEP "
+                        "days and of the hand-labelled set: 21 renders")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from briefing.config import load_settings
@@ -258,24 +494,21 @@ def main() -> int:
     plain = evaluate(bare)
     print(f"the same config with descriptions only (no examples, no catch-all phrases, floor "
           f"{bare.theme_threshold}): accuracy {plain['accuracy']:.3f}")
-    if WCEP.exists():
-        wcep = evaluate_wcep(threshold=args.threshold)
-        print(f"WCEP January 2023, descriptions only: accuracy {wcep['accuracy']:.3f}, "
-              f"nearest-description {wcep['baseline']:.3f}, majority class "
-              f"{wcep['majority']:.3f}, gold-centroid ceiling {wcep['oracle']:.3f}; "
-              f"{wcep['catchall']} of {wcep['n']} to the catch-all "
-              f"(floor {wcep['threshold']})")
-        print(f"  {'category':<30}{'n':>4}{'ours':>7}{'nearest':>9}{'precision':>11}")
-        for category, r in wcep["per_category"].items():
-            print(f"  {category:<30}{r['n']:>4}{r['accuracy']:>7.2f}{r['baseline']:>9.2f}"
-                  f"{r['precision']:>11.2f}")
-        if args.wcep_render:
-            shown = wcep_render()
-            print(f"WCEP render, budget {shown['budget_words']} words: {shown['shown']} of "
-                  f"{shown['events']} events shown ({shown['shown_share']:.1%}) in "
-                  f"{shown['items']} items; {shown['shown_twice']} shown more than once; "
-                  f"placements in the editors' category {shown['placement_accuracy']:.3f}; "
-                  f"{shown['skipped']} skipped {shown['problems']}")
+    if not WCEP.exists():
+        return 0
+    wcep = evaluate_wcep(threshold=args.threshold)
+    print(f"WCEP January 2023, descriptions only, each event alone: accuracy "
+          f"{wcep['accuracy']:.3f}, nearest-description {wcep['baseline']:.3f}, majority "
+          f"class {wcep['majority']:.3f}, gold-centroid ceiling {wcep['oracle']:.3f}; "
+          f"{wcep['catchall']} of {wcep['n']} to the catch-all (floor {wcep['threshold']})")
+    print(f"  {'category':<30}{'n':>4}{'ours':>7}{'nearest':>9}{'precision':>11}")
+    for category, r in wcep["per_category"].items():
+        print(f"  {category:<30}{r['n']:>4}{r['accuracy']:>7.2f}{r['baseline']:>9.2f}"
+              f"{r['precision']:>11.2f}")
+    if args.wcep_render:
+        print_renders(settings)
+    if args.cv:
+        print_cv(cross_validate(settings))
     return 0
 
 

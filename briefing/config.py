@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,6 +30,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -38,8 +38,10 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from briefing.errors import ConfigError
+from briefing.config_yaml import load_config_yaml
+from briefing.errors import ConfigError, clipped, shown
 from briefing.packaged import default_config_text
+from briefing.text.invisible import first_format_character
 from briefing.urls import web_url
 
 CATCHALL_ID = "other"
@@ -60,7 +62,7 @@ def _fail(message: str, at: tuple[str | int, ...] = ()) -> PydanticCustomError:
 
 
 def _check(ok: Callable[[Any], bool], message: str) -> BeforeValidator:
-    """Refuse a value for which ``ok`` is false; ``{value!r}`` in ``message`` shows it."""
+    """Refuse a value for which ``ok`` is false; ``{value}`` in ``message`` shows it."""
 
     def check(value: Any) -> Any:
         if not ok(value):
@@ -74,14 +76,14 @@ def _non_empty_text(value: Any) -> Any:
     if value is None:
         raise _fail("missing (a non-empty string is required)")
     if not isinstance(value, str) or not value.strip():
-        raise _fail(f"must be a non-empty string, got {value!r}")
+        raise _fail(f"must be a non-empty string, got {shown(value)}")
     return value
 
 
 def _between(lo: float, hi: float) -> AfterValidator:
     def check(value: float) -> float:
         if not lo <= value <= hi:
-            raise _fail(f"must be between {lo} and {hi}, got {value}")
+            raise _fail(f"must be between {lo} and {hi}, got {shown(value)}")
         return value
 
     return AfterValidator(check)
@@ -178,9 +180,9 @@ class Theme(_Model):
     @classmethod
     def _usable_id(cls, value: str) -> str:
         if not value.replace("_", "").replace("-", "").isalnum():
-            raise _fail(f"use letters, digits, '_' or '-', got {value!r}")
+            raise _fail(f"use letters, digits, '_' or '-', got {shown(value)}")
         if value == CATCHALL_ID:
-            raise _fail(f"'{value}' is used twice or reserved")
+            raise _fail(f"{shown(value)} is used twice or reserved")
         return value
 
     @model_validator(mode="after")
@@ -220,7 +222,7 @@ class Source(_Model):
         kind = kinds[0]
         target = data[kind]
         if not isinstance(target, str) or not target.strip():
-            raise _fail(f"must be a non-empty string, got {target!r}", at=(kind,))
+            raise _fail(f"must be a non-empty string, got {shown(target)}", at=(kind,))
         if kind == "path":
             target = str(_resolve_in(Path(target), context["base_dir"]))
         return {"kind": kind, "target": target, **({"name": data["name"]} if "name" in data
@@ -261,15 +263,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def _address_problem(value: Any) -> str | None:
     """Why ``value`` is not one email address (``Name <a@b.org>`` or ``a@b.org``), or None."""
     if not isinstance(value, str) or not value.strip():
-        return f"must be an email address, got {value!r}"
+        return f"must be an email address, got {shown(value)}"
     # A line break would end the To:/From: header and start another (a Bcc:, say): the message
     # builder refuses it with a traceback, so the config says so first.
     if _CONTROL.search(value):
-        return (f"{value!r} has a line break or control character; write one address on "
+        return (f"{shown(value)} has a line break or control character; write one address on "
                 "one line")
     pairs = getaddresses([value])
     if len(pairs) != 1 or not _ADDR_SPEC.fullmatch(pairs[0][1]):
-        return (f"not an email address: {value!r} (write name@example.org or "
+        return (f"not an email address: {shown(value)} (write name@example.org or "
                 "Name <name@example.org>, one per entry, in ASCII)")
     return None
 
@@ -289,14 +291,14 @@ def _addresses(value: Any) -> Any:
 def _one_line(value: str) -> str:
     # The title goes into the From: display name and the subject; a header is one line.
     if _CONTROL.search(value):
-        raise _fail(f"{value!r} has a line break or control character; write it on one line")
+        raise _fail(f"{shown(value)} has a line break or control character; write it on one line")
     return value
 
 
 def _ascii_login(value: str | None) -> str | None:
     # smtplib encodes the AUTH exchange as ASCII: anything else fails mid-login.
     if value is not None and (not value.isascii() or _CONTROL.search(value)):
-        raise _fail(f"{value!r}: SMTP login names must be ASCII on one line")
+        raise _fail(f"{shown(value)}: SMTP login names must be ASCII on one line")
     return value
 
 
@@ -304,7 +306,7 @@ def _host_name(value: str) -> str:
     # A name or an address; anything else (a line break, a space, a URL) would only fail at
     # 07:00, when the daemon connects.
     if not re.fullmatch(r"[A-Za-z0-9.:_-]+", value.strip()):
-        raise _fail(f"not a host name or address: {value!r}")
+        raise _fail(f"not a host name or address: {shown(value)}")
     return value.strip()
 
 
@@ -346,7 +348,7 @@ class EmailSettings(_Model):
     @classmethod
     def _is_address(cls, value: str) -> str:
         if "@" not in value:
-            raise _fail(f"not an email address: {value!r}")
+            raise _fail(f"not an email address: {shown(value)}")
         problem = _address_problem(value)
         if problem:
             raise _fail(problem)
@@ -406,8 +408,8 @@ class SummarizerSettings(_Model):
 def _time_zone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _fail(f"unknown time zone '{value}'") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        raise _fail(f"unknown time zone {shown(value)}") from None
     return value
 
 
@@ -415,7 +417,7 @@ def _page_size(value: Any) -> Any:
     value = _non_empty_text(value)
     sizes = {"a4": "A4", "letter": "Letter"}
     if value.lower() not in sizes:
-        raise _fail(f"must be A4 or Letter, not '{value}'")
+        raise _fail(f"must be A4 or Letter, not {shown(value)}")
     return sizes[value.lower()]
 
 
@@ -424,7 +426,7 @@ def _public_url(value: Any) -> Any:
         return None
     url = web_url(str(value))
     if url is None:
-        raise _fail(f"must be an http(s) address, not '{value}'")
+        raise _fail(f"must be an http(s) address, not {shown(value)}")
     return url.rstrip("/") + "/"  # links are joined onto it
 
 
@@ -440,6 +442,9 @@ def _database_url(value: Any) -> str | None:
 
 # Keys whose `null` in YAML (`email:` with nothing under it) means "the default".
 _NULL_IS_DEFAULT = ("sources", "themes", "schedule", "email", "fetch", "summarizer")
+
+
+Threshold = Annotated[Number, _between(-1.0, 1.0)]  # a floor of theme scores
 
 
 class Settings(_Model):
@@ -486,7 +491,7 @@ class Settings(_Model):
     # 0.05: just above "no more like this theme than like the average theme" (0 in the
     # centred space), so only what fits no theme at all goes to the catch-all; a config with
     # catch-all phrases can afford a higher floor (the default config sets 0.2).
-    theme_threshold: Annotated[Number, _between(-1.0, 1.0)] = Field(
+    theme_threshold: Threshold = Field(
         0.05, description="Minimum score of a sentence for its best theme to file it there; "
         "below it, the catch-all.")
     window_hours: WholeNumber = Field(
@@ -515,7 +520,13 @@ class Settings(_Model):
         default_factory=SummarizerSettings, description="method (extractive|abstractive), "
         "model, num_beams, max_new_tokens, device, min_similarity, batch_size.")
 
-    _FROM_CONTEXT: ClassVar[tuple[str, ...]] = ("config_path", "base_dir")
+    # Where the catch-all's phrases and floor were written (``catchall_beside_themes``): a
+    # ``- id: other`` entry of ``themes`` ("themes[4]"), the top-level keys ("top"), or
+    # nowhere (None). Not a config key: ``briefing check`` names the keys by it.
+    catchall_at: str | None = None
+
+    # Fields a config does not write: from where it was read, or derived from its keys.
+    _FROM_CONTEXT: ClassVar[tuple[str, ...]] = ("config_path", "base_dir", "catchall_at")
 
     @property
     def database_path(self) -> Path:
@@ -541,6 +552,7 @@ class Settings(_Model):
         if unknown:
             raise _fail(f"unknown key '{unknown[0]}' (known keys: {', '.join(KNOWN_KEYS)})")
         data = {k: v for k, v in data.items() if not (k in _NULL_IS_DEFAULT and v is None)}
+        data = catchall_beside_themes(data)
         return {**data, "config_path": context["config_path"], "base_dir": context["base_dir"]}
 
     @field_validator("themes")
@@ -552,6 +564,80 @@ class Settings(_Model):
                 raise _fail(f"'{theme.id}' is used twice or reserved", at=(i, "id"))
             seen.add(theme.id)
         return themes
+
+
+CATCHALL_ENTRY_KEYS = ("id", "examples", "threshold")
+_CATCHALL_ENTRY_TYPES = {"examples": TypeAdapter(Phrases), "threshold": TypeAdapter(Threshold)}
+
+
+def catchall_beside_themes(data: dict) -> dict:
+    """The catch-all's settings belong to the themes they were written for, so they may be
+    written among them: a ``- id: other`` entry of ``themes`` with ``examples`` (news that
+    fits none of these themes) and ``threshold`` (the floor for these themes). Replacing
+    the theme list then replaces them too, where top-level ``catchall_examples`` and
+    ``theme_threshold`` stayed behind to govern themes they were never set for (issue 26).
+    Returns the mapping with the entry taken out of ``themes`` and its values under the
+    top-level keys, and ``catchall_at`` saying where they were written."""
+    themes = data.get("themes")
+    top = "top" if "catchall_examples" in data or "theme_threshold" in data else None
+    if not isinstance(themes, list):
+        return {**data, "catchall_at": top}
+    at = [k for k, t in enumerate(themes) if isinstance(t, dict) and t.get("id") == CATCHALL_ID]
+    if not at:
+        return {**data, "catchall_at": top}
+    if len(at) > 1:
+        raise _fail(f"'{CATCHALL_ID}' is used twice or reserved", at=("themes", at[1], "id"))
+    entry = themes[at[0]]
+    unknown = sorted(set(entry) - set(CATCHALL_ENTRY_KEYS), key=str)
+    if unknown:
+        raise _fail(f"unknown key of the catch-all entry (allowed: "
+                    f"{', '.join(CATCHALL_ENTRY_KEYS)})", at=("themes", at[0], unknown[0]))
+    out = {**data, "themes": [t for k, t in enumerate(themes) if k != at[0]],
+           "catchall_at": f"themes[{at[0]}]"}
+    for key, top_key in (("examples", "catchall_examples"), ("threshold", "theme_threshold")):
+        if key not in entry:
+            continue
+        try:  # checked here, so that an error names the entry's key, not the top-level one
+            _CATCHALL_ENTRY_TYPES[key].validate_python(entry[key])
+        except ValidationError as exc:
+            raise _fail(_one_line(exc.errors()[0]), at=("themes", at[0], key)) from None
+        if top_key in data:
+            raise _fail(f"given twice: here and as top-level `{top_key}`; keep the one "
+                        "beside the themes", at=("themes", at[0], key))
+        out[top_key] = entry[key]
+    return out
+
+
+# More than this share of a sample in the catch-all means its settings do not fit the themes.
+CATCHALL_MOST = 0.5
+
+
+def theme_fit_warnings(settings: Settings, take: Any) -> list[str]:
+    """One line per catch-all setting that takes most of a sample (``take``: a
+    ``compose.themes.CatchallTake``), naming the key as the config wrote it and what to do."""
+    if take.total == 0 or take.share <= CATCHALL_MOST:
+        return []
+    beside = settings.catchall_at not in (None, "top")
+    phrases = f"{settings.catchall_at}.examples" if beside else "catchall_examples"
+    floor = f"{settings.catchall_at}.threshold" if beside else "theme_threshold"
+    lines = []
+    # Each setting that alone takes a quarter of the sample is named: together they take most.
+    if take.by_phrases >= take.total / 4:
+        lines.append(f"{phrases}: the catch-all phrases take {take.by_phrases} of "
+                     f"{take.total} stored articles from the themes; they were written for "
+                     "other themes: delete them, or write phrases of news that fits none of "
+                     f"these themes in a `- id: {CATCHALL_ID}` entry of `themes`")
+    if take.by_floor >= take.total / 4:
+        lines.append(f"{floor}: a floor of {settings.theme_threshold:g} sends "
+                     f"{take.by_floor} of {take.total} stored articles to the catch-all; "
+                     "lower it (the default, 0.05, only takes what fits no theme at all), or "
+                     f"set one for these themes as `threshold` of a `- id: {CATCHALL_ID}` "
+                     "entry of `themes`")
+    if not lines:
+        lines.append(f"{phrases}, {floor}: together the catch-all's phrases and floor take "
+                     f"{take.by_phrases + take.by_floor} of {take.total} stored articles from "
+                     "the themes; delete them or set them for these themes")
+    return lines
 
 
 # Every key a config may hold, with what it means (the fields' descriptions); the README
@@ -575,12 +661,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise ConfigError(f"config file not found: {config_path}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read config file {config_path}: {exc}") from None
-    try:
-        data = yaml.safe_load(raw_text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError(f"config is not valid YAML{where}: {exc}") from None
+    data = load_config_yaml(raw_text)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -594,11 +675,31 @@ def settings_from_mapping(
     """Validate a config's mapping; relative paths are taken from ``base_dir`` (default: the
     working folder). Raise ``ConfigError`` naming the first bad key."""
     base = (base_dir or Path.cwd()).resolve()
+    _refuse_invisible(data)
     try:
         return Settings.model_validate(
             data, context={"config_path": config_path, "base_dir": base})
     except ValidationError as exc:
         raise ConfigError(_one_line(exc.errors()[0])) from None
+
+
+def _refuse_invisible(data: Any, at: str = "") -> None:
+    """Refuse a config whose keys or string values hold an invisible format character
+    (``text.invisible``): it would reach the masthead, the Subject or a theme's heading and
+    reorder or hide what a reader sees. Names the first key found."""
+    if isinstance(data, str):
+        found = first_format_character(data)
+        if found:
+            raise ConfigError(f"{at or 'config'}: has an invisible format character ({found}, "
+                              "a bidirectional or zero-width control); remove it")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            name = clipped(f"{at}.{key}" if at else str(key))
+            _refuse_invisible(key, name)
+            _refuse_invisible(value, name)
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            _refuse_invisible(value, f"{at}[{index}]")
 
 
 # --- pydantic's errors, said the way this module has always said them ----------------------
@@ -607,12 +708,12 @@ def settings_from_mapping(
 # raise theirs with the final wording.
 _WORDING = {
     "missing": "missing (a non-empty string is required)",
-    "string_type": "must be a string, got {input!r}",
-    "int_type": "must be a whole number, got {input!r}",
-    "float_type": "must be a number, got {input!r}",
-    "bool_type": "must be true or false, got {input!r}",
-    "greater_than_equal": "must be at least {ge}, got {input!r}",
-    "literal_error": "must be {expected}, got {input!r}",
+    "string_type": "must be a string, got {input}",
+    "int_type": "must be a whole number, got {input}",
+    "float_type": "must be a number, got {input}",
+    "bool_type": "must be true or false, got {input}",
+    "greater_than_equal": "must be at least {ge}, got {input}",
+    "literal_error": "must be {expected}, got {input}",
     "extra_forbidden": "unknown key",
 }
 
@@ -625,7 +726,7 @@ def _one_line(error: ErrorDetails) -> str:
     if error["type"] == "config":
         message = ctx["reason"]
     elif error["type"] in _WORDING:
-        message = _WORDING[error["type"]].format(input=error["input"], **ctx)
+        message = _WORDING[error["type"]].format(input=shown(error["input"]), **ctx)
     else:
         message = error["msg"]  # still one line, and still names the key
     return f"{path.lstrip('.')}: {message}" if path else message

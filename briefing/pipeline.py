@@ -48,6 +48,7 @@ import logging
 import os
 import re
 import signal
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,6 +81,11 @@ log = logging.getLogger("briefing")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 WRITE_LOCK = "write.lock"
+# ``briefing check`` tries the themes on the openings of the latest stored articles: enough
+# to tell "most" from "some", few enough to embed in seconds (cached for the next render).
+THEME_FIT_SAMPLE = 300
+TAKEOVER_MIN_ITEMS = 6  # below this, most items in the catch-all may be the day's chance
+OPENING_CHARS = 600  # an opening paragraph is cut here: the event is told in its start
 LOCK_WAIT_SECONDS = 600.0  # a render of a big day takes minutes; a stuck holder is named after
 LOCK_WAIT_ENV = "BRIEFING_LOCK_WAIT"
 # Test-only: the name of a step (CRASH_STEPS) at which the process kills itself with SIGKILL,
@@ -168,6 +174,28 @@ def is_old(article: Article, first_seen: str | None, cutoff: datetime,
     return moment is not None and moment < cutoff
 
 
+def why_left_out(article: Article, first_seen: str | None, settings: Settings) -> str:
+    """One line naming an article left out as old and why: what time it has, and from what."""
+    published = article_time(article, None, settings)  # None: no readable date of its own
+    moment = published or article_time(article, first_seen, settings)
+    when = moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z") if moment else "?"
+    how = "published" if published is not None else "first seen"
+    where = article.origin or article.path or article.url or article.id
+    return (f"{article.title!r} ({article.source}; {where}): {how} {when}, older than the "
+            f"{settings.window_hours:g}-hour window (window_hours)")
+
+
+def left_out_as_old(store: Store, settings: Settings, now: datetime) -> list[str]:
+    """Every article no briefing covered that the window leaves out at ``now``, named."""
+    cutoff = window_start(settings, now)
+    if cutoff is None:
+        return []
+    seen = store.first_seen()
+    return [why_left_out(a, seen.get(a.id), settings)
+            for a in store.articles(uncovered_only=True)
+            if is_old(a, seen.get(a.id), cutoff, settings)]
+
+
 @dataclass
 class Problem:
     origin: str
@@ -186,10 +214,16 @@ class CollectResult:
     # time. ``repeated`` counts those rejected again as before: `briefing sources` lists them.
     problems: list[Problem] = field(default_factory=list)
     repeated: int = 0
+    # Said once, when a document is first cleaned (a cleaned one is not cleaned again): what
+    # was read in a way the user may want to know ("its published value 'nan' is not a date").
+    notices: list[Problem] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
         return len(self.problems) + self.repeated
+
+
+NOTHING_NEW, NOTHING_USABLE = "nothing new", "nothing usable"
 
 
 @dataclass
@@ -199,10 +233,20 @@ class RenderResult:
     out_dir: Path | None = None
     paths: dict[str, Path] = field(default_factory=dict)
     message: str = ""
+    warnings: list[str] = field(default_factory=list)  # the CLI prints them on stderr
+    # Why nothing was rendered: "nothing new" (every article covered or older than the
+    # window: the run did its work) or "nothing usable" (no article in the sources, or none
+    # with a sentence to summarise: the inputs are the problem). The CLI's exit status
+    # follows it (README, "Exit status").
+    nothing: str | None = None
 
     @property
     def rendered(self) -> bool:
         return self.briefing is not None
+
+    @property
+    def nothing_usable(self) -> bool:
+        return self.nothing == NOTHING_USABLE
 
 
 class Pipeline:
@@ -244,7 +288,7 @@ class Pipeline:
 
             self._embedder = shared_embedder()
         self._embedder.progress = (
-            (lambda d, t: self.progress("embedding", d, t)) if self.progress else None)
+            (lambda d, t: self.progress("analysing", d, t)) if self.progress else None)
         return self._embedder
 
     # 1. sources → clean → store ------------------------------------------------------------
@@ -286,7 +330,7 @@ class Pipeline:
         failed = {row["origin"] for row in self.store.problems()}  # to forget once they work
         todo = list(self.settings.sources if sources is None else sources)
         for done, source in enumerate(todo):
-            if self.progress and len(todo) > 1:  # feeds can take seconds each
+            if self.progress:  # feeds can take seconds each
                 self.progress("reading", done, len(todo))
             documents = problems = new = 0
             file_problems = 0  # problems at the start of the current file
@@ -329,6 +373,8 @@ class Pipeline:
                     problems += 1
                     self._problem(result, exc, source)
                     continue
+                result.notices += [Problem(doc.origin, note) for note in article.notes
+                                   if note.startswith(clean.NOT_A_DATE)]
                 outcome = self.store.add_article(article, document=digest)
                 cleaned.add(digest)
                 if outcome in ("new", "updated") and doc.origin in failed:
@@ -348,7 +394,7 @@ class Pipeline:
             # stored; otherwise the previous ones are kept (update_source keeps them).
             self.store.update_source(source.label, status=status, documents=documents,
                                      new_articles=new, problems=problems, **validators)
-        if self.progress and len(todo) > 1:
+        if self.progress and todo:
             self.progress("reading", len(todo), len(todo))
         return result
 
@@ -381,18 +427,25 @@ class Pipeline:
         # An output folder that cannot be written stops the run before anything is stored.
         check_output_root(out_root)
         self._reconcile(out_root)
-        with poll_budget(self.settings.fetch):  # one render is one poll (see collect)
-            collected = self._collect(sources)
+        with self.stage("reading", counted=True), poll_budget(self.settings.fetch):
+            collected = self._collect(sources)  # one render is one poll (see collect)
         _return_freed_memory()  # cleaning's garbage, before the model and the vectors come
         now = now or clock.now().astimezone(self.settings.tz)
         articles, old = self.choose(all_articles=all_articles, now=now)
+        if old:
+            seen = self.store.first_seen()
+            for article in old:  # named under --verbose; `briefing sources` lists them too
+                log.info("left out %s", why_left_out(article, seen.get(article.id),
+                                                     self.settings))
         result = RenderResult(collected=collected)
         left_out = self._left_out_note(old)
         if not articles:
+            found = bool(old) or self.store.article_count() > 0
+            result.nothing = NOTHING_NEW if found else NOTHING_USABLE
             result.message = (f"No new articles inside the window{left_out}; nothing to render."
                               if old else
                               "No new articles since the last briefing; nothing to render."
-                              if self.store.article_count() else
+                              if found else
                               "No articles found in the configured sources; nothing to render.")
             return result
         # Stories across days (compose.memory): recent briefings' lines are not repeated;
@@ -402,9 +455,14 @@ class Pipeline:
         with frozen_heap():  # the day's objects are not walked by every full collection
             briefing = self.build(articles, now, omit_reported=not all_articles)
         if not briefing.items:
+            result.nothing = NOTHING_USABLE
             result.message = (f"{len(articles)} article(s) read, but none had sentences "
                               f"to summarise{left_out}; nothing to render.")
             return result
+        takeover = self._catchall_takeover(briefing)
+        if takeover:
+            log.warning(takeover)
+            result.warnings.append(takeover)
         briefing.stats["window_hours"] = self.settings.window_hours
         briefing.stats["left_out_old"] = len(old)
         from briefing.compose.novelty import mark_new
@@ -418,7 +476,7 @@ class Pipeline:
                 # to "cites an article no earlier briefing covered", before coverage is
                 # recorded.
                 mark_new(briefing, self.store.covered_ids(), previous["date"])
-        with frozen_heap():
+        with frozen_heap(), self.stage("rendering"):
             out_dir, result.paths = self._publish(briefing, out_root, articles,
                                                   formats or FORMATS)
         if explain:
@@ -469,7 +527,7 @@ class Pipeline:
         if not old:
             return ""
         return (f"; {len(old)} article(s) older than the {self.settings.window_hours:g}-hour "
-                "window left out")
+                "window left out (`briefing sources` names them)")
 
     # 3. sentences and vectors -------------------------------------------------------------
 
@@ -620,12 +678,9 @@ class Pipeline:
 
     def _write_archive(self, out_root: Path) -> None:
         """Rebuild OUT/index.html and OUT/feed.xml; a failure here never fails the render."""
-        from briefing.render.archive import ArchiveError, write_archive
+        from briefing.editions import refresh_archive
 
-        try:
-            write_archive(out_root, self.settings)
-        except ArchiveError as exc:
-            log.warning("could not update the archive: %s", exc)
+        refresh_archive(self.settings, self.store, out_root)
 
     def build(self, articles: list[Article], now: datetime, *,
               omit_reported: bool = True) -> Briefing:
@@ -634,22 +689,26 @@ class Pipeline:
         left out (unless not ``omit_reported``), stories marked new or developing; the
         stories to remember once it is recorded are left in ``story_records``."""
         from briefing.compose.core import compose
+        from briefing.compose.evidence import hold_evidence
         from briefing.compose.figures import key_figures
         from briefing.compose.memory import recall, recent_since, reported_vectors
         from briefing.compose.timeline import timeline
         from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
 
-        sentences, embeddings = self.analyse(articles)
-        index = self.theme_index()
+        with self.stage("analysing", counted=True):
+            sentences, embeddings = self.analyse(articles)
+            index = self.theme_index()
         day = now.date().isoformat()
         recent = self.store.recent_stories(recent_since(day))
         reported = reported_vectors(recent)
-        sections, top = compose(articles, sentences, embeddings, self.settings, index,
-                                reported=reported if omit_reported else None)
+        with self.stage("composing"):
+            sections, top = compose(articles, sentences, embeddings, self.settings, index,
+                                    reported=reported if omit_reported else None)
         # Rewrites items in place (top lines are the same objects); the guard keeps the
         # extractive text wherever a generated one is not faithful to its evidence.
-        sections = apply_summarizer(sections, self.settings, self.embedder, self.store,
-                                    progress=self._stage_progress("summarizing"))
+        with self.stage("summarizing", counted=True):
+            sections = apply_summarizer(sections, self.settings, self.embedder, self.store,
+                                        progress=self._stage_progress("summarizing"))
         # Each item's and fact's first evidence is the sentence its wording came from: its
         # vector is the one compose used (with its context), so lines compare across days.
         rows = {(s.article_id, s.text): n for n, s in enumerate(sentences)}
@@ -669,8 +728,16 @@ class Pipeline:
         # Every article an item cites, its facts' too: a fact may come from another story of
         # the item's subject (compose.subjects), and its article is covered all the same.
         cited = [aid for s in sections for i in s.items for aid in i.articles]
-        figures = key_figures(sections, sentences)
-        events = timeline(articles, sentences, self._readings)
+        with self.stage("extras"):  # key figures and the timeline
+            figures = key_figures(sections, sentences)
+            events = timeline(articles, sentences, self._readings)
+            # Every line is final here: each evidence sentence must state its line's fact;
+            # a story's other articles become its story_sources (compose.evidence).
+            before = {(s.article_id, s.text): s.context for s in sentences}
+            held = hold_evidence(sections, figures, events,
+                                 lambda article, text: before.get((article, text), ""))
+            log.info("evidence: %d sentence(s) that do not state their line's fact and %d "
+                     "key figure(s) left out", held.dropped_evidence, held.dropped_figures)
         self._readings.clear()  # these articles are covered once this briefing is recorded
         self._sentences.clear()
         cited += [aid for entry in figures + events for aid in entry["sources"]]
@@ -740,19 +807,54 @@ class Pipeline:
     def _stage_progress(self, stage: str):
         return (lambda d, t: self.progress(stage, d, t)) if self.progress else None
 
-    def theme_index(self) -> ThemeIndex | None:
-        from briefing.analyse.embedder import embed_texts
-        from briefing.compose.themes import ThemeIndex, theme_phrases
+    @contextmanager
+    def stage(self, name: str, *, counted: bool = False) -> Iterator[None]:
+        """One stage of a render: its time logged (``--verbose``), and, unless it reports its
+        own counts (``counted``), shown as begun and done on the progress display."""
+        started = time.perf_counter()
+        if self.progress and not counted:
+            self.progress(name, 0, 1)
+        yield
+        if self.progress and not counted:
+            self.progress(name, 1, 1)
+        log.info("stage %s: %.2f s", name, time.perf_counter() - started)
 
-        themes = self.settings.themes
-        if not themes:
+    def _catchall_takeover(self, briefing: Briefing) -> str | None:
+        """A warning when the catch-all holds most of a briefing's items: its phrases or
+        floor may have been copied with a config written for other themes (issue 26)."""
+        from briefing.config import CATCHALL_ID, CATCHALL_MOST
+
+        items = briefing.items
+        other = sum(i.theme == CATCHALL_ID for i in items)
+        if not self.settings.themes or len(items) < TAKEOVER_MIN_ITEMS \
+                or other <= CATCHALL_MOST * len(items):
             return None
-        vectors = []
-        for theme in themes:
-            phrases = theme_phrases(theme)
-            vectors.append(embed_texts(phrases, self.embedder, self.store))
-        catchall = embed_texts(list(self.settings.catchall_examples), self.embedder, self.store)
-        return ThemeIndex(themes, vectors, catchall)
+        return (f"{other} of {len(items)} items went to \"{self.settings.catchall_title}\": "
+                "the catch-all's phrases or floor may have been set for other themes; "
+                "`briefing check` names the key")
+
+    def theme_fit(self, sample: int = THEME_FIT_SAMPLE) -> list[str]:
+        """Warnings when the catch-all's phrases or floor would take most of the latest
+        ``sample`` stored articles' openings from the themes (settings written for other
+        themes, issue 26): each names the key and what to do. Empty when they fit or when
+        nothing is stored yet."""
+        from briefing.analyse.embedder import embed_texts
+        from briefing.compose.themes import catchall_take
+        from briefing.config import theme_fit_warnings
+
+        index = self.theme_index()
+        articles = self.store.articles(uncovered_only=False)[-sample:]
+        openings = [a.paragraphs[0][:OPENING_CHARS] for a in articles if a.paragraphs]
+        if index is None or not openings:
+            return []
+        vectors = embed_texts(openings, self.embedder, self.store)
+        return theme_fit_warnings(self.settings,
+                                  catchall_take(index, vectors, self.settings.theme_threshold))
+
+    def theme_index(self) -> ThemeIndex | None:
+        from briefing.compose.themes import index_for
+
+        return index_for(self.settings, self.embedder, self.store)
 
 
 def _return_freed_memory() -> None:

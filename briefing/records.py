@@ -121,6 +121,9 @@ class Item:
     # {"since": "YYYY-MM-DD", "briefings": N}: the story was first reported on ``since`` and
     # this is the N-th briefing reporting it (compose.memory).
     developing: dict[str, Any] | None = None
+    # The story's articles that state none of its lines (compose.evidence): they belong to
+    # the story and are covered by the briefing, but are no line's evidence.
+    story_sources: list[str] = field(default_factory=list)
 
     @property
     def words(self) -> int:
@@ -129,9 +132,11 @@ class Item:
 
     @property
     def articles(self) -> list[str]:
-        """Every article the item cites, its lead's first, then its facts' (a fact may come
-        from another story of the item's subject: ``compose.subjects``)."""
-        return list(dict.fromkeys([*self.sources, *(a for f in self.facts for a in f.sources)]))
+        """Every article of the item, its lead's first, then its facts' (a fact may come
+        from another story of the item's subject: ``compose.subjects``), then the story's
+        other articles (``story_sources``)."""
+        return list(dict.fromkeys([*self.sources, *(a for f in self.facts for a in f.sources),
+                                   *self.story_sources]))
 
     @property
     def story_words(self) -> int:
@@ -152,6 +157,8 @@ class Item:
             "method": self.method,
             "facts": [f.to_json() for f in self.facts],
         }
+        if self.story_sources:
+            data["story_sources"] = list(self.story_sources)
         if self.headline:
             data["headline"] = self.headline
         if self.new is not None:
@@ -201,7 +208,8 @@ class Briefing:
                         method=d.get("method", "extractive"),
                         fallback_reason=d.get("fallback_reason"), new=d.get("new"),
                         facts=[Fact.from_json(f) for f in d.get("facts", [])],
-                        headline=d.get("headline", ""), developing=d.get("developing"))
+                        headline=d.get("headline", ""), developing=d.get("developing"),
+                        story_sources=list(d.get("story_sources", [])))
 
         articles = [Article(id=a["id"], title=a["title"], source=a["source"], text="",
                             url=a.get("url"), path=a.get("path"), published=a.get("published"))

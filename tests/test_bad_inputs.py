@@ -295,3 +295,86 @@ def test_dates_at_the_ends_of_the_calendar_render_without_a_traceback(tmp_path):
                           output_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
     code, out, err = run_cli("--config", str(config), "render", "--format", "json")
     assert code == 0 and "Traceback" not in err, err
+
+
+# --- issue 28, "also seen" ------------------------------------------------------------------
+
+NOT_DATES = {"first": float("nan"), "second": float("inf"), "third": True,
+             "fourth": 1700000000, "fifth": "2022"}
+
+
+def test_a_published_value_that_is_no_date_is_no_date_and_said_once(tmp_path: Path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for (name, value), seed in zip(NOT_DATES.items(), seeds, strict=False):
+        # json.dumps writes NaN and Infinity, as many exporters do
+        (inbox / f"{name}.json").write_text(json.dumps(
+            {"title": f"Report {name}", "published": value,
+             "text": seed.read_text(encoding="utf-8")}), encoding="utf-8")
+    config = write_config(tmp_path, sources=[{"path": "inbox/"}])
+    code, out, err = run_cli("--config", str(config), "render", "--format", "json,md")
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if line.startswith("note: ")]
+    assert len(notes) == len(NOT_DATES), err
+    for line in notes:
+        assert "is not a date; the article is taken as undated" in line
+    day = next(p for p in (tmp_path / "output").iterdir() if p.is_dir())
+    data = json.loads((day / "briefing.json").read_text(encoding="utf-8"))
+    assert [a["published"] for a in data["articles"]] == [None] * len(data["articles"])
+    sources_list = (day / "briefing.md").read_text(encoding="utf-8").split("## Sources")[-1]
+    for shown in ("nan", "inf", "True", "1700000000"):
+        assert not re.search(rf"\b{shown}\b", sources_list), shown
+    # Said once: the next run reads the same files without a word about them.
+    code, _, err = run_cli("--config", str(config), "render", "--format", "json")
+    assert code == 0 and "note: " not in err, err
+
+
+def _deep_page(depth: int, tag: str = "div") -> bytes:
+    paragraphs = "".join(f"<p>{line}</p>" for line in
+                         next(SEEDS.glob("004_*.txt")).read_text(encoding="utf-8").split("\n")
+                         if line.strip())
+    return (f"<html><head><title>Blinken heads to Ukraine</title></head><body>"
+            f"{f'<{tag}>' * depth}<article>{paragraphs}</article>{f'</{tag}>' * depth}"
+            "</body></html>").encode()
+
+
+@pytest.mark.parametrize("depth", [300, 3000])
+def test_an_article_in_deeply_nested_markup_is_read(depth):
+    """libxml2 builds no element deeper than 256: the page is read without its wrappers."""
+    raw = RawDocument(origin="deep.html", content=_deep_page(depth), media_type="text/html")
+    article = clean_document(raw)
+    assert "Blinken" in article.text and len(article.paragraphs) > 5
+
+
+def test_a_page_too_deep_even_without_wrappers_says_why():
+    raw = RawDocument(origin="deep.html", content=_deep_page(400, "blockquote"),
+                      media_type="text/html")
+    with pytest.raises(InputError, match=r"nests 40\d elements deep, past the HTML "
+                                         r"parser's limit of 255"):
+        clean_document(raw)
+
+
+def test_one_exit_status_rule_for_a_render_that_writes_nothing(tmp_path: Path):
+    """1 when the inputs gave nothing usable, 0 when there was only nothing new."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    config = write_config(tmp_path, sources=[{"path": "inbox/"}])
+    code, out, _ = run_cli("--config", str(config), "render", "--format", "json")
+    assert (code, "No articles found" in out) == (1, True), out
+    # A chronology (a listing): read, but no line of it is a fact to summarise.
+    lines = ["Air raid sirens sounded across the capital and residents went to shelters.",
+             "The mayor said the metro stations were open as shelters for everyone.",
+             "Officials reported that power was restored in three districts of the city.",
+             "Rescue teams cleared debris from a damaged apartment building in the north.",
+             "The foreign minister spoke with his counterparts in Paris and Berlin by phone.",
+             "Schools in the region announced they would teach online until Monday."]
+    (inbox / "timeline.txt").write_text("Timeline of the day in Kyiv\n\n" + "\n".join(
+        f"{8 + n:02d}:00 – {line}" for n, line in enumerate(lines)) + "\n", encoding="utf-8")
+    code, out, _ = run_cli("--config", str(config), "render", "--format", "json")
+    assert (code, "none had sentences to summarise" in out) == (1, True), out
+    shutil.copy(next(SEEDS.glob("004_*.txt")), inbox / "news.txt")
+    code, out, _ = run_cli("--config", str(config), "render", "--format", "json")
+    assert code == 0 and "Briefing of" in out, out
+    code, out, _ = run_cli("--config", str(config), "render", "--format", "json")
+    assert (code, "No new articles since the last briefing" in out) == (0, True), out

@@ -420,7 +420,7 @@ def test_the_daemon_says_who_still_waits_and_sends_to_them_alone(tmp_path, caplo
         server.rcpt = {desk: "452 4.2.2 mailbox full, try later"}  # the reader's is taken
         config = project(tmp_path, port=server.port, to=[reader, desk])
         code, _, err = run_cli("--config", str(config), "run", "--once")
-        assert code == 0, err
+        assert code == 3, err  # made, but not delivered to everyone: cron can tell
         assert re.search(rf"email: message 1 sent \(to {reader}\); not sent to {desk}: 452 "
                          r"4\.2\.2 mailbox full, try later; it waits in the outbox, next try "
                          r"at \S+", caplog.text), caplog.text
@@ -434,3 +434,23 @@ def test_the_daemon_says_who_still_waits_and_sends_to_them_alone(tmp_path, caplo
         assert f"email: message 1 sent (to {desk})" in caplog.text
     assert [t.recipients for t in server.delivered] == [[reader], [desk]]
     assert [r["status"] for r in outbox(config)] == ["sent"]
+
+
+def test_the_repeated_autumn_hour_offers_each_slot_once(tmp_path):
+    """Europe/Berlin sets its clocks back at 03:00 on 25 October 2026: 02:00–03:00 comes
+    twice. A poll every half hour runs at each real half hour (02:00 and 02:30 twice, an
+    hour apart), once each; the fixed-time briefing at 02:30 runs once. Compared in UTC: the
+    wall times of the two passes are equal, and ``fold`` is all that tells them apart."""
+    config = project(tmp_path, port=free_port(), email=False, timezone="Europe/Berlin",
+                     schedule={"poll": "*/30 * * * *", "briefing": "30 2 * * *",
+                               "grace_seconds": 3600})
+    start = datetime(2026, 10, 24, 23, 45, tzinfo=UTC)  # 01:45 summer time
+    with use_clock(FakeClock(start)) as clock, daemon_in_process(config) as daemon:
+        tick(daemon, clock, seconds=300, times=27)  # to 02:00 UTC, 03:00 winter time
+    with Store(config.parent / "state" / "briefing.sqlite3") as store:
+        runs = store.db.execute("SELECT kind, started_at FROM runs ORDER BY id").fetchall()
+    polls = [started for kind, started in runs if kind == "poll"]
+    # Start-up's poll, then one per real half hour: 00:00, 00:30, 01:00, 01:30, 02:00 UTC.
+    assert len(polls) == 6, polls
+    assert len(set(polls)) == 6
+    assert [kind for kind, _ in runs].count("briefing") == 1

@@ -159,7 +159,7 @@ def test_an_archive_older_than_the_window_renders_nothing_and_says_why(tmp_path,
         code, out, err = run_cli("--config", str(config), "render")
     assert code == 0, err
     assert ("No new articles inside the window; 2 article(s) older than the 36-hour window "
-            "left out; nothing to render.") in out
+            "left out (`briefing sources` names them); nothing to render.") in out
     assert not list(tmp_path.glob("output/*/briefing.*"))
 
 

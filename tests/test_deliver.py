@@ -194,7 +194,7 @@ def test_server_down_keeps_the_message_and_a_retry_delivers_it_exactly_once(rend
     settings = make_settings(tmp_path, port)
     date = record(settings, rendered)
 
-    message, ok = send_command(settings, date=date)
+    message, ok = send_command(settings, edition=date)
     assert not ok
     assert "Connection refused" in message and "waits in the outbox" in message
     [row] = outbox(settings)
@@ -328,15 +328,16 @@ def test_a_send_cut_off_mid_transfer_is_never_repeated_automatically(rendered, t
     assert smtp_server.messages == []  # neither was sent again behind the reader's back
 
     # A person who checked the inbox sends it again on purpose.
-    message, ok = send_command(settings, date=date)
+    message, ok = send_command(settings, edition=date)
     assert ok and len(smtp_server.messages) == 1
 
 
 def test_send_command_names_bad_dates_and_missing_briefings(tmp_path):
     settings = make_settings(tmp_path, free_port())
-    assert send_command(settings, date="yesterday") == (
-        "briefing: error: DATE: expected YYYY-MM-DD, got 'yesterday'", False)
-    message, ok = send_command(settings, date="2001-01-01")
+    assert send_command(settings, edition="yesterday") == (
+        "briefing: error: EDITION: expected YYYY-MM-DD or YYYY-MM-DD-N, got 'yesterday'",
+        False)
+    message, ok = send_command(settings, edition="2001-01-01")
     assert not ok and "no briefing for 2001-01-01" in message
     message, ok = send_command(settings)
     assert not ok and "no briefing yet" in message
@@ -433,7 +434,7 @@ def test_a_recipient_deferred_with_452_is_retried_alone_with_the_same_bytes(rend
         server.rcpt = {desk: "452 4.2.2 mailbox full, try later"}
         settings = scripted_settings(tmp_path, server)
         date = record(settings, rendered)
-        message, ok = send_command(settings, date=date)
+        message, ok = send_command(settings, edition=date)
         assert not ok  # not everyone has it yet
         assert f"sent (to {reader})" in message
         assert f"not sent to {desk}: 452 4.2.2 mailbox full, try later; it waits in the " \
@@ -510,7 +511,7 @@ def test_a_connection_dropped_after_the_data_is_in_doubt_and_never_repeated(rend
         server.end = None  # takes the body, then closes without answering
         settings = scripted_settings(tmp_path, server)
         date = record(settings, rendered)
-        message, ok = send_command(settings, date=date)
+        message, ok = send_command(settings, edition=date)
         assert not ok
         assert f"in doubt to {reader}: 127.0.0.1:{server.port} closed the connection" in message
         assert f"not sent to {desk}: 451 4.3.0 try again later" in message

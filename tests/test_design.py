@@ -259,7 +259,7 @@ def test_pdf_pages_are_numbered_with_a_running_header(seed):
     for section in seed["json"]["sections"]:
         assert section["title"].upper() in flat
         count = len(section["items"])
-        assert f"{count} item{'s' if count != 1 else ''}" in flat
+        assert f"{count} {'story' if count == 1 else 'stories'}" in flat
     for part in ("TOP LINES", "KEY FIGURES", "TIMELINE", "SOURCES"):
         assert part in flat
 

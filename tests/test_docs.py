@@ -66,4 +66,4 @@ def test_the_override_example_in_the_template_docs_renders(tmp_path):
                           text=sentence)])
     html = render_html(briefing, settings)
     assert "Sunday, 23 January 2022</time> · Kyiv desk" in html
-    assert "1 item from 1 article" in html and sentence in html
+    assert "· Kyiv desk" in html and "1 story from 1 article ·" in html and sentence in html

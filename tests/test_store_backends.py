@@ -136,7 +136,7 @@ def test_the_outbox_per_recipient(database):
         assert store.start_attempt(message) == ["a@x", "b@x"]
         store.mark_sending(message, ["a@x"])
         assert store.outbox_message(message)["status"] == "sending"
-        assert store.mark_interrupted_sends() == [message]
+        assert store.mark_interrupted_sends(store.messages_being_sent()) == [message]
         status = store.record_outcomes(message, {"b@x": ("failed", "550 no")})
         assert status == "unknown"
         assert [(r["address"], r["status"]) for r in store.outbox_recipients(message)] == [
@@ -218,9 +218,10 @@ def test_a_message_is_claimed_by_one_sender(database):
         assert store.claim_message(message, "d1", 60)
         assert not store.claim_message(message, "d2", 60)
         store.mark_sending(message, ["a@x"])
-        assert store.mark_interrupted_sends() == []  # d1 is sending it right now
+        assert store.messages_being_sent() == []  # d1 is sending it right now
         clock.advance(61)  # d1 died mid-send: in doubt, and free for another sender
-        assert store.mark_interrupted_sends() == [message]
+        assert store.messages_being_sent() == [message]
+        assert store.mark_interrupted_sends([message]) == [message]
         assert store.claim_message(message, "d2", 60)
 
 

@@ -15,7 +15,8 @@ from conftest import run_cli
 from fixtures_http import Response, http_server_fixture  # noqa: F401  (http_server)
 
 from briefing.analyse.embedder import embed_texts, shared_embedder
-from briefing.compose.themes import ThemeIndex, theme_phrases
+from briefing.compose.themes import ThemeIndex
+from briefing.compose.themes import index_for as themes_index_for
 from briefing.config import CATCHALL_ID, load_settings, settings_from_mapping
 from briefing.pipeline import Pipeline
 
@@ -48,10 +49,7 @@ def settings_for(tmp_path: Path, **extra):
 
 
 def index_for(settings) -> ThemeIndex:
-    embedder = shared_embedder()
-    return ThemeIndex(settings.themes,
-                      [embed_texts(theme_phrases(t), embedder) for t in settings.themes],
-                      embed_texts(list(settings.catchall_examples), embedder))
+    return themes_index_for(settings, shared_embedder())
 
 
 def test_themes_with_only_a_title_and_description_get_their_items(tmp_path):
@@ -168,8 +166,11 @@ def test_with_a_large_budget_every_distinct_headline_appears(tmp_path, http_serv
 def test_render_explain_writes_each_items_section_and_theme_scores(tmp_path, http_server):
     entries = [{"title": t} for theme in HEADLINES for t in HEADLINES[theme]]
     config = feed_project(tmp_path, http_server, entries, budget_words=100_000)
-    data, out, _ = rendered_json(config, "--explain")
-    table = next((tmp_path / "output").glob("*/themes.md")).read_text(encoding="utf-8")
+    code, out, err = run_cli("--config", str(config), "render", "--format", "json", "--explain")
+    assert code == 0, err
+    folder = next((tmp_path / "output" / "preview").glob("*/themes.md")).parent  # a preview
+    data = json.loads((folder / "briefing.json").read_text(encoding="utf-8"))
+    table = (folder / "themes.md").read_text(encoding="utf-8")
     assert "themes.md" in out
     assert "| # | section | why | sport | weather | courts | item |" in table
     rows = [line for line in table.splitlines() if line.startswith("| ") and

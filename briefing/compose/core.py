@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from briefing.beside import Beside
+from briefing.compose.coverage import concept_weights
 from briefing.compose.grouping import (
     attach_facts,
     group_articles,
@@ -34,6 +35,7 @@ from briefing.compose.grouping import (
     rows_by_article,
 )
 from briefing.compose.leads import ArticleFigures, choose_lead, listing_articles
+from briefing.compose.outlets import count_outlets, outlet_keys, voices
 from briefing.compose.ranking import score_facts, word_support
 from briefing.compose.sections import (
     GENERIC_ID,
@@ -79,7 +81,8 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     attach_facts(stories, facts, sentences)
     # A feature's hook is not a fact (grouping.join_late_openings).
     hook_lines = {rows[aid][0] for story in stories for aid in story.features}
-    n_articles = len({s.article_id for s in sentences})
+    outlet_of = outlet_keys(articles)  # one voice per outlet, however many copies it sent
+    n_outlets = count_outlets({s.article_id for s in sentences}, outlet_of)
     published = {a.id: a.published for a in articles}
     for story in stories:
         score_facts(story, sentences, embeddings, weights, support, published, listings,
@@ -89,18 +92,23 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     else:
         for story in stories:
             story.theme = GENERIC_ID
+    for story in stories:
+        story.outlets = count_outlets(story.articles, outlet_of)
     figures = ArticleFigures(sentences, rows)
     for story in stories:
         story.lead = choose_lead(story, sentences, embeddings, weights, published, figures)
     stories = [s for s in stories if s.lead is not None]
     for story in stories:
-        share = math.log2(1 + len(story.articles)) / math.log2(1 + max(n_articles, 1))
+        share = math.log2(1 + voices(story)) / math.log2(1 + max(n_outlets, 1))
         story.score = (weights.story * share + (story.lead.score if story.lead else 0.0)
                        + weights.theme * max(story.theme_score, 0.0))
     themes = [t.id for t in settings.themes] if theme_index else [GENERIC_ID]
+    concepts = (concept_weights(articles, sentences, weights.concept_min_articles,
+                                weights.concept_headline, weights.concept_opening)
+                if weights.coverage > 0 else None)
     chosen = select_lines(stories, embeddings, settings.budget_words, themes,
                           min(weights.redundancy, settings.group_threshold), weights,
-                          reported, settings.group_threshold)
+                          reported, settings.group_threshold, concepts)
     chosen = merge_subjects(chosen, sentences, embeddings, rows)
     sections = build_sections(chosen, sentences, embeddings, settings,
                               theme_index is not None, rows)
@@ -108,7 +116,8 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     # Top lines point at the most important stories by headline; they do not repeat them.
     # The stories most outlets report first, as in the sections; the score orders stories of
     # one size (a one-article aside never outranks the day's main event).
-    top = sorted(items, key=lambda i: (-len(i.sources), -i.score))[:TOP_LINES]
+    top = sorted(items, key=lambda i: (-count_outlets(i.sources, outlet_of), -i.score)
+                 )[:TOP_LINES]
     by_id = {a.id: a for a in articles}
     used: set[str] = set()
     for item in sorted(items, key=lambda i: -i.score):

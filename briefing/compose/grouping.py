@@ -136,6 +136,7 @@ class Story:
     theme_score: float = 0.0
     lead: Group | None = None
     lead_options: list[tuple[Group, float]] = field(default_factory=list)  # (fact, value)
+    outlets: int = 0  # distinct outlets among its articles (compose.outlets); 0: not counted
 
 
 def rows_by_article(sentences: list[Sentence]) -> dict[str, list[int]]:

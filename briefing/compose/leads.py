@@ -315,7 +315,7 @@ def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
     reporting = {id(f): len(set(f.articles) & inside) for f in usable}
     most = max(reporting.values())
     candidates = [f for f in usable
-                  if any(sentences[m].position < 2 for m in f.members)
+                  if weights.free_leads or any(sentences[m].position < 2 for m in f.members)
                   or reporting[id(f)] == most]
     # A lead must read well on its own: no short fragment ("X also did Y."), nothing that
     # leans on an earlier sentence, when the story has anything better.

@@ -7,9 +7,10 @@ import re
 
 import numpy as np
 
-from briefing.compose.grouping import Group, Story, rows_by_article
+from briefing.compose.grouping import Group, Story, rows_by_article, unit
+from briefing.compose.outlets import voices
 from briefing.compose.ranking import content_words
-from briefing.compose.themes import ThemeIndex
+from briefing.compose.themes import ThemeIndex, filing_vectors
 from briefing.compose.wording import capitalise
 from briefing.config import CATCHALL_ID, Settings
 from briefing.records import Article, Evidence, Fact, Item, Section, Sentence
@@ -32,7 +33,11 @@ TOP_LINES = 3
 THEME_BLOCK = 4096  # facts classified at once (assign_themes)
 
 
-def assign_themes(groups: list[Group], index: ThemeIndex | None, threshold: float) -> None:
+def assign_themes(groups: list[Group], index: ThemeIndex | None, threshold: float,
+                  context: list[np.ndarray] | None = None,
+                  story_weight: float | None = None) -> None:
+    """File each group under a theme. ``context``: a vector per group (its story's) that
+    its own is mixed with (``themes.filing_vectors``)."""
     if index is None:
         for g in groups:
             g.theme = GENERIC_ID
@@ -41,18 +46,36 @@ def assign_themes(groups: list[Group], index: ThemeIndex | None, threshold: floa
     # so stacking every fact of a long article at once held three copies (over 100 MB).
     for start in range(0, len(groups), THEME_BLOCK):
         block = groups[start:start + THEME_BLOCK]
-        labels = index.classify(np.stack([g.centroid for g in block]), threshold)
+        matrix = np.stack([g.centroid for g in block])
+        if context is not None:
+            matrix = filing_vectors(matrix, np.stack(context[start:start + THEME_BLOCK]),
+                                    story_weight)
+        labels = index.classify(matrix, threshold)
         for g, (theme, score) in zip(block, labels, strict=True):
             g.theme, g.theme_score = theme, score
 
 
+def story_vector(story: Story) -> np.ndarray:
+    """The story as a whole, for filing: its articles' openings (where the event is told)
+    and all its sentences (its facts), equally."""
+    return np.sum([unit(v) for v in (story.core, story.centroid) if v is not None], axis=0)
+
+
 def split_by_theme(stories: list[Story], sentences: list[Sentence], index: ThemeIndex,
-                   threshold: float) -> list[Story]:
-    """File stories under themes: each fact is classified, and a story whose facts fall under
-    several themes becomes one story per theme (the arms sent after a summit are military
-    aid, the summit is diplomacy), each citing the articles that report its facts."""
-    facts = [f for story in stories for f in story.facts if f.text]
-    assign_themes(facts, index, threshold)
+                   threshold: float, story_weight: float | None = None) -> list[Story]:
+    """File stories under themes: each fact is classified by its own vector mixed with its
+    story's (``themes.filing_vectors``), so the facts of one event stay together, and a story
+    whose facts still fall under several themes becomes one story per theme (the arms sent
+    after a summit are military aid, the summit is diplomacy), each citing the articles that
+    report its facts."""
+    facts, context = [], []
+    for story in stories:
+        whole = story_vector(story)
+        for f in story.facts:
+            if f.text:
+                facts.append(f)
+                context.append(whole)
+    assign_themes(facts, index, threshold, context, story_weight)
     out: list[Story] = []
     for story in stories:
         by_theme: dict[str, list[Group]] = {}
@@ -82,7 +105,7 @@ def build_sections(chosen: list[tuple[Story, list[Group]]], sentences: list[Sent
     for theme in order:
         # The story most outlets report first; the score orders stories of one size.
         stories = sorted(((s, f) for s, f in chosen if s.theme == theme),
-                         key=lambda sf: (-len(sf[0].articles), -sf[0].score))
+                         key=lambda sf: (-voices(sf[0]), -sf[0].score))
         if not stories:
             continue
         items = [story_item(s, f, sentences, embeddings, rows) for s, f in stories]

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from briefing.compose.coverage import Coverage
 from briefing.compose.grouping import Group, Story
 from briefing.compose.leads import details_of
+from briefing.compose.outlets import voices
 from briefing.compose.ranking import content_words
 from briefing.compose.weights import StoryWeights
 from briefing.config import CATCHALL_ID
@@ -26,7 +28,9 @@ class Line:
 def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int,
                  theme_order: list[str], redundancy_cutoff: float,
                  weights: StoryWeights, reported: np.ndarray | None = None,
-                 reported_cutoff: float = 1.0) -> list[tuple[Story, list[Group]]]:
+                 reported_cutoff: float = 1.0,
+                 concept_weights: dict[tuple[str, str], float] | None = None
+                 ) -> list[tuple[Story, list[Group]]]:
     """Greedy MMR over every story's lines under the word budget. A story's facts become
     eligible once its lead is chosen; a lead competes with its story's score plus a bonus,
     a fact with its score scaled by its story's share. Each theme first gets the story most
@@ -38,7 +42,12 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     ``reported`` (rows: vectors of lines earlier briefings presented) closes, before anything
     is chosen, every line at least ``reported_cutoff`` close to one of them: a repeated fact
     is never chosen, so the budget goes to what is new; a story whose lead was reported is
-    led by its next candidate, and a story with nothing new left never starts."""
+    led by its next candidate, and a story with nothing new left never starts.
+
+    ``concept_weights`` (``coverage.concept_weights``): a line's value is then, for the share
+    ``weights.coverage``, the weight of the concepts it adds that no chosen line holds, per
+    word (``weights.length_power``), relative to the best such gain among the open lines, and
+    for the rest its score relative to the other lines'."""
     lines: list[Line] = []
     for story in stories:
         assert story.lead is not None
@@ -74,6 +83,12 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
             vocabulary[n] = content_words(lines[n].fact.text)
         return vocabulary[n]
 
+    coverage = (Coverage([ln.fact.text for ln in lines], concept_weights)
+                if concept_weights and weights.coverage > 0 else None)
+    if coverage is not None:
+        spread = float(values.max() - values.min()) or 1.0
+        static = (1 - weights.coverage) * (values - values.min()) / spread
+        per_word = np.maximum(lengths, 1) ** weights.length_power
     open_ = np.ones(len(lines), dtype=bool)
     if reported is not None and len(reported):
         for start in range(0, len(rows), _REPORTED_ROWS):  # a bounded block of similarities
@@ -96,7 +111,9 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         open_[closeness >= redundancy_cutoff] = False
         ready = ~is_lead & started_mask[owner]
         leads = np.flatnonzero(open_ & is_lead)
-        if leads.size:
+        if weights.free_leads:
+            ready[leads] = True
+        elif leads.size:
             _, first = np.unique(owner[leads], return_index=True)
             ready[leads[first]] = True
         return open_ & ready
@@ -114,6 +131,8 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
             started[id(line.story)].append(line.fact)
         words += int(lengths[k])
         open_[k] = False
+        if coverage is not None:
+            coverage.take(k)
         # Also closes the line's twin (the same fact as lead and as fact): closeness 1.
         similar = (embeddings @ embeddings[rows[k]])[rows]
         chosen_words = words_of(k)
@@ -155,7 +174,7 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
                 closeness[n] = redundancy_cutoff
 
     line_theme = np.array([ln.story.theme for ln in lines])
-    story_size = np.array([len(ln.story.articles) for ln in lines])
+    story_size = np.array([voices(ln.story) for ln in lines])
     for theme in [*theme_order, CATCHALL_ID]:
         mask = eligible() & is_lead & (line_theme == theme)
         if mask.any():
@@ -168,7 +187,11 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         mask = eligible()
         if not mask.any():
             break
-        take(int(np.argmax(np.where(mask, values - weights.mmr * closeness, -np.inf))))
+        value = values
+        if coverage is not None:
+            gain = coverage.gain / per_word
+            value = static + weights.coverage * gain / (gain[mask].max() or 1.0)
+        take(int(np.argmax(np.where(mask, value - weights.mmr * closeness, -np.inf))))
     _cite_duplicates(lines, closeness, nearest, redundancy_cutoff)
     return [(story, started[id(story)]) for story in order]
 

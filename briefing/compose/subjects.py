@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from briefing.compose.grouping import OPENING_SENTENCES, Group, Story
+from briefing.compose.outlets import voices
 from briefing.records import Sentence
 from briefing.text.patterns import name_words
 
@@ -40,7 +41,7 @@ def merge_subjects(chosen: list[tuple[Story, list[Group]]], sentences: list[Sent
         return chosen
     # The most widely reported story of a subject leads its item (the order of selection
     # breaks ties); the sections order items again.
-    chosen = sorted(chosen, key=lambda pair: -len(pair[0].articles))
+    chosen = sorted(chosen, key=lambda pair: -voices(pair[0]))
     opening_names: dict[str, frozenset[str]] = {
         aid: frozenset().union(*(name_words(sentences[i].text)
                                  for i in own[:OPENING_SENTENCES]))

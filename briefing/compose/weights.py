@@ -93,6 +93,18 @@ class StoryWeights:
     # "Flight 990 … October 31" is in most of its lines.
     shared_details: int = 2
     mmr: float = 0.6  # over 0: +0.008 duc_tac; over 0.3: +0.003 MultiLing
+    # Concept coverage (compose.coverage): the share of a line's value that is the weight of
+    # the concepts it adds, per word to the power ``length_power``; a concept counts when at
+    # least ``concept_min_articles`` articles hold it, raised by its share of headlines
+    # (``concept_headline``) and of openings (``concept_opening``).
+    coverage: float = 0.0
+    length_power: float = 1.0
+    concept_min_articles: int = 3
+    concept_headline: float = 0.0
+    concept_opening: float = 0.0
+    # Any fact that reads on its own may lead its story, and selection may start a story with
+    # any of its lead options, not only the best one still open.
+    free_leads: bool = False
 
 
 STORY_WEIGHTS = StoryWeights()

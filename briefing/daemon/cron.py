@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.base import BaseTrigger
 from croniter import CroniterError, croniter
 
+from briefing.errors import clipped, shown
+
 _TICK = timedelta(microseconds=1)
 
 
@@ -87,20 +89,21 @@ def parse_cron(expression: str, timezone: str | tzinfo) -> CronTrigger:
     reason (the caller prefixes the setting's name, e.g. ``schedule.briefing``)."""
     fields = expression.split()
     if len(fields) not in (5, 6):
-        raise ValueError(f"'{expression}' has {len(fields)} fields; "
+        raise ValueError(f"{shown(expression)} has {len(fields)} fields; "
                          "give 5, or 6 with seconds first")
     try:
         zone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{timezone}'") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
+        raise ValueError(f"unknown time zone {shown(timezone)}") from None
     seconds_first = len(fields) == 6  # croniter's own 6-field form has seconds last
     try:
         # Parse now, so a mistake is reported at start-up rather than at the first firing;
         # hashed ('H') fields need an id we do not give, so croniter rejects them too.
         croniter(" ".join(fields), datetime.now(zone), second_at_beginning=seconds_first)
     except (CroniterError, ValueError, KeyError) as exc:
-        raise ValueError(f"'{expression}' is not a valid cron expression: {exc}") from None
+        raise ValueError(f"{shown(expression)} is not a valid cron expression: "
+                         f"{clipped(str(exc))}") from None
     trigger = CronTrigger(expression, zone, fields, seconds_first)
     if trigger.get_next_fire_time(None, datetime.now(zone)) is None:
-        raise ValueError(f"'{expression}' never fires (no such date)")
+        raise ValueError(f"{shown(expression)} never fires (no such date)")
     return trigger

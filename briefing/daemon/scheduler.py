@@ -70,6 +70,9 @@ STATE_LAST_FIRE = "briefing_fire"
 STATE_IN_PROGRESS = "briefing_in_progress"
 STATE_FIRST_START = "daemon_first_start"
 MAX_OUTBOX_INTERVAL = 60  # seconds between outbox checks, at most
+# `run --once`'s exit status when the briefing was made but its email did not reach everyone
+# (it waits in the outbox): cron can tell it from 1, a job that failed.
+EXIT_UNDELIVERED = 3
 
 
 @dataclass
@@ -157,16 +160,22 @@ def _handoff_executor(tasks: queue.Queue[Task]):
 
 def missed_fire(trigger: BaseTrigger, now: datetime, grace_seconds: int,
                 after: datetime | None) -> datetime | None:
-    """The latest firing of ``trigger`` in [now - grace, now] that is later than ``after``."""
+    """The latest firing of ``trigger`` in [now - grace, now] that is later than ``after``.
+
+    Compared and stepped in UTC: local datetimes of one zone compare by their wall time,
+    ignoring ``fold``, and adding a timedelta resets it, so in the hour the clock goes back
+    the second 02:00 would count as the first one and a job be offered over and over."""
+    now = now.astimezone(UTC)
     floor = now - timedelta(seconds=grace_seconds)
-    if after is not None and after >= floor:
-        floor = after + timedelta(microseconds=1)
+    if after is not None and after.astimezone(UTC) >= floor:
+        floor = after.astimezone(UTC) + timedelta(microseconds=1)
     fire = trigger.get_next_fire_time(None, floor)
-    if fire is None or fire > now:
+    if fire is None or fire.astimezone(UTC) > now:
         return None
     for _ in range(100_000):  # cron resolution is one second; the grace bounds the walk
-        following = trigger.get_next_fire_time(None, fire + timedelta(microseconds=1))
-        if following is None or following > now:
+        following = trigger.get_next_fire_time(
+            None, fire.astimezone(UTC) + timedelta(microseconds=1))
+        if following is None or following.astimezone(UTC) > now:
             break
         fire = following
     return fire
@@ -205,6 +214,7 @@ class Daemon:
         self.stop = stop
         self.tasks: queue.Queue[Task] = queue.Queue()
         self.failures = 0
+        self.undelivered = False  # an email of this run did not reach everyone (--once)
         schedule = settings.schedule
         try:
             self.poll_trigger = parse_cron(schedule.poll, settings.timezone)
@@ -258,7 +268,9 @@ class Daemon:
                 break
             self._run(task)
         log.info("done (--once)")
-        return 1 if self.failures else 0
+        if self.failures:
+            return 1
+        return EXIT_UNDELIVERED if self.undelivered else 0
 
     def run_scheduled(self) -> int:
         """Start, then run what APScheduler hands over until asked to stop."""
@@ -309,7 +321,9 @@ class Daemon:
     def due(self, now: datetime) -> list[Task]:
         """The jobs due since the last look (or start-up), up to ``now`` (see ``due_jobs``)."""
         tasks = due_jobs(self.jobs, self.checked, now, self.grace)
-        self.checked = now if self.checked is None else max(self.checked, now)
+        # The later moment in real time (in UTC: see ``missed_fire``).
+        self.checked = now if self.checked is None else max(
+            self.checked, now, key=lambda moment: moment.astimezone(UTC))
         return tasks
 
     def step(self) -> bool:
@@ -390,6 +404,8 @@ class Daemon:
                 prepare(result.new + result.updated)
             for problem in result.problems:
                 log.warning("poll: skipped %s", problem)
+            for notice in result.notices:
+                log.info("poll: note: %s", notice)
             detail = (f"{len(result.new)} new, {len(result.updated)} updated, {result.known} "
                       f"already known, {len(result.problems)} skipped")
             if analysed:
@@ -518,11 +534,24 @@ class Daemon:
         self._send([queue_briefing(self.settings, self.store, out_dir)])
 
     def _send(self, ids: list[int] | None) -> None:
+        """Send the given messages (a briefing's own: whether they went counts for the
+        exit status), or every due one."""
         from briefing.deliver.outbox import send_queued
 
         claimant = self.shared.me if self.shared is not None else None
-        for attempt in send_queued(self.settings, self.store, ids, claimant=claimant):
+        attempts = send_queued(self.settings, self.store, ids, claimant=claimant)
+        for attempt in attempts:
             self._log_attempt(attempt)
+        if ids is not None:
+            self.undelivered |= any(a.status != "sent" for a in attempts)
+        self._show_sent(attempts)
+
+    def _show_sent(self, attempts) -> None:
+        """The archive shows each edition's email state: rebuilt where a send went out."""
+        from briefing.editions import refresh_archive
+
+        for root in {Path(a.briefing_dir).parent for a in attempts if a.briefing_dir}:
+            refresh_archive(self.settings, self.store, root)
 
     @staticmethod
     def _log_attempt(attempt) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from briefing.config import Settings
 from briefing.deliver.outbox import queue_briefing, send_queued
-from briefing.errors import BriefingError, DeliveryError
+from briefing.editions import find_edition, refresh_archive
+from briefing.errors import BriefingError, LockError
 from briefing.store import Store
 
 log = logging.getLogger("briefing.deliver")
@@ -18,35 +20,49 @@ def send_briefing_dir(settings: Settings, store: Store, out_dir: Path) -> str:
     """Queue the email of a rendered briefing and try it once; return what happened."""
     message_id = queue_briefing(settings, store, out_dir)
     attempts = send_queued(settings, store, [message_id])
+    refresh_archive(settings, store, out_dir.parent)  # the edition's state: emailed to whom
     return "Email: " + "; ".join(a.describe() for a in attempts)
 
 
-def send_command(settings: Settings, *, date: str | None = None, retry: bool = False
+def send_command(settings: Settings, *, edition: str | None = None, retry: bool = False,
+                 writing: Callable[[], AbstractContextManager[object]] = nullcontext
                  ) -> tuple[str, bool]:
-    """``briefing send [DATE] [--retry]``: (re)send a rendered briefing, or retry the outbox.
-    Returns a printable report and whether everything asked for was delivered."""
+    """``briefing send [EDITION] [--retry]``: (re)send a rendered briefing (an edition's name,
+    or a date for that day's latest), or retry the outbox. Returns a printable report and
+    whether everything asked for was delivered.
+
+    ``writing`` is held while the outbox is written to before sending (the state_dir's write
+    lock, from the CLI), not while the server is talked to."""
     lines: list[str] = []
     ok = True
     with Store(settings.database) as store:
         try:
             if retry:
-                text, ok = retry_outbox(settings, store)
+                text, ok = retry_outbox(settings, store, writing)
                 lines.append(text)
-            if date is not None or not retry:
-                out_dir = briefing_dir_for(store, date)
-                message_id = queue_briefing(settings, store, out_dir)
+            if edition is not None or not retry:
+                with writing():
+                    found = find_edition(store, edition)
+                    message_id = queue_briefing(settings, store, found.out_dir)
                 attempts = send_queued(settings, store, [message_id])
-                lines += [f"Email of {out_dir}: {a.describe()}" for a in attempts]
+                lines += [f"Email of {found.name} ({found.out_dir}): {a.describe()}"
+                          for a in attempts]
                 ok = ok and all(a.status == "sent" for a in attempts)
+                refresh_archive(settings, store, found.out_dir.parent)
+        except LockError:
+            raise  # the state_dir is busy: the CLI says so on its own
         except BriefingError as exc:
             lines.append(f"briefing: error: {exc}")
             ok = False
     return "\n".join(lines), ok
 
 
-def retry_outbox(settings: Settings, store: Store) -> tuple[str, bool]:
+def retry_outbox(settings: Settings, store: Store,
+                 writing: Callable[[], AbstractContextManager[object]] = nullcontext
+                 ) -> tuple[str, bool]:
     """Send every pending or failed message now, whatever its backoff; report the rest."""
-    requeued = store.requeue_failed()
+    with writing():
+        requeued = store.requeue_failed()
     if requeued:
         log.info("retrying %d message(s) the server had refused", requeued)
     attempts = send_queued(settings, store, due_only=False)
@@ -57,7 +73,7 @@ def retry_outbox(settings: Settings, store: Store) -> tuple[str, bool]:
     for message_id, addresses in doubtful.items():
         lines.append(f"message {message_id} ({folder[message_id]}) may already have been "
                      f"delivered to {', '.join(addresses)}: the connection broke while the "
-                     "server was receiving it. Check the inbox; `briefing send DATE` sends "
+                     "server was receiving it. Check the inbox; `briefing send EDITION` sends "
                      "that briefing again.")
     if not lines:
         return "Outbox: nothing waiting.", True
@@ -71,17 +87,3 @@ def in_doubt(store: Store) -> dict[int, list[str]]:
     for row in store.outbox_recipients(statuses=["unknown"]):
         found.setdefault(row["message_id"], []).append(row["address"])
     return found
-
-
-def briefing_dir_for(store: Store, date: str | None) -> Path:
-    """The folder of the latest briefing of ``date`` (YYYY-MM-DD), or of the latest one."""
-    if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-        raise DeliveryError(f"DATE: expected YYYY-MM-DD, got {date!r}")
-    rows = [r for r in store.briefings() if date is None or r["date"] == date]
-    if not rows:
-        what = f"for {date}" if date else "yet"
-        raise DeliveryError(f"no briefing {what} in {store.path}; render one first")
-    out_dir = Path(rows[-1]["out_dir"])
-    if not out_dir.is_dir():
-        raise DeliveryError(f"the briefing folder {out_dir} no longer exists")
-    return out_dir

@@ -27,6 +27,7 @@ from briefing.errors import ConfigError, DeliveryError
 from briefing.records import Briefing
 from briefing.render.email_html import render_email_html
 from briefing.render.text import render_text
+from briefing.text.invisible import remove_format_characters
 
 SUBJECT_FIELDS = ("title", "date", "items", "articles")
 
@@ -64,7 +65,7 @@ def build_message(settings: Settings, out_dir: Path, message_id: str | None = No
     # The config check refuses line breaks in `title`, `from` and `to`; a briefing.json
     # written by hand (or by an older version) may still hold one in its title, and a header
     # is one line, so the display name is flattened rather than refused.
-    name = " ".join((display_name or briefing.title).split())
+    name = " ".join(remove_format_characters(display_name or briefing.title).split())
     try:
         msg["Subject"] = subject
         msg["From"] = Address(display_name=name, addr_spec=sender)
@@ -132,4 +133,5 @@ def format_subject(template: str, briefing: Briefing) -> str:
         subject = template.format_map(values)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"email.subject: {exc}") from None
-    return " ".join(subject.split())  # a header is one line
+    # A header is one line, without invisible characters (a hand-edited briefing.json title)
+    return " ".join(remove_format_characters(subject).split())

@@ -19,8 +19,11 @@ Per recipient, a try ends as:
   automatically; ``briefing send --retry`` puts failed recipients back to pending first.
 - ``unknown``: the connection broke after the message body was sent: see below.
 
-Exactly once. One process at a time sends (a lock file in ``state_dir``), so a recipient is
-never tried by two processes. Its row stays ``pending`` while connecting, logging in and
+Exactly once. One process at a time sends a given message (a lock file of its own,
+``state_dir/sending-<id>.lock``), so a recipient is never tried by two processes. No lock
+shared with other work is held while talking to the server, which the deadline of
+``email.timeout_seconds`` bounds as a whole (``bounded``): a slow server delays its message,
+not the daemon's polls or a render. Its row stays ``pending`` while connecting, logging in and
 naming the recipients: if the process dies there, the server has not accepted anything (a
 transaction without the end of DATA is discarded) and a retry is safe. After the server's 354
 and just before the body goes out, the accepted recipients become ``sending``, and ``sent``
@@ -38,6 +41,7 @@ when every recipient is.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 from contextlib import AbstractContextManager
@@ -115,21 +119,37 @@ def queue_briefing(settings: Settings, store: Store, out_dir: Path) -> int:
 def send_queued(settings: Settings, store: Store, ids: list[int] | None = None, *,
                 due_only: bool = True, claimant: str | None = None) -> list[Attempt]:
     """Try to send outbox messages: the given ids, or every pending one (only those due, with
-    ``due_only``). One process sends at a time; the others wait for it. A daemon on a shared
-    database (``claimant``: its id) instead claims each message with a lease, so daemons on
-    other machines never send the same one, and none waits for another."""
+    ``due_only``).
+
+    The outbox lock is held only to look at the outbox, never while talking to the server:
+    each message is sent under a lock of its own (``message_lock``), so a slow server holds
+    up that message alone, and another process skips it instead of waiting. A daemon on a
+    shared database (``claimant``: its id) also claims each message with a lease, so
+    daemons on other machines never send the same one."""
     if claimant is not None:
         return _send_claimed(settings, store, ids, due_only, claimant)
     with outbox_lock(settings.state_dir):
-        _report_interrupted(store)
+        _mark_interrupted(settings.state_dir, store)
         if ids is None:
             ids = store.due_messages(clock.now_iso() if due_only else None)
-        return [attempt_send(settings, store, message_id) for message_id in ids]
+    return [attempt_send(settings, store, message_id) for message_id in ids]
+
+
+def _mark_interrupted(state_dir: Path, store: Store) -> None:
+    """'sending' recipients of a message nobody is sending (its lock is free) were cut off
+    by a crash: they become unknown."""
+    cut_off = []
+    for message_id in store.messages_being_sent():
+        with contextlib.suppress(DeliveryError), message_lock(state_dir, message_id):
+            cut_off.append(message_id)
+    for message_id in store.mark_interrupted_sends(cut_off):
+        log.warning("message %d was cut off while the server was receiving it; it may "
+                    "have been delivered, so it is not sent again automatically", message_id)
 
 
 def _send_claimed(settings: Settings, store: Store, ids: list[int] | None, due_only: bool,
                   claimant: str) -> list[Attempt]:
-    _report_interrupted(store)
+    _mark_interrupted(settings.state_dir, store)
     if ids is None:
         ids = store.due_messages(clock.now_iso() if due_only else None)
     attempts = []
@@ -145,15 +165,16 @@ def _send_claimed(settings: Settings, store: Store, ids: list[int] | None, due_o
     return attempts
 
 
-def _report_interrupted(store: Store) -> None:
-    for message_id in store.mark_interrupted_sends():
-        log.warning("message %d was cut off while the server was receiving it; it may "
-                    "have been delivered, so it is not sent again automatically", message_id)
-
-
 def attempt_send(settings: Settings, store: Store, message_id: int) -> Attempt:
-    """One try at one message, for its recipients still pending; the caller holds the outbox
-    lock."""
+    """One try at one message, for its recipients still pending, under its own lock."""
+    try:
+        with message_lock(settings.state_dir, message_id):
+            return _attempt(settings, store, message_id)
+    except DeliveryError as exc:  # only message_lock raises it here
+        return Attempt(message_id, "skipped", str(exc))
+
+
+def _attempt(settings: Settings, store: Store, message_id: int) -> Attempt:
     recipients = store.start_attempt(message_id)
     row = store.outbox_message(message_id)
     if not recipients:
@@ -193,3 +214,16 @@ def outbox_lock(state_dir: Path,
             f"outbox in {state_dir} for over {wait:.0f} s; try again later")
 
     return file_lock(state_dir / "outbox.lock", wait, busy)
+
+
+def message_lock(state_dir: Path, message_id: int) -> AbstractContextManager[None]:
+    """Hold ``state_dir/sending-<id>.lock`` while message ``id`` is being sent; another
+    process finds it held and leaves the message alone (no wait: the holder is talking to
+    the server, for up to email.timeout_seconds). The kernel frees it if the holder dies,
+    which is how a crashed send is told from one under way."""
+
+    def busy(holder: str) -> DeliveryError:
+        return DeliveryError(f"another process{f' (pid {holder})' if holder else ''} is "
+                             "sending it right now")
+
+    return file_lock(state_dir / f"sending-{message_id}.lock", 0, busy)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from email.utils import parseaddr
 
 from briefing.config import EmailSettings
+from briefing.deliver.bounded import BoundedSMTP, BoundedSMTP_SSL
 from briefing.errors import DeliveryError
 
 
@@ -75,12 +76,41 @@ def smtp_send(email: EmailSettings, data: bytes, recipients: list[str],
             _close_quietly(smtp)
 
 
+def smtp_probe(email: EmailSettings) -> str:
+    """Open a session as ``smtp_send`` does (connect, greeting, EHLO, STARTTLS, login when a
+    username is set), then QUIT: nothing is sent. Return what the server said it offers;
+    raise DeliveryError with one line (``describe_error``) when a step fails."""
+    password = smtp_password(email)
+    smtp = None
+    try:
+        smtp = _connect(email)
+        smtp.ehlo()
+        steps = ["connected"]
+        if email.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+            steps.append("STARTTLS")
+        elif email.security == "ssl":
+            steps.append("TLS")
+        if email.username:
+            smtp.login(email.username, password or "")
+            steps.append(f"logged in as {email.username}")
+        return ", ".join(steps) + "; nothing sent"
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(describe_error(exc, email)) from None
+    finally:
+        if smtp is not None:
+            _close_quietly(smtp)
+
+
 def _connect(email: EmailSettings) -> smtplib.SMTP:
-    timeout = email.timeout_seconds
+    """Connect and read the greeting; ``email.timeout_seconds`` from now on is the deadline
+    of the whole conversation, QUIT included (see ``bounded``)."""
+    seconds = email.timeout_seconds
     if email.security == "ssl":
-        return smtplib.SMTP_SSL(email.smtp_host, email.smtp_port, timeout=timeout,
-                                context=ssl.create_default_context())
-    return smtplib.SMTP(email.smtp_host, email.smtp_port, timeout=timeout)
+        return BoundedSMTP_SSL(email.smtp_host, email.smtp_port, seconds=seconds,
+                               context=ssl.create_default_context())
+    return BoundedSMTP(email.smtp_host, email.smtp_port, seconds=seconds)
 
 
 def _send_data(smtp: smtplib.SMTP, email: EmailSettings, data: bytes, accepted: list[str],
@@ -176,7 +206,8 @@ def describe_error(exc: BaseException, email: EmailSettings) -> str:
         return f"{where} answered {exc.smtp_code} {reply_text(exc.smtp_error)}"
     # smtplib reports a read that timed out as a disconnection "…: timed out".
     if isinstance(exc, TimeoutError) or str(exc).endswith("timed out"):
-        return f"{where} did not answer within {email.timeout_seconds:g} s"
+        return (f"{where} did not answer within {email.timeout_seconds:g} s "
+                "(email.timeout_seconds, for the whole conversation)")
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return f"{where} closed the connection ({exc or 'no reason given'})"
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):

@@ -25,13 +25,15 @@ from briefing.atomic import write_atomic
 from briefing.config import Settings
 from briefing.errors import BriefingError
 from briefing.render.templates import long_date, template_environment
+from briefing.render.writer import EDITION_NAME
 
 log = logging.getLogger("briefing.archive")
 
 INDEX_NAME = "index.html"
 FEED_NAME = "feed.xml"
 FEED_ENTRIES = 50  # the newest briefings; the index lists them all
-_FOLDER = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:-(?P<n>\d+))?$")
+_FOLDER = re.compile(EDITION_NAME)
+_EDITION_NUMBER = re.compile(r"-(\d+)$")
 _NAMESPACE = uuid.UUID("6f1f3c1e-3b7a-4c53-9d5e-6b8a2f0d4e11")  # Briefing's feed ids
 
 
@@ -47,6 +49,7 @@ class ArchiveEntry:
     articles: int | None = None
     top_lines: list[str] = field(default_factory=list)
     sections: list[tuple[str, int]] = field(default_factory=list)  # (title, item count)
+    emailed: list[str] | None = None  # None: not known (no state database was asked)
 
     @property
     def label(self) -> str:
@@ -62,24 +65,28 @@ class ArchiveResult:
     problems: list[str]
 
 
-def scan(out_root: Path, settings: Settings) -> tuple[list[ArchiveEntry], list[str]]:
-    """Every briefing folder under ``out_root``, newest first, and what could not be read."""
+def scan(out_root: Path, settings: Settings, emailed: dict[str, list[str]] | None = None
+         ) -> tuple[list[ArchiveEntry], list[str]]:
+    """Every briefing folder under ``out_root``, newest first, and what could not be read.
+    ``emailed``: folder name -> the addresses its email reached (from the state database)."""
     entries: list[ArchiveEntry] = []
     problems: list[str] = []
     if not out_root.is_dir():
         return entries, problems
     for folder in out_root.iterdir():
-        match = _FOLDER.match(folder.name)
-        if not match or not folder.is_dir():
+        if not _FOLDER.fullmatch(folder.name) or not folder.is_dir():
             continue
+        number = _EDITION_NUMBER.search(folder.name[10:])
         formats = {ext: f"{folder.name}/briefing.{ext}" for ext in ("html", "pdf", "md", "json")
                    if (folder / f"briefing.{ext}").is_file()}
         if not formats:
             continue
         newest = max((folder / f"briefing.{ext}").stat().st_mtime for ext in formats)
-        entry = ArchiveEntry(folder=folder.name, date=match.group("date"),
-                             edition=int(match.group("n") or 1), title=settings.title,
-                             generated_at=datetime.fromtimestamp(newest, UTC), formats=formats)
+        entry = ArchiveEntry(folder=folder.name, date=folder.name[:10],
+                             edition=int(number.group(1)) if number else 1,
+                             title=settings.title,
+                             generated_at=datetime.fromtimestamp(newest, UTC), formats=formats,
+                             emailed=None if emailed is None else emailed.get(folder.name, []))
         if "json" in formats:
             try:
                 _fill_from_json(entry, json.loads(
@@ -112,9 +119,11 @@ class ArchiveError(BriefingError):
     """The archive page or feed could not be written (the message says which and why)."""
 
 
-def write_archive(out_root: Path, settings: Settings) -> ArchiveResult:
-    """(Re)write ``index.html`` and ``feed.xml`` in ``out_root``."""
-    entries, problems = scan(out_root, settings)
+def write_archive(out_root: Path, settings: Settings,
+                  emailed: dict[str, list[str]] | None = None) -> ArchiveResult:
+    """(Re)write ``index.html`` and ``feed.xml`` in ``out_root``; ``emailed`` (folder name ->
+    addresses) shows each edition's email state."""
+    entries, problems = scan(out_root, settings, emailed)
     try:
         index_html = render_index(entries, settings)
     except TemplateError as exc:  # most likely a user's archive.html.j2 override

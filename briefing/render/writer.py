@@ -30,8 +30,11 @@ from briefing.errors import BriefingError
 from briefing.records import Briefing
 
 FORMATS = ("md", "html", "pdf", "json")
+# A briefing folder's name, ``<date>`` or ``<date>-N`` (``claim_folder``), and so an edition's
+# (``briefing.editions``): the one pattern of both.
+EDITION_NAME = r"\d{4}-\d{2}-\d{2}(?:-\d+)?"
 PARTIAL_SUFFIX = ".partial"
-_PARTIAL = re.compile(r"^\.(?P<name>\d{4}-\d{2}-\d{2}(?:-\d+)?)\.(?P<owner>[0-9a-f]{12})"
+_PARTIAL = re.compile(rf"^\.(?P<name>{EDITION_NAME})\.(?P<owner>[0-9a-f]{{12}})"
                       + re.escape(PARTIAL_SUFFIX) + "$")
 
 

@@ -86,6 +86,13 @@ class _FeedRead:
     complete: bool = True  # False: entries were left for a later poll
 
 
+def _entry_outlet(entry: Any) -> str | None:
+    """The outlet an entry names as its own (RSS ``<source>``, Atom ``<source><title>``)."""
+    found = entry.get("source")
+    title = found.get("title") if isinstance(found, dict) else None
+    return _plain(title) or None if isinstance(title, str) else None
+
+
 def parse_feed(content: bytes, origin: str, *, base_url: str | None = None,
                charset: str | None = None) -> Any:
     """Parse RSS 0.9x/1.0/2.0 or Atom bytes; raise InputError for anything that is not a
@@ -156,8 +163,10 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
         return
     feed_title = _plain(parsed.feed.get("title"))
     budget = current_budget(settings.fetch)
-    # Links found in the feed may reach internal hosts only if the user configured them.
-    trusted = [origin, *(s.target for s in settings.sources if s.kind != "path")]
+    # A link found in the feed may reach an internal address only at the feed's own origin
+    # (scheme, host, port): the user vouched for this feed, not for where it points, and
+    # not for the other sources' origins either.
+    trusted = [origin]
     seen: set[str] = set()
     taken = left = 0
     for n, entry in enumerate(parsed.entries):
@@ -184,7 +193,10 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
         meta = {
             "title": _plain(entry.get("title")) or None,
             "url": link,
-            "source_name": source.name or feed_title or _host(link or base_url),
+            # An aggregator's entry names its own outlet (<source> in RSS and Atom): that is
+            # the outlet the reader is told, not the aggregator's name.
+            "source_name": (_entry_outlet(entry) or source.name or feed_title
+                            or _host(link or base_url)),
             "published": _iso(entry.get("published_parsed") or entry.get("updated_parsed")),
             "source_key": source_key or source.label,
             "entry_key": key,

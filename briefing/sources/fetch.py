@@ -8,8 +8,9 @@
   (``fetch.max_bytes``; see ``decoding``), so a huge or endlessly compressed response is cut
   off early;
 - no internal addresses for what the user did not write: a link found in a feed or a page,
-  or a redirect to another host, is refused when it resolves to a loopback, private,
-  link-local or reserved address (``fetch.allow_private``; see ``guard``);
+  or a redirect to another origin (scheme, host, port), is refused when it resolves to a
+  loopback, private, link-local or reserved address (``fetch.allow_private``; see
+  ``guard``); a configured source vouches for its own origin only;
 - a redirect limit (``fetch.max_redirects``) and loop detection;
 - a User-Agent that names the tool (``fetch.user_agent``);
 - conditional GET: given the ETag / Last-Modified of the last fetch, an unchanged resource
@@ -26,7 +27,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -37,10 +38,10 @@ from briefing.sources.decoding import ACCEPT_ENCODING, DecodingError, decoded
 from briefing.sources.guard import (
     AddressRefused,
     Policy,
-    configured_hosts,
     guarded,
     guarded_transport,
-    host_key,
+    origin_of,
+    origins,
 )
 
 ALLOWED_SCHEMES = ("http", "https")
@@ -107,14 +108,15 @@ def fetch(url: str, limits: FetchSettings, *, etag: str | None = None,
     ``etag`` / ``last_modified`` are the validators of the previous fetch; when the server
     says nothing changed the result has status 304 and no content.
 
-    ``trusted`` are the URLs the user wrote (the configured sources) whose hosts may be
-    internal addresses. None means ``url`` itself is one (the caller read it from the
-    config); a link found in a feed or page passes the configured sources instead, so it is
-    refused if it leads to an internal host the user never named.
+    ``trusted`` are the URLs the user wrote whose origins (scheme, host, port) may be
+    internal addresses for this fetch. None means ``url`` itself is one (the caller read it
+    from the config); a link found in a feed passes the feed's own configured URL instead,
+    so it is refused if it leads to an internal origin other than its feed's. Each hop of
+    a redirect is judged by its own origin.
     """
     check_url(url)
     deadline = time.monotonic() + limits.timeout_seconds
-    policy = Policy(deadline, configured_hosts([url] if trusted is None else trusted),
+    policy = Policy(deadline, origins([url] if trusted is None else trusted),
                     limits.allow_private)
     headers = {"User-Agent": limits.user_agent, "Accept": accept,
                "Accept-Encoding": ACCEPT_ENCODING}
@@ -127,8 +129,7 @@ def fetch(url: str, limits: FetchSettings, *, etag: str | None = None,
     transport = _default_transport() if own_transport else _transport
     client = httpx.Client(transport=transport, headers=headers, follow_redirects=False)
     try:
-        with guarded(policy):
-            return _follow(client, url, limits, deadline)
+        return _follow(client, url, limits, policy)
     finally:
         if own_transport:
             client.close()
@@ -142,8 +143,10 @@ def _default_transport() -> httpx.HTTPTransport:
 
 
 def _follow(client: httpx.Client, url: str, limits: FetchSettings,
-            deadline: float) -> FetchResult:
-    """GET, following at most ``limits.max_redirects`` redirects, each checked and new."""
+            policy: Policy) -> FetchResult:
+    """GET, following at most ``limits.max_redirects`` redirects, each checked and new;
+    each hop's connections follow ``policy`` for that hop's origin."""
+    deadline = policy.deadline
     seen = {url}
     current = url
     for _hop in range(limits.max_redirects + 1):
@@ -151,7 +154,8 @@ def _follow(client: httpx.Client, url: str, limits: FetchSettings,
         if remaining <= 0:
             raise _timed_out(url, limits)
         try:
-            with client.stream("GET", current, timeout=remaining) as response:
+            with guarded(replace(policy, hop=origin_of(current))), \
+                    client.stream("GET", current, timeout=remaining) as response:
                 target = _redirect_target(response, current)
                 if target is None:
                     return _result(url, current, response, limits, deadline)
@@ -235,9 +239,10 @@ def _capped(chunks: Iterator[bytes], limit: int, url: str, over: str) -> Iterato
 
 
 def _refused(exc: AddressRefused, url: str, current: str) -> str:
-    via = "" if host_key(current) == host_key(url) else f"redirected to {current}: "
+    via = "" if current == url else f"redirected to {current}: "
     return (f"{via}not fetched: {exc.what}; links "
-            "found in feeds and pages may not reach internal addresses (set "
+            "found in feeds and pages, and redirects, may reach an internal address only at "
+            "the origin (scheme, host, port) of the source they came from (set "
             "fetch.allow_private: true to allow them, or configure the address as a source)")
 
 

@@ -5,7 +5,10 @@ httpcore network backend that the default transport connects through:
 
 - **Internal addresses.** A link found in a feed or a page (or a redirect) that leads to a
   loopback, private, link-local, reserved or otherwise non-public address is refused, unless
-  ``fetch.allow_private`` is set or its host is one the user wrote in the config. The check
+  ``fetch.allow_private`` is set or its origin (scheme, host and port) is the one of the
+  source the user wrote in the config that this fetch is for: a configured source vouches
+  for its own origin only, for itself, its redirects and its own links, never for another
+  port of the same host and never for another source's fetches. The check
   runs on the addresses this backend resolved and then connects to — the very socket the
   request goes out on — not on an earlier, separate DNS lookup: a name that answers a public
   address to a first lookup and 127.0.0.1 to the second (DNS rebinding) gains nothing. TLS
@@ -57,11 +60,28 @@ class AddressRefused(Exception):
         return f"{self.host} resolves to {self.address}, {self.kind}"
 
 
+# (scheme, host as host_key gives it, port with the scheme's default filled in)
+Origin = tuple[str, str, int]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 @dataclass(frozen=True)
 class Policy:
     deadline: float  # time.monotonic() value by which the whole fetch must be done
-    allowed_hosts: frozenset[str]  # hosts (as host_key gives them) that may be internal
+    trusted: frozenset[Origin]  # origins the user configured for this fetch: may be internal
     allow_private: bool = False
+    hop: Origin | None = None  # the origin of the request under way (set per redirect)
+
+    def may_be_internal(self, host: str, port: int) -> bool:
+        """Whether a connection to ``host``:``port`` may reach an internal address: only
+        for the request under way, when its origin is trusted and the connection is to it."""
+        if self.allow_private:
+            return True
+        if self.hop is None or self.hop not in self.trusted:
+            return False
+        _, hop_host, hop_port = self.hop
+        return (host.lower().rstrip("."), port) == (hop_host, hop_port)
 
     def remaining(self, timeout: float | None, error: type[Exception]) -> float:
         """The time one socket operation may take: its own timeout, cut at the deadline."""
@@ -93,8 +113,22 @@ def host_key(url: str) -> str | None:
     return host.lower().rstrip(".") or None
 
 
-def configured_hosts(urls: Iterable[str]) -> frozenset[str]:
-    return frozenset(h for h in map(host_key, urls) if h)
+def origin_of(url: str) -> Origin | None:
+    """A URL's origin: (scheme, host, port), the port filled in from the scheme."""
+    host = host_key(url)
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        return None
+    scheme = parsed.scheme.lower()
+    port = parsed.port or _DEFAULT_PORTS.get(scheme)
+    if host is None or port is None:
+        return None
+    return scheme, host, port
+
+
+def origins(urls: Iterable[str]) -> frozenset[Origin]:
+    return frozenset(o for o in map(origin_of, urls) if o)
 
 
 def internal_kind(address: str) -> str | None:
@@ -132,7 +166,7 @@ class GuardedBackend(httpcore.SyncBackend):
         if policy is None:  # the transport used without fetch: no policy to apply
             return super().connect_tcp(host, port, timeout, local_address, socket_options)
         addresses = _resolve(host, port)
-        if not policy.allow_private and host.lower().rstrip(".") not in policy.allowed_hosts:
+        if not policy.may_be_internal(host, port):
             # Every address is checked, not only the first: the one connected to depends on
             # which answers, and a name listing an internal address is not to be trusted.
             for address in addresses:

@@ -7,10 +7,12 @@ from typing import Any
 from briefing.config import Settings
 
 
-def source_report(settings: Settings, store: Any, max_earlier: int = 5) -> str:
+def source_report(settings: Settings, store: Any, max_earlier: int = 5,
+                  left_out: list[str] | None = None) -> str:
     """What `briefing sources` shows: each source (configured ones first, then any read with
     --input) with its last fetch, status and counts, and the inputs it rejected and why:
-    all of the last fetch's, and up to ``max_earlier`` older ones."""
+    all of the last fetch's, and up to ``max_earlier`` older ones; then ``left_out``, the
+    stored articles the window leaves out of briefings, each with why."""
     known = {row["key"]: row for row in store.sources()}
     names = {s.label: s.name for s in settings.sources}
     labels = list(names) + [k for k in known if k not in names]
@@ -39,6 +41,9 @@ def source_report(settings: Settings, store: Any, max_earlier: int = 5) -> str:
         if len(problems) > len(shown):
             lines.append(f"    … and {len(problems) - len(shown)} older problem(s)")
         blocks.append("\n".join(lines))
+    if left_out:
+        blocks.append(f"Left out of briefings as old ({len(left_out)} article(s) no briefing "
+                      "covered):\n" + "\n".join(f"  - {line}" for line in left_out))
     return "\n\n".join(blocks)
 
 

@@ -59,6 +59,17 @@ class OutboxTable(Tables):
             args += wanted
         return self.db.execute(sql + " ORDER BY message_id, rowid", args).fetchall()
 
+    def sent_to(self) -> dict[str, list[str]]:
+        """Briefing folder -> the addresses the server accepted its email for, in order."""
+        rows = self.db.execute(
+            "SELECT o.briefing_dir, r.address FROM outbox_recipients r JOIN outbox o "
+            "ON o.id = r.message_id WHERE r.status = 'sent' ORDER BY r.sent_at, o.id")
+        found: dict[str, list[str]] = {}
+        for folder, address in rows:
+            if address not in found.setdefault(folder, []):
+                found[folder].append(address)
+        return found
+
     def due_messages(self, now: str | None = None) -> list[int]:
         """Ids of pending messages whose next attempt is due (all pending ones without now)."""
         if now is None:
@@ -122,23 +133,31 @@ class OutboxTable(Tables):
                                (now_iso(), message_id))
             return len(ids)
 
-    def mark_interrupted_sends(self) -> list[int]:
-        """sending -> unknown for sends a crash cut short; return the messages' ids."""
+    def messages_being_sent(self) -> list[int]:
+        """Ids of messages with a recipient in 'sending' (under way, or cut off by a crash),
+        except those a daemon on a shared database still holds a live claim on: that one
+        is sending them right now."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT message_id FROM outbox_recipients JOIN outbox ON "
+            "outbox.id=message_id WHERE outbox_recipients.status='sending' AND "
+            "(claimed_by IS NULL OR lease_until<?) ORDER BY message_id", (now_iso(),))]
+
+    def mark_interrupted_sends(self, ids: Iterable[int]) -> list[int]:
+        """sending -> unknown for the given messages, whose sends a crash cut short (the
+        caller knows nobody is sending them); return the ids that had such recipients."""
         note = ("interrupted while the server was receiving it; it may have been delivered, "
                 "so it is not sent again automatically")
+        done = []
         with self.transaction() as db:
-            # A message another daemon still holds a live claim on is being sent right now.
-            ids = [r[0] for r in db.execute(
-                "SELECT DISTINCT message_id FROM outbox_recipients JOIN outbox ON "
-                "outbox.id=message_id WHERE outbox_recipients.status='sending' AND "
-                "(claimed_by IS NULL OR lease_until<?) ORDER BY message_id",
-                (now_iso(),))]
             for message_id in ids:
-                db.execute("UPDATE outbox_recipients SET status='unknown', last_error=? "
-                           "WHERE status='sending' AND message_id=?", (note, message_id))
+                cur = db.execute("UPDATE outbox_recipients SET status='unknown', last_error=? "
+                                 "WHERE status='sending' AND message_id=?", (note, message_id))
+                if cur.rowcount:
+                    done.append(message_id)
+            for message_id in done:
                 _refresh_status(db, message_id)
                 db.execute("UPDATE outbox SET last_error=? WHERE id=?", (note, message_id))
-            return ids
+            return done
 
 
 def _refresh_status(db: sqlite3.Connection, message_id: int) -> str:

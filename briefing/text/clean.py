@@ -5,16 +5,24 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime
 from pathlib import PurePath
 
-from briefing.errors import InputError
+from briefing.errors import InputError, shown
 from briefing.records import Article, RawDocument
 from briefing.text.boilerplate import strip_boilerplate
 from briefing.text.html import html_fragment_text
+from briefing.text.invisible import remove_format_characters
 from briefing.text.language import detect_language, language_name
+from briefing.text.patterns import MONTH, YEAR
 from briefing.text.repair import UndecodableError, decode_bytes, repair_text
 from briefing.text.sentences import is_heading
-from briefing.text.wire import clean_wire_title, stamp_date, strip_wire_copy
+from briefing.text.wire import (
+    clean_wire_title,
+    stamp_date,
+    strip_site_name,
+    strip_wire_copy,
+)
 from briefing.urls import web_url
 
 # Fewer words with letters than this (title and text together) carry no news: "Video",
@@ -69,8 +77,14 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
         published = published or fields.get("published")
         source_name = source_name or fields.get("source")
 
+    published, date_note = readable_published(published)
     text, repairs = repair_text(text)
+    # Bidi overrides and zero-width characters change what a reader sees: never published
+    # (removed once the mojibake repair may have brought some back: "â€‹" is U+200B).
+    text = remove_format_characters(text)
+    source_name = remove_format_characters(source_name) if source_name else source_name
     notes = [f"repaired {repairs} mojibake sequence(s)"] if repairs else []
+    notes += [date_note] if date_note else []
     paragraphs, removed = strip_boilerplate(text)
     published = published or stamp_date(paragraphs)  # "Tuesday, July 7, 2009" above the text
     paragraphs, wire_notes = strip_wire_copy(paragraphs)  # datelines, bylines, desk notes
@@ -80,7 +94,9 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
         title = paragraphs.pop(0)
     if title is not None:
         title, _ = repair_text(" ".join(title.split()))
+        title = remove_format_characters(title)
         title = clean_wire_title(title) or title
+        title = strip_site_name(title, [source_name, raw.source_name])
         if len(paragraphs) > 1 and paragraphs[0].strip() == title.strip():
             paragraphs.pop(0)
         if not paragraphs and title:
@@ -114,6 +130,35 @@ def clean_document(raw: RawDocument, language: str = "en") -> Article:
         entry_key=raw.entry_key,
         notes=notes,
     )
+
+
+NOT_A_DATE = "its published value"  # how a note on a published value that is no date opens
+
+
+def readable_published(value: object) -> tuple[str | None, str | None]:
+    """``value`` as an article's published date, or (None, a note saying why not).
+
+    A date is kept as written when it is ISO 8601 or carries a year with a month (by name or
+    in digits: "Fri, 21 Jan 2022", "21/01/2022"). What a careless export puts there instead
+    ("nan", "inf", "True", a bare number such as a Unix time) is no date: shown in the
+    source list, it would read as one."""
+    if value is None:
+        return None, None
+    text = " ".join(str(value).split())
+    if not text:
+        return None, None
+    try:
+        datetime.fromisoformat(text)
+        return text, None
+    except ValueError:
+        pass
+    if YEAR.search(text) and (MONTH.search(text) or _NUMERIC_DAY_MONTH.search(text)):
+        return text, None
+    return None, f"{NOT_A_DATE} {shown(text)} is not a date; the article is taken as undated"
+
+
+_NUMERIC_DAY_MONTH = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b"  # 21/01/2022
+                                r"|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b")  # 2022/01/21
 
 
 def content_id(text: str) -> str:
@@ -172,6 +217,23 @@ _INLINE_WIDGETS = [
 
 
 def _extract_html(html: str, origin: str, url: str | None) -> dict:
+    data = _trafilatura(html, origin, url)
+    if data is None:
+        # libxml2 stops building the tree 256 elements deep, so an article inside deeper
+        # wrappers is simply not there. Read it without the wrapping tags (div, span,
+        # section …; their text stays), or say why nothing was found.
+        depth = markup_depth(html)
+        if depth <= MAX_MARKUP_DEPTH:
+            raise InputError(origin, "no article text found in the HTML page")
+        data = _trafilatura(_WRAPPER_TAG.sub("", html), origin, url)
+        if data is None:
+            raise InputError(origin, f"no article text found in the HTML page: its markup "
+                                     f"nests {depth} elements deep, past the HTML parser's "
+                                     f"limit of {MAX_MARKUP_DEPTH}, even without its wrappers")
+    return data
+
+
+def _trafilatura(html: str, origin: str, url: str | None) -> dict | None:
     import trafilatura  # heavy import, only when HTML arrives
 
     try:
@@ -181,13 +243,40 @@ def _extract_html(html: str, origin: str, url: str | None) -> dict:
     except Exception as exc:  # trafilatura raises assorted errors on broken markup
         raise InputError(origin, f"could not parse HTML ({type(exc).__name__})") from None
     if doc is None:
-        raise InputError(origin, "no article text found in the HTML page")
+        return None
     data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     text = data.get("text") or ""
     if not text.strip():
-        raise InputError(origin, "no article text found in the HTML page")
+        return None
     return {"text": text, "title": data.get("title"), "url": data.get("url"),
             "date": data.get("date"), "sitename": data.get("sitename")}
+
+
+# libxml2's HTML parser builds no element deeper than 256 (its XML_PARSE_HUGE lifts that,
+# and trafilatura does not ask for it); past this many levels part of the page is lost.
+MAX_MARKUP_DEPTH = 255
+
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# Tags that can go without losing a word: the text inside them stays, only the structure
+# around it goes (list items and table cells run together). Used only on a page too deep to
+# read otherwise, where the choice is between that and nothing.
+_WRAPPER_TAG = re.compile(r"</?(?:div|span|section|font|center|main|aside|nav|header|footer|"
+                          r"figure|table|tbody|thead|tr|td|th|ul|ol|li|dl|dd|dt|b|i|em|"
+                          r"strong|u|small|big)\b[^>]*>", re.IGNORECASE)
+
+
+def markup_depth(html: str) -> int:
+    """How deep the page's elements nest (tags counted as written; void elements and
+    self-closed tags add nothing)."""
+    depth = deepest = 0
+    for closing, name, self_closed in _TAG.findall(html):
+        if closing:
+            depth = max(depth - 1, 0)
+        elif not self_closed and name.lower() not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _extract_json(text: str, origin: str) -> dict:

@@ -200,6 +200,31 @@ def clean_wire_title(title: str) -> str:
     return _TITLE_CODES.sub("", title).strip()
 
 
+# A site's name after a headline: "… - SpaceNews.com", "… | The Verge", "… — BBC News". The
+# part after the last separator goes when it is a web address or the outlet's own name.
+_SITE_SUFFIX = re.compile(r"\s+[-|–—•:]\s+(?P<site>[^-|–—•:]{2,60})$")
+_WEB_NAME = re.compile(r"(?i)^(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,12}$")
+
+
+def strip_site_name(title: str, outlets: list[str | None]) -> str:
+    """A headline without the site's name at its end (a web address, or one of ``outlets``,
+    the names the article's source goes by), so headlines read alike across outlets."""
+    match = _SITE_SUFFIX.search(title)
+    if match is None or match.start() == 0:
+        return title
+    site = match.group("site").strip()
+    names = {_outlet_key(n) for n in outlets if n}
+    if _WEB_NAME.match(site) or _outlet_key(site) in names:
+        return title[:match.start()].rstrip()
+    return title
+
+
+def _outlet_key(name: str) -> str:
+    """"SpaceNews.com", "www.spacenews.com" and "SpaceNews" are one outlet."""
+    key = name.casefold().strip().removeprefix("www.")
+    return re.sub(r"\.[a-z]{2,12}$", "", key).replace(" ", "")
+
+
 def strip_wire_copy(paragraphs: list[str]) -> tuple[list[str], list[str]]:
     """Paragraphs without wire codes, and notes on what was removed. A paragraph that
     repeats an earlier one word for word (wire stories re-filed with their lead appended
