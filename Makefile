@@ -6,7 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint bench quality screenshot clean
+PG_BIN := /usr/lib/postgresql/15/bin
+
+.PHONY: demo test install postgres lint bench quality screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +22,16 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/briefing --config config.yaml render --all
 
-test: $(STAMP)
+# The store's tests start a real PostgreSQL 15 server (tests/fixtures_pg.py) and fail without
+# one; as root the Debian package is installed here if missing. BRIEFING_PG=skip skips them.
+postgres:
+	@test -x $(PG_BIN)/initdb || [ "$$BRIEFING_PG" = skip ] || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; } || \
+	  { echo "make test needs PostgreSQL 15: apt-get install postgresql-15 (as root)," \
+	         "or BRIEFING_PG=skip make test to skip its tests"; exit 1; }
+
+test: $(STAMP) postgres
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

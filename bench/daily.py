@@ -296,11 +296,11 @@ def put_section(doc: str, text: str) -> str:
     return doc.rstrip("\n") + "\n\n" + text
 
 
-def kept_section(doc: str) -> str | None:
-    """The daily section of ``doc``, for ``bench/performance.py`` to keep, or None."""
-    if SECTION_START in doc and SECTION_END in doc:
-        return SECTION_START + doc.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] + \
-            SECTION_END + "\n"
+def kept_section(doc: str, start: str = SECTION_START, end: str = SECTION_END) -> str | None:
+    """The daily section of ``doc`` (or the one between ``start`` and ``end``), for
+    ``bench/performance.py`` to keep, or None."""
+    if start in doc and end in doc:
+        return start + doc.split(start, 1)[1].split(end, 1)[0] + end + "\n"
     return None
 
 

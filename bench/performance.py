@@ -42,6 +42,8 @@ sys.path.insert(0, str(REPO))
 from bench.corpus import EVAL, sentence_pool, write_corpus  # noqa: E402
 from bench.daily import kept_section  # noqa: E402
 from bench.days import kept_section as kept_days_section  # noqa: E402
+from bench.shared_daemons import SECTION_END as SHARED_END  # noqa: E402
+from bench.shared_daemons import SECTION_START as SHARED_START  # noqa: E402
 from briefing.analyse.neighbours import EXACT_MAX, PROBES, find_pairs  # noqa: E402
 
 PYTHON = sys.executable
@@ -577,7 +579,9 @@ def main(argv: list[str] | None = None) -> int:
     # The daemon's day (bench/daily.py) and stories across days (bench/days.py) are measured
     # on their own schedules: keep their sections.
     old = args.doc.read_text(encoding="utf-8") if args.doc.exists() else ""
-    for kept in (kept_section(old), kept_days_section(old)):
+    # So is the shared database's (bench/shared_daemons.py, bench/coordination.py).
+    for kept in (kept_section(old), kept_days_section(old),
+                 kept_section(old, SHARED_START, SHARED_END)):
         if kept:
             doc = doc.rstrip("\n") + "\n\n" + kept
     args.doc.parent.mkdir(parents=True, exist_ok=True)

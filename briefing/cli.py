@@ -10,12 +10,12 @@ import argparse
 import logging
 import os
 import shutil
-import sqlite3
 import sys
 from pathlib import Path
 
 from briefing import __version__
 from briefing.errors import BriefingError
+from briefing.store.dialect import database_errors
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--once", action="store_true",
                      help="poll, compose and deliver once, then exit")
 
+    sub.add_parser("status", help="list the daemons alive, their leases, sources due and "
+                   "late, the last briefing slots and the outbox")
+
     sub.add_parser("list", help="list the editions: when made, items, articles, emailed to")
 
     send = sub.add_parser("send", help="(re)send a rendered briefing, or retry the outbox")
@@ -89,10 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     except BriefingError as exc:
         print(f"briefing: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if exc.__class__.__name__ == "ConfigError" else EXIT_ERROR
-    except sqlite3.Error as exc:  # met outside the pipeline (sources, send): the same one line
+    except database_errors() as exc:  # met outside the pipeline (sources, send): one line
         from briefing.store import store_error
 
-        where = settings.database_path if settings is not None else Path("state database")
+        where = settings.database if settings is not None else Path("state database")
         print(f"briefing: error: {store_error(where, exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -219,9 +222,18 @@ def cmd_sources(settings, args) -> int:
     from briefing.sources.report import source_report
     from briefing.store import Store
 
-    with Store(settings.database_path) as store:
+    with Store(settings.database) as store:
         old = left_out_as_old(store, settings, clock.now().astimezone(settings.tz))
         print(source_report(settings, store, left_out=old))
+    return EXIT_OK
+
+
+def cmd_status(settings, args) -> int:
+    from briefing.daemon.status import status_report
+    from briefing.store import Store
+
+    with Store(settings.database) as store:
+        print(status_report(settings, store))
     return EXIT_OK
 
 
@@ -238,7 +250,7 @@ def cmd_check(settings, args) -> int:
           f"{', '.join(t.id for t in settings.themes) or '(generic summary)'}  "
           f"budget: {settings.budget_words} words")
     print(f"  output: {settings.output_dir}  state: {settings.state_dir}")
-    if settings.themes and settings.database_path.exists():
+    if settings.themes and (settings.database_url or settings.database_path.exists()):
         from briefing.pipeline import Pipeline
 
         # Catch-all settings copied with a config but set for other themes (issue 26).
@@ -277,7 +289,7 @@ def cmd_list(settings, args) -> int:
     from briefing.editions import editions, list_table
     from briefing.store import Store
 
-    with Store(settings.database_path) as store:
+    with Store(settings.database) as store:
         print(list_table(editions(store), settings.tz))
     return EXIT_OK
 
@@ -304,6 +316,7 @@ _COMMANDS = {
     "sources": cmd_sources,
     "check": cmd_check,
     "run": cmd_run,
+    "status": cmd_status,
     "list": cmd_list,
     "send": cmd_send,
 }

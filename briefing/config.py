@@ -248,6 +248,10 @@ class Schedule(_Model):
     poll: Cron = "*/30 * * * *"
     briefing: Cron = "0 7 * * *"
     grace_seconds: WholeNumber = Field(3600, ge=0)
+    # With database_url: how long a daemon's claim (a source it polls, the briefing it
+    # composes, a message it sends) lasts without a heartbeat before another daemon takes
+    # it over. Heartbeats renew it every quarter of it.
+    lease_seconds: WholeNumber = Field(60, ge=2)
 
 
 # One address as SMTP carries it without SMTPUTF8: ASCII, no spaces, quotes or brackets (a
@@ -380,6 +384,8 @@ class FetchSettings(_Model):
     # what is left over is read by the next poll.
     max_entries: WholeNumber = Field(200, ge=1)
     poll_seconds: Annotated[Number, _between(1, 86_400)] = 120.0
+    # With database_url: sources of one web host leased at once, by all daemons together.
+    per_host: WholeNumber = Field(4, ge=1)
 
 
 class SummarizerSettings(_Model):
@@ -424,6 +430,16 @@ def _public_url(value: Any) -> Any:
     return url.rstrip("/") + "/"  # links are joined onto it
 
 
+def _database_url(value: Any) -> str | None:
+    from briefing.store.dialect import is_database_url
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or not is_database_url(value.strip()):
+        raise _fail(f"must be a postgresql:// address, not {value!r}")
+    return value.strip()
+
+
 # Keys whose `null` in YAML (`email:` with nothing under it) means "the default".
 _NULL_IS_DEFAULT = ("sources", "themes", "schedule", "email", "fetch", "summarizer")
 
@@ -450,6 +466,10 @@ class Settings(_Model):
     state_dir: ConfigPath = Field(
         Path("state"), validate_default=True,
         description="Folder of the SQLite database (articles seen, cache, runs, outbox).")
+    database_url: Annotated[str | None, BeforeValidator(_database_url)] = Field(
+        None, description="A PostgreSQL database several daemons share, e.g. "
+        "postgresql://user@host/briefing or postgresql://postgres@/briefing?host=/run/pg; "
+        "unset: the SQLite file in state_dir.")
     templates_dir: ConfigPath | None = Field(
         None, description="Folder searched for templates before the packaged ones.")
     budget_words: WholeNumber = Field(
@@ -487,7 +507,7 @@ class Settings(_Model):
         "links absolute.")
     schedule: Schedule = Field(
         default_factory=Schedule, description="Daemon crons: poll, briefing (5 fields, or 6 "
-        "with seconds first), grace_seconds.")
+        "with seconds first), grace_seconds, lease_seconds.")
     email: EmailSettings = Field(
         default_factory=EmailSettings, description="SMTP delivery: enabled, smtp_host, "
         "smtp_port, security, username, password_env, from, to, subject, timeout_seconds, "
@@ -495,7 +515,7 @@ class Settings(_Model):
     fetch: FetchSettings = Field(
         default_factory=FetchSettings,
         description="Network limits: timeout_seconds, max_bytes, max_redirects, user_agent, "
-        "allow_private, max_entries, poll_seconds.")
+        "allow_private, max_entries, poll_seconds, per_host.")
     summarizer: SummarizerSettings = Field(
         default_factory=SummarizerSettings, description="method (extractive|abstractive), "
         "model, num_beams, max_new_tokens, device, min_similarity, batch_size.")
@@ -511,6 +531,11 @@ class Settings(_Model):
     @property
     def database_path(self) -> Path:
         return self.state_dir / "briefing.sqlite3"
+
+    @property
+    def database(self) -> Path | str:
+        """What the store opens: ``database_url`` if set, else the SQLite file."""
+        return self.database_url or self.database_path
 
     @property
     def tz(self) -> ZoneInfo:

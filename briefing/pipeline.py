@@ -48,14 +48,13 @@ import logging
 import os
 import re
 import signal
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefing import clock
 from briefing.config import Settings, Source
@@ -65,7 +64,7 @@ from briefing.records import Article, Briefing, Item, Sentence
 from briefing.sources.budget import poll_budget
 from briefing.sources.kinds import iter_source
 from briefing.sources.records import FileDone, SourceStatus
-from briefing.store import Store, StoryRecord, store_error
+from briefing.store import Store, StoryRecord, database_errors, store_error
 
 if TYPE_CHECKING:
     import numpy as np
@@ -256,7 +255,7 @@ class Pipeline:
         self.settings = settings
         self.progress = progress
         self.check_summarizer()  # the daemon and the CLI hear of a broken model folder at start
-        self.store = Store(settings.database_path)
+        self.store = Store(settings.database)
         self._embedder = embedder
         self._writing = 0  # collect inside render: the lock is taken once
         self.story_records: list[StoryRecord] = []  # the last build's, to remember
@@ -267,6 +266,11 @@ class Pipeline:
         # articles took 1.4 s of the slot); their texts are the ones the name words are
         # kept by, so keeping them costs the sentence records only (about 20 MB a day).
         self._sentences: dict[ReadingKey, list[Sentence]] = {}
+        # Called inside the transaction that records a briefing, with (connection, briefing
+        # id, the folder its files are in now, the folder they will be moved to): the daemon
+        # on a shared database ends its slot claim and queues the email there, so the three
+        # are committed together or not at all (briefing.daemon.shared).
+        self.on_record: Callable[[Any, int, Path, Path], None] | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -307,7 +311,7 @@ class Pipeline:
                     yield
                 finally:
                     self._writing = 0
-        except sqlite3.Error as exc:
+        except database_errors() as exc:
             raise store_error(self.store.path, exc) from None
 
     def collect(self, sources: Iterable[Source] | None = None) -> CollectResult:
@@ -599,7 +603,7 @@ class Pipeline:
 
         files = render_files(briefing, self.settings, formats)
         try:
-            claim = claim_folder(out_root, briefing.date, owner_tag(self.store.path))
+            claim = claim_folder(out_root, briefing.date, owner_tag(self.settings.database_path))
         except OSError as exc:
             raise OutputError(f"output folder {out_root}: cannot make the briefing folder "
                               f"({exc.strerror or exc}); check that it can be written"
@@ -607,9 +611,12 @@ class Pipeline:
         try:
             written = write_files(files, claim.partial)
             _crash_point("written")
-            briefing_id = self.store.record_briefing(briefing.date, claim.folder,
-                                                     [a.id for a in articles],
-                                                     len(briefing.items))
+            with self.store.transaction() as db:  # the briefing and what on_record adds
+                briefing_id = self.store.record_briefing(briefing.date, claim.folder,
+                                                         [a.id for a in articles],
+                                                         len(briefing.items))
+                if self.on_record is not None:
+                    self.on_record(db, briefing_id, claim.partial, claim.folder)
         except OSError as exc:
             abandon(claim)
             raise OutputError(
@@ -647,7 +654,7 @@ class Pipeline:
 
         recorded = {row["out_dir"] for row in self.store.briefings()}
         changed = False
-        for claim in leftover_claims(out_root, owner_tag(self.store.path)):
+        for claim in leftover_claims(out_root, owner_tag(self.settings.database_path)):
             if str(claim.folder) in recorded and not _has_files(claim.folder):
                 try:
                     reveal(claim)

@@ -30,6 +30,12 @@ def preview_root(settings: Settings, out_root: Path | None) -> Path:
 @contextmanager
 def preview_settings(settings: Settings) -> Iterator[Settings]:
     """``settings`` with ``state_dir`` pointing at a throwaway snapshot of the database."""
+    if settings.database_url:
+        # A snapshot of a shared server database is not taken here; a preview against the
+        # database itself would record what it must not.
+        raise StoreError("render --preview / --explain: not available with database_url (it "
+                         "would write to the shared database); run it with a config "
+                         "without database_url")
     with tempfile.TemporaryDirectory(prefix="briefing-preview-") as folder:
         snapshot = Path(folder)
         if settings.database_path.is_file():

@@ -170,7 +170,7 @@ def test_a_bad_nested_value_names_its_full_path_in_one_line(tmp_path, overrides,
      "to, username)"),
     ({"fetch": {"retries": 3}},
      "fetch.retries: unknown key (allowed: allow_private, max_bytes, max_entries, "
-     "max_redirects, poll_seconds, timeout_seconds, user_agent)"),
+     "max_redirects, per_host, poll_seconds, timeout_seconds, user_agent)"),
 ])
 def test_an_unknown_nested_key_is_refused_with_its_path(tmp_path, overrides, message):
     with pytest.raises(ConfigError) as info:

@@ -23,6 +23,11 @@ SIGTERM and SIGINT let the job in hand finish, then the daemon exits 0. One daem
 ``state_dir``: ``state_dir/daemon.lock`` is held with ``flock`` for the daemon's life (the
 kernel releases it if the process dies, so a stale file never blocks a restart).
 
+On a shared PostgreSQL database (``database_url``) several daemons, each with its own
+``state_dir``, run the same schedule; ``briefing.daemon.shared`` splits the work between
+them by claims in the database, and the two facts above (``briefing_fire``,
+``briefing_in_progress``) give way to the slot's claim row.
+
 Time. The daemon's decisions read the time from ``briefing.clock`` and are plain calls:
 what start-up does (:meth:`Daemon.start`: a missed briefing, the outbox), what the schedule
 makes due between two moments (:func:`due_jobs`: each job once, at its latest firing,
@@ -56,6 +61,8 @@ from briefing.locks import file_lock
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
+
+    from briefing.daemon.shared import Coordinator
 
 log = logging.getLogger("briefing.daemon")
 
@@ -237,11 +244,23 @@ class Daemon:
         with Pipeline(self.settings) as pipeline:
             self.pipeline = pipeline
             self.store = pipeline.store
-            interrupted = self.store.close_unfinished_runs()
-            if interrupted:
-                log.warning("%d job(s) of an earlier run were cut off; marked interrupted",
-                            interrupted)
-            yield self
+            self.shared: Coordinator | None = None
+            if not self.store.shared:
+                # Runs of other daemons on a shared database are theirs to close.
+                interrupted = self.store.close_unfinished_runs()
+                if interrupted:
+                    log.warning("%d job(s) of an earlier run were cut off; marked "
+                                "interrupted", interrupted)
+                yield self
+                return
+            from briefing.daemon.shared import Coordinator
+
+            self.shared = Coordinator(self.settings, self.store)
+            self.shared.start()
+            try:
+                yield self
+            finally:
+                self.shared.stop()
 
     def run_once(self) -> int:
         for task in (Task("recover"), Task("outbox"), Task("poll"), Task("briefing")):
@@ -338,6 +357,9 @@ class Daemon:
                  if left else "")
 
     def _missed_briefing(self, now: datetime) -> datetime | None:
+        if self.shared is not None:  # whether it was made is the slot claim's to say
+            return missed_fire(self.briefing_trigger, now,
+                               self.settings.schedule.grace_seconds, None)
         bounds = [_parse(self.store.get_state(key)) for key in (STATE_LAST_FIRE,
                                                                  STATE_FIRST_START)]
         after = max((b for b in bounds if b is not None), default=None)
@@ -364,17 +386,28 @@ class Daemon:
         run_id = self.store.start_run("poll")
         status = "error"
         try:
-            result = self.pipeline.collect()
+            analysed = 0
+
+            def prepare(articles: list) -> None:
+                # The briefing's heavy work, done as articles arrive: at the briefing slot
+                # their sentence vectors are in the cache, and composing starts at once.
+                nonlocal analysed
+                analysed += self.pipeline.prepare(
+                    articles, now=clock.now().astimezone(self.settings.tz))
+
+            if self.shared is not None:
+                # Batch by batch: while this daemon embeds one, the others poll the next.
+                self.shared.doing = "poll"
+                result = self.shared.poll(self.pipeline, self._next_poll, prepare)
+            else:
+                result = self.pipeline.collect()
+                prepare(result.new + result.updated)
             for problem in result.problems:
                 log.warning("poll: skipped %s", problem)
             for notice in result.notices:
                 log.info("poll: note: %s", notice)
             detail = (f"{len(result.new)} new, {len(result.updated)} updated, {result.known} "
                       f"already known, {len(result.problems)} skipped")
-            # The briefing's heavy work, done as articles arrive: at the briefing slot their
-            # sentence vectors are in the cache, and composing starts at once.
-            analysed = self.pipeline.prepare(result.new + result.updated,
-                                             now=clock.now().astimezone(self.settings.tz))
             if analysed:
                 detail += f"; {analysed} sentence(s) analysed for the briefing"
                 from briefing.render.pdf import preload
@@ -387,6 +420,9 @@ class Daemon:
             self.store.finish_run(run_id, status, detail if status == "ok" else "")
 
     def _job_briefing(self, task: Task) -> None:
+        if self.shared is not None:
+            self._shared_briefing(task)
+            return
         store = self.store
         fire = task.fire
         if fire is not None:
@@ -424,8 +460,56 @@ class Daemon:
                 store.set_state(STATE_LAST_FIRE, fire.astimezone(UTC).isoformat())
             store.set_state(STATE_IN_PROGRESS, None)
 
+    def _shared_briefing(self, task: Task) -> None:
+        """The briefing on a shared database: made by the daemon that claims its slot."""
+        assert self.shared is not None
+        fire = task.fire or clock.now().replace(microsecond=0)
+        label = f"briefing of {_local(fire)}"
+        claim = self.shared.claim(fire)
+        if claim is None:
+            log.info("%s: made by another daemon", label)
+            return
+        log.info("%s: %s the slot; composing", label,
+                 "took over" if claim == "taken over" else "claimed")
+        self.shared.doing = f"briefing {clock.iso(fire)}"
+        run_id = self.store.start_run("briefing")
+        status, detail, outcome = "error", "", "failed"
+        self.pipeline.on_record = self.shared.fence(fire)
+        try:
+            # The due shared sources first (claimed like any poll), then this machine's
+            # folders with the render: never a feed another daemon polls this interval.
+            self.shared.poll(self.pipeline, self._next_poll)
+            result = self.pipeline.render(now=clock.now().astimezone(self.settings.tz),
+                                          sources=self.shared.local)
+            detail = result.message
+            if result.rendered:
+                outcome = "done"  # ended with the recording (the fence)
+                log.info("%s: %d article(s), %d item(s), written to %s", label,
+                         result.briefing.stats.get("articles_considered", 0),
+                         len(result.briefing.items), result.out_dir)
+                if self.shared.message_ids:
+                    self._send(self.shared.message_ids)
+            else:
+                outcome = "nothing"
+                log.info("%s: %s", label, result.message)
+            status = "ok"
+        finally:
+            self.pipeline.on_record = None
+            self.shared.doing = None
+            self.store.finish_run(run_id, status, detail)
+            if outcome != "done":
+                self.shared.end(fire, outcome)
+
+    def _next_poll(self, now: datetime) -> datetime:
+        """The poll schedule's next firing after this one (a firing is never "next" to
+        itself: a source polled at 07:00:00 is not due again at 07:00:00)."""
+        return self.poll_trigger.get_next_fire_time(
+            None, now.astimezone(self.settings.tz) + timedelta(seconds=1))
+
     def _job_recover(self, task: Task) -> None:
         """Mail the briefings of a briefing job that a crash cut short, if it got that far."""
+        if self.shared is not None:
+            return  # a briefing and its email are committed together there
         raw = self.store.get_state(STATE_IN_PROGRESS)
         if raw is None:
             return
@@ -439,21 +523,27 @@ class Daemon:
         self.store.set_state(STATE_IN_PROGRESS, None)
 
     def _job_outbox(self, task: Task) -> None:
-        from briefing.deliver.outbox import send_queued
-
-        attempts = send_queued(self.settings, self.store)
-        for attempt in attempts:
-            self._log_attempt(attempt)
-        self._show_sent(attempts)
+        if self.shared is not None:  # also the sweeper: a slot whose daemon died
+            for slot in self.shared.expired_slots():
+                self._run(Task("briefing", fire=slot))
+        self._send(None)
 
     def _email(self, out_dir: Path) -> None:
-        from briefing.deliver.outbox import queue_briefing, send_queued
+        from briefing.deliver.outbox import queue_briefing
 
-        message_id = queue_briefing(self.settings, self.store, out_dir)
-        attempts = send_queued(self.settings, self.store, [message_id])
+        self._send([queue_briefing(self.settings, self.store, out_dir)])
+
+    def _send(self, ids: list[int] | None) -> None:
+        """Send the given messages (a briefing's own: whether they went counts for the
+        exit status), or every due one."""
+        from briefing.deliver.outbox import send_queued
+
+        claimant = self.shared.me if self.shared is not None else None
+        attempts = send_queued(self.settings, self.store, ids, claimant=claimant)
         for attempt in attempts:
             self._log_attempt(attempt)
-        self.undelivered |= any(a.status != "sent" for a in attempts)
+        if ids is not None:
+            self.undelivered |= any(a.status != "sent" for a in attempts)
         self._show_sent(attempts)
 
     def _show_sent(self, attempts) -> None:

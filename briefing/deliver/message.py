@@ -41,10 +41,15 @@ class BuiltMessage:
     data: bytes  # the whole message, CRLF line ends, ready for SMTP DATA
 
 
-def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
-    """The email for the briefing rendered in ``out_dir`` (needs briefing.json and .pdf)."""
+def build_message(settings: Settings, out_dir: Path, message_id: str | None = None,
+                  to: tuple[str, ...] | None = None) -> BuiltMessage:
+    """The email for the briefing rendered in ``out_dir`` (needs briefing.json and .pdf).
+    ``message_id``: a fixed Message-ID's left part (the daemons on a shared database derive
+    it from the briefing's slot and the recipient); without it, a new unique one. ``to``:
+    these of ``email.to`` only (a message of its own per recipient)."""
     email = settings.email
-    if not email.to:
+    addressed = email.to if to is None else to
+    if not addressed:
         raise DeliveryError("email.to: no recipients configured; list addresses under email.to")
     briefing = load_briefing(out_dir)
     pdf_path = out_dir / "briefing.pdf"
@@ -64,12 +69,16 @@ def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
     try:
         msg["Subject"] = subject
         msg["From"] = Address(display_name=name, addr_spec=sender)
-        msg["To"] = ", ".join(email.to)
+        msg["To"] = ", ".join(addressed)
     except (ValueError, IndexError) as exc:  # what the header classes raise for bad parts
         raise ConfigError(f"email.from / email.to: cannot be written as a mail header ({exc})"
                           ) from None
     msg["Date"] = format_datetime(clock.now().astimezone(settings.tz))
-    message_id = make_msgid(idstring="briefing", domain=sender.rpartition("@")[2] or None)
+    domain = sender.rpartition("@")[2] or None
+    if message_id is not None:
+        message_id = f"<{message_id}@{domain or 'briefing.invalid'}>"
+    else:
+        message_id = make_msgid(idstring="briefing", domain=domain)
     msg["Message-ID"] = message_id
     # quoted-printable keeps every line short and 7-bit, whatever the server supports.
     msg.set_content(render_text(briefing, settings), subtype="plain", charset="utf-8",
@@ -78,7 +87,7 @@ def build_message(settings: Settings, out_dir: Path) -> BuiltMessage:
                         cte="quoted-printable")
     msg.add_attachment(pdf, maintype="application", subtype="pdf",
                        filename=f"briefing-{briefing.date}.pdf")
-    return BuiltMessage(sender=sender, recipients=envelope_recipients(email.to), subject=subject,
+    return BuiltMessage(sender=sender, recipients=envelope_recipients(addressed), subject=subject,
                         message_id=message_id, data=msg.as_bytes(policy=policy.SMTP))
 
 

@@ -117,13 +117,17 @@ def queue_briefing(settings: Settings, store: Store, out_dir: Path) -> int:
 
 
 def send_queued(settings: Settings, store: Store, ids: list[int] | None = None, *,
-                due_only: bool = True) -> list[Attempt]:
+                due_only: bool = True, claimant: str | None = None) -> list[Attempt]:
     """Try to send outbox messages: the given ids, or every pending one (only those due, with
     ``due_only``).
 
     The outbox lock is held only to look at the outbox, never while talking to the server:
     each message is sent under a lock of its own (``message_lock``), so a slow server holds
-    up that message alone, and another process skips it instead of waiting."""
+    up that message alone, and another process skips it instead of waiting. A daemon on a
+    shared database (``claimant``: its id) also claims each message with a lease, so
+    daemons on other machines never send the same one."""
+    if claimant is not None:
+        return _send_claimed(settings, store, ids, due_only, claimant)
     with outbox_lock(settings.state_dir):
         _mark_interrupted(settings.state_dir, store)
         if ids is None:
@@ -141,6 +145,24 @@ def _mark_interrupted(state_dir: Path, store: Store) -> None:
     for message_id in store.mark_interrupted_sends(cut_off):
         log.warning("message %d was cut off while the server was receiving it; it may "
                     "have been delivered, so it is not sent again automatically", message_id)
+
+
+def _send_claimed(settings: Settings, store: Store, ids: list[int] | None, due_only: bool,
+                  claimant: str) -> list[Attempt]:
+    _mark_interrupted(settings.state_dir, store)
+    if ids is None:
+        ids = store.due_messages(clock.now_iso() if due_only else None)
+    attempts = []
+    for message_id in ids:
+        if not store.claim_message(message_id, claimant, settings.schedule.lease_seconds):
+            continue  # another daemon is sending it
+        try:
+            attempt = attempt_send(settings, store, message_id)
+            if attempt.status != "skipped":  # else sent meanwhile by the daemon that had it
+                attempts.append(attempt)
+        finally:
+            store.release_message(message_id, claimant)
+    return attempts
 
 
 def attempt_send(settings: Settings, store: Store, message_id: int) -> Attempt:

@@ -1,4 +1,5 @@
-"""The store: one SQLite file (WAL) in ``state_dir``, one connection, grouped by concern.
+"""The store: one SQLite file (WAL) in ``state_dir``, or a PostgreSQL database that several
+daemons share (``database_url``); one connection, grouped by concern.
 
 - ``articles``: every article seen (by content hash, so the same text is never stored twice),
   the raw documents and files it came from, which briefing covered which article;
@@ -8,10 +9,12 @@
 - ``daemon_state``: runs, and what the daemon keeps between runs;
 - ``stories``: each briefing's stories and lines with their vectors (stories across days).
 
-``schema`` holds the tables and their migrations (checked on every open).
+``schema`` holds the tables and their migrations (checked on every open); ``dialect`` every
+difference between the two engines.
 
-A database that cannot be used (damaged, truncated, read-only, on a full disk) raises
-``StoreError`` naming the file and what to do, never a bare ``sqlite3`` error: opening checks
+A database that cannot be used (damaged, truncated, read-only, on a full disk, a server that
+does not answer) raises ``StoreError`` naming the file (or the address, without its
+password) and what to do, never a bare ``sqlite3`` or ``psycopg`` error: opening checks
 what it can before anything is written, and ``store_error`` turns an error met later into
 the same kind of message. Nothing here deletes or rewrites a damaged file.
 """
@@ -26,42 +29,54 @@ from pathlib import Path
 from briefing.clock import now_iso
 from briefing.errors import StoreError
 from briefing.store.articles import ArticleTables
+from briefing.store.coordination import CoordinationTables
 from briefing.store.daemon_state import DaemonTables
+from briefing.store.dialect import database_errors, dialect_for, is_database_url, safe_url
 from briefing.store.embeddings import EmbeddingCache
 from briefing.store.outbox import OutboxTable
 from briefing.store.schema import SCHEMA_VERSION, migrate
 from briefing.store.sources import SourceTables
 from briefing.store.stories import StoryRecord, StoryTables
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoryRecord", "now_iso", "store_error"]
+__all__ = ["SCHEMA_VERSION", "Store", "StoryRecord", "database_errors", "now_iso",
+           "store_error"]
 
 _HEADER = b"SQLite format 3\x00"
 
 
 class Store(ArticleTables, EmbeddingCache, SourceTables, OutboxTable, DaemonTables,
-            StoryTables):
-    def __init__(self, path: Path):
-        self.path = path
+            StoryTables, CoordinationTables):
+    def __init__(self, target: Path | str):
+        """Open (and migrate) the SQLite file at ``target``, or the PostgreSQL database a
+        ``postgresql://`` address names."""
+        self.dialect = dialect_for(target)
+        self.path: Path | str = target if is_database_url(target) else Path(target)
         self._lock = threading.RLock()
-        _check_writable(path)
-        _check_complete(path)
+        if isinstance(self.path, Path):
+            _check_writable(self.path)
+            _check_complete(self.path)
         try:
-            self.db = sqlite3.connect(path, timeout=30, check_same_thread=False,
-                                      isolation_level=None)
-        except sqlite3.Error as exc:
-            raise store_error(path, exc) from None
+            self.db = self.dialect.connect(self.path)
+        except database_errors() as exc:
+            raise store_error(self.path, exc) from None
         try:
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            migrate(self.db, str(path))
-        except sqlite3.Error as exc:
+            migrate(self.db, self.where, self.dialect)
+        except database_errors() as exc:
             self.db.close()
-            raise store_error(path, exc) from None
+            raise store_error(self.path, exc) from None
         except BaseException:
             self.db.close()
             raise
+
+    @property
+    def where(self) -> str:
+        """The database, as messages name it (an address without its password)."""
+        return safe_url(self.path) if isinstance(self.path, str) else str(self.path)
+
+    @property
+    def shared(self) -> bool:
+        """Whether several daemons may use this database at once (PostgreSQL)."""
+        return self.dialect.name != "sqlite"
 
     def close(self) -> None:
         self.db.close()
@@ -73,10 +88,12 @@ class Store(ArticleTables, EmbeddingCache, SourceTables, OutboxTable, DaemonTabl
         self.close()
 
 
-def store_error(path: Path, exc: sqlite3.Error | OSError) -> StoreError:
-    """The one-line StoreError for an error SQLite (or the file system) gave on ``path``:
-    what is wrong with which file, and what to do about it."""
+def store_error(path: Path | str, exc: BaseException) -> StoreError:
+    """The one-line StoreError for an error SQLite, PostgreSQL (or the file system) gave on
+    ``path``: what is wrong with which file or database, and what to do about it."""
     text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    if isinstance(path, str):
+        return _server_error(path, " ".join(text.split()))
     lowered = text.lower()
     if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
         return StoreError(
@@ -97,6 +114,18 @@ def store_error(path: Path, exc: sqlite3.Error | OSError) -> StoreError:
             "to finish and run again")
     return StoreError(f"{path}: the state database cannot be used ({text}); check the file "
                       f"and state_dir {path.parent}")
+
+
+def _server_error(url: str, text: str) -> StoreError:
+    where = f"database_url {safe_url(url)}"
+    lowered = text.lower()
+    if any(w in lowered for w in ("connection", "connect", "server", "socket", "timeout")):
+        return StoreError(f"{where}: cannot reach the database ({text}); check that the "
+                          "PostgreSQL server runs and the address is right")
+    if "does not exist" in lowered and "database" in lowered:
+        return StoreError(f"{where}: no such database ({text}); create it (createdb) or "
+                          "fix the address")
+    return StoreError(f"{where}: the database cannot be used ({text})")
 
 
 def _check_writable(path: Path) -> None:

@@ -11,6 +11,11 @@ from pathlib import Path
 from briefing.clock import now_iso
 from briefing.records import Article, RawDocument
 from briefing.store.base import Tables
+from briefing.store.dialect import insert_ignore, upsert
+
+_INSERT_ARTICLE = insert_ignore(
+    "articles", ("id", "title", "source", "url", "path", "published", "text", "origin",
+                 "entry_key", "title_generated", "first_seen"), ("id",))
 
 
 class ArticleTables(Tables):
@@ -20,26 +25,26 @@ class ArticleTables(Tables):
         ``document`` is the digest of the raw document it was cleaned from (see
         ``document_digest``), remembered so that document is not cleaned again."""
         with self.transaction() as db:
+            # Insert first, on the key: two daemons storing the same text at once then agree
+            # (one inserts, the other finds it known) instead of one failing on the key.
+            cur = db.execute(_INSERT_ARTICLE, (
+                article.id, article.title, article.source, article.url, article.path,
+                article.published, article.text, article.origin, article.entry_key,
+                int(article.title_generated), now_iso()))
             if document is not None:
-                db.execute("INSERT OR IGNORE INTO documents VALUES (?, ?)",
+                db.execute(insert_ignore("documents", ("digest", "article_id"), ("digest",)),
                            (document, article.id))
-            if db.execute("SELECT 1 FROM articles WHERE id=?", (article.id,)).fetchone():
+            if cur.rowcount != 1:
                 return "known"
             status = "new"
             if article.entry_key:
                 old = db.execute("SELECT id FROM articles WHERE entry_key=? AND "
-                                 "superseded_by IS NULL", (article.entry_key,)).fetchall()
+                                 "superseded_by IS NULL AND id<>?",
+                                 (article.entry_key, article.id)).fetchall()
                 for row in old:
                     db.execute("UPDATE articles SET superseded_by=? WHERE id=?",
                                (article.id, row["id"]))
                     status = "updated"
-            db.execute(
-                "INSERT INTO articles (id, title, source, url, path, published, text, origin, "
-                "entry_key, title_generated, first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (article.id, article.title, article.source, article.url, article.path,
-                 article.published, article.text, article.origin, article.entry_key,
-                 int(article.title_generated), now_iso()),
-            )
             return status
 
     def articles(self, *, uncovered_only: bool, ids: Iterable[str] | None = None
@@ -80,7 +85,8 @@ class ArticleTables(Tables):
     def remember_files(self, files: Iterable[tuple[str, str, int]]) -> None:
         """Record (path, signature, documents) of files whose documents are all stored."""
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", files)
+            db.executemany(upsert("files", ("path", "signature", "documents"), ("path",)),
+                           files)
 
     def first_seen(self) -> dict[str, str]:
         """Current article id -> when it was first stored (``clock.now_iso()`` text)."""
@@ -118,11 +124,11 @@ class ArticleTables(Tables):
                         items: int) -> int:
         ids = sorted(set(article_ids))
         with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO briefings (date, created_at, out_dir, items, articles) "
+            briefing_id = self.insert_id(
+                db, "INSERT INTO briefings (date, created_at, out_dir, items, articles) "
                 "VALUES (?,?,?,?,?)", (date, now_iso(), str(out_dir), items, len(ids)))
-            briefing_id = cur.lastrowid
-            db.executemany("INSERT OR IGNORE INTO coverage VALUES (?, ?)",
+            db.executemany(insert_ignore("coverage", ("briefing_id", "article_id"),
+                                         ("briefing_id", "article_id")),
                            [(briefing_id, a) for a in ids])
         return int(briefing_id)
 

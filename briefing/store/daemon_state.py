@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from briefing.clock import now_iso
 from briefing.store.base import Tables
+from briefing.store.dialect import upsert
 
 
 class DaemonTables(Tables):
     def start_run(self, kind: str) -> int:
         with self.transaction() as db:
-            cur = db.execute("INSERT INTO runs (kind, started_at, status) VALUES (?,?,?)",
-                             (kind, now_iso(), "running"))
-            return int(cur.lastrowid)
+            return self.insert_id(db, "INSERT INTO runs (kind, started_at, status) "
+                                  "VALUES (?,?,?)", (kind, now_iso(), "running"))
 
     def finish_run(self, run_id: int, status: str, detail: str = "") -> None:
         with self.transaction() as db:
@@ -37,4 +37,4 @@ class DaemonTables(Tables):
             if value is None:
                 db.execute("DELETE FROM daemon_state WHERE key=?", (key,))
             else:
-                db.execute("INSERT OR REPLACE INTO daemon_state VALUES (?, ?)", (key, value))
+                db.execute(upsert("daemon_state", ("key", "value"), ("key",)), (key, value))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from briefing.store.base import Tables
+from briefing.store.dialect import insert_ignore
 
 if TYPE_CHECKING:  # numpy is imported by the calls that need it: a warm run may not
     import numpy as np
@@ -34,5 +35,7 @@ class EmbeddingCache(Tables):
         import numpy as np
 
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
+            # The key is a hash of the model and the text, so a row already there (another
+            # daemon embedded the same text) holds the same vector: keep it.
+            db.executemany(insert_ignore("embeddings", ("key", "vector"), ("key",)),
                            [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in pairs])

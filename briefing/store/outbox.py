@@ -29,11 +29,10 @@ class OutboxTable(Tables):
         now = now_iso()
         addresses = list(dict.fromkeys(recipients))
         with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO outbox (briefing_dir, recipients, subject, message, status, "
+            message_id = self.insert_id(
+                db, "INSERT INTO outbox (briefing_dir, recipients, subject, message, status, "
                 "next_attempt_at, created_at) VALUES (?,?,?,?,'pending',?,?)",
                 (str(briefing_dir), "\n".join(addresses), subject, message, now, now))
-            message_id = int(cur.lastrowid)
             db.executemany("INSERT INTO outbox_recipients (message_id, address, status) "
                            "VALUES (?,?,'pending')", [(message_id, a) for a in addresses])
             return message_id
@@ -135,10 +134,13 @@ class OutboxTable(Tables):
             return len(ids)
 
     def messages_being_sent(self) -> list[int]:
-        """Ids of messages with a recipient in 'sending' (under way, or cut off by a crash)."""
+        """Ids of messages with a recipient in 'sending' (under way, or cut off by a crash),
+        except those a daemon on a shared database still holds a live claim on: that one
+        is sending them right now."""
         return [r[0] for r in self.db.execute(
-            "SELECT DISTINCT message_id FROM outbox_recipients WHERE status='sending' "
-            "ORDER BY message_id")]
+            "SELECT DISTINCT message_id FROM outbox_recipients JOIN outbox ON "
+            "outbox.id=message_id WHERE outbox_recipients.status='sending' AND "
+            "(claimed_by IS NULL OR lease_until<?) ORDER BY message_id", (now_iso(),))]
 
     def mark_interrupted_sends(self, ids: Iterable[int]) -> list[int]:
         """sending -> unknown for the given messages, whose sends a crash cut short (the

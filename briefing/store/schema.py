@@ -1,15 +1,19 @@
 """The database schema and its migrations.
 
-``PRAGMA user_version`` holds the schema version. Opening a database applies every migration
-above its version, in order, each in one transaction; a database from a newer Briefing is
-refused rather than written with a schema this version does not know.
+The scripts are SQLite's; ``dialect`` turns their types into PostgreSQL's. The dialect keeps
+the schema version (SQLite's ``PRAGMA user_version``, a one-row table on PostgreSQL).
+Opening a database applies every migration above its version, in order, each in one
+transaction; a database from a newer Briefing is refused rather than written with a schema
+this version does not know.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from briefing.errors import StoreError
+from briefing.store.dialect import Dialect
 
 # Version 1: the first schema. A later change appends a script; never edit an applied one.
 MIGRATIONS: tuple[str, ...] = ("""
@@ -171,24 +175,65 @@ CREATE TABLE IF NOT EXISTS story_lines (
 );
 """
 
-# Version 2: per-recipient outbox; version 3: entry failures; version 4: story memory.
-MIGRATIONS += (OUTBOX_RECIPIENTS, ENTRY_FAILURES, STORY_MEMORY)
+# Several daemons on one database (issue 27): the rows they coordinate through, see
+# store.coordination.
+COORDINATION = """
+CREATE TABLE IF NOT EXISTS daemons (
+    id TEXT PRIMARY KEY,           -- host:pid:random, new at every start
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    beat_at TEXT NOT NULL,
+    lease_until TEXT NOT NULL,     -- taken for dead after this without a beat
+    doing TEXT,
+    stopped_at TEXT
+);
+ALTER TABLE sources ADD COLUMN host TEXT;
+ALTER TABLE sources ADD COLUMN next_poll_at TEXT;
+ALTER TABLE sources ADD COLUMN lease_until TEXT;
+ALTER TABLE sources ADD COLUMN leased_by TEXT;
+ALTER TABLE sources ADD COLUMN polls INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS sources_due ON sources(next_poll_at);
+CREATE TABLE IF NOT EXISTS briefing_runs (
+    desk TEXT NOT NULL,
+    slot TEXT NOT NULL,            -- the scheduled time, UTC
+    owner TEXT NOT NULL,
+    status TEXT NOT NULL,          -- composing | done | nothing | failed
+    lease_until TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    briefing_id INTEGER,
+    takeovers INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (desk, slot)
+);
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+"""
+
+# Version 2: per-recipient outbox; version 3: entry failures; version 4: story memory;
+# version 5: coordination.
+MIGRATIONS += (OUTBOX_RECIPIENTS, ENTRY_FAILURES, STORY_MEMORY, COORDINATION)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection, where: str) -> int:
+def migrate(db: Any, where: str, dialect: Dialect | None = None) -> int:
     """Bring ``db`` to SCHEMA_VERSION; return the version it had."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+    dialect = dialect or Dialect()
+    version = dialect.schema_version(db)
     if version > SCHEMA_VERSION:
         raise StoreError(f"{where}: the state database has schema version {version}, newer "
                          f"than this Briefing's {SCHEMA_VERSION}; upgrade Briefing or use "
                          "another state_dir")
     for number in range(version, SCHEMA_VERSION):
-        db.execute("BEGIN IMMEDIATE")
+        dialect.begin_migration(db)
         try:
+            if dialect.schema_version(db) > number:  # another process did it meanwhile
+                db.execute("ROLLBACK")
+                continue
             for statement in _statements(MIGRATIONS[number]):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version={number + 1}")
+                if not dialect.skips(number, statement):
+                    db.execute(dialect.ddl(statement))
+            dialect.set_schema_version(db, number + 1)
         except BaseException:
             db.execute("ROLLBACK")
             raise

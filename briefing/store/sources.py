@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from briefing.clock import iso, now, now_iso
 from briefing.store.base import Tables
+from briefing.store.dialect import upsert
 
 
 class SourceTables(Tables):
@@ -18,7 +19,8 @@ class SourceTables(Tables):
         with self.transaction() as db:
             last = db.execute("SELECT reason FROM problems WHERE origin=? ORDER BY seen_at DESC,"
                               " rowid DESC LIMIT 1", (origin,)).fetchone()
-            db.execute("INSERT OR REPLACE INTO problems VALUES (?,?,?,?)",
+            db.execute(upsert("problems", ("origin", "source_key", "reason", "seen_at"),
+                              ("origin", "reason")),
                        (origin, source_key, reason, now_iso()))
         return last is None or last["reason"] != reason
 
@@ -71,7 +73,8 @@ class SourceTables(Tables):
             failures = (row["failures"] if row else 0) + 1
             pause = min(first_pause * 2 ** min(failures - 1, 20), self._MAX_RETRY_SECONDS)
             at = now()
-            db.execute("INSERT OR REPLACE INTO entry_failures VALUES (?,?,?,?,?)",
+            db.execute(upsert("entry_failures", ("entry_key", "failures", "last_failure",
+                                                 "retry_at", "reason"), ("entry_key",)),
                        (entry_key, failures, iso(at), iso(at + timedelta(seconds=pause)),
                         reason))
 

@@ -36,13 +36,12 @@ class StoryTables(Tables):
 
         with self.transaction() as db:
             for story in stories:
-                cur = db.execute(
-                    "INSERT INTO stories (briefing_id, date, thread, since, briefings, theme, "
-                    "text, centroid) VALUES (?,?,?,?,?,?,?,?)",
+                story.id = self.insert_id(
+                    db, "INSERT INTO stories (briefing_id, date, thread, since, briefings, "
+                    "theme, text, centroid) VALUES (?,?,?,?,?,?,?,?)",
                     (briefing_id, story.date, story.thread, story.since, story.briefings,
                      story.theme, story.text,
                      np.asarray(story.centroid, dtype=np.float32).tobytes()))
-                story.id = int(cur.lastrowid)
                 if not story.thread:  # a new thread is named after its first story
                     story.thread = story.id
                     db.execute("UPDATE stories SET thread=? WHERE id=?", (story.id, story.id))
