@@ -35,8 +35,6 @@ RULES = {
         ({"resolve_days": True}, {"resolve_days": False}),
     "quotes count less (quote)": ({"quote": 0.3}, {"quote": 0.0}),
     "each line's MMR penalty for closeness to chosen lines (mmr)": ({"mmr": 0.6}, {"mmr": 0.0}),
-    "concepts in headlines weigh more (concept_headline)":
-        ({"concept_headline": 1.0}, {"concept_headline": 0.0}),
 }
 
 

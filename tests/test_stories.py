@@ -450,7 +450,7 @@ def test_each_section_starts_with_the_story_most_outlets_report():
     assert [story for story, _ in chosen] == [big]
 
 
-def test_a_stamped_text_file_is_dated_by_its_stamp_in_the_briefing(tmp_path):
+def test_a_stamped_text_file_is_dated_by_its_stamp(tmp_path):
     import json
 
     from conftest import run_cli, write_config
@@ -476,6 +476,7 @@ def test_a_stamped_text_file_is_dated_by_its_stamp_in_the_briefing(tmp_path):
     data = json.loads(sorted(out.glob("*/briefing.json"))[-1].read_text("utf-8"))
     lines = [line["text"] for s in data["sections"] for i in s["items"]
              for line in [i, *i["facts"]]]
-    assert any("July 6" in line for line in lines), lines
-    assert not any("Monday" in line for line in lines), lines
+    # Weekdays are not rewritten as dates (StoryWeights.resolve_days is off since issue 25):
+    # the article is dated by its stamp, for the window.
+    assert any("Monday" in line for line in lines), lines
     assert data["articles"][0]["published"] == "2009-07-07"
