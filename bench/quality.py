@@ -44,9 +44,8 @@ NAMES = {"briefing": "Briefing (generic mode, out of fold)",
 # The settings cross-validation chooses among (StoryWeights fields). Small on purpose: each
 # costs one compose of all 56 clusters.
 # The composition before concept coverage, then coverage with the weights a grid tries.
-BEFORE = {"coverage": 0.0, "mmr": 0.6, "free_leads": False, "quote": 0.3, "resolve_days": True}
-GRID = [BEFORE, *[{"coverage": c, "length_power": p, "mmr": 0.0, "free_leads": False,
-                   "concept_headline": h}
+BEFORE = {"coverage": 0.0, "mmr": 0.6, "quote": 0.3, "resolve_days": True}
+GRID = [BEFORE, *[{"coverage": c, "length_power": p, "mmr": 0.0, "concept_headline": h}
                   for c, p in ((0.5, 0.7), (0.6, 0.5), (0.6, 0.7)) for h in (0.0, 1.0)]]
 QUICK_GRID = [BEFORE, {"coverage": 0.6, "length_power": 0.5, "mmr": 0.0}]
 

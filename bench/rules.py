@@ -30,7 +30,6 @@ RULES = {
         ({"fact_min_quality": -0.35}, {"fact_min_quality": -1.0}),
     "a line whose words a chosen line says is a repeat (word_overlap)":
         ({"word_overlap": 0.6}, {"word_overlap": 9.0}),
-    "any clean fact may lead its story (free_leads)": ({"free_leads": True}, {"free_leads": False}),
     "relative days dated from the article (resolve_days)":
         ({"resolve_days": True}, {"resolve_days": False}),
     "quotes count less (quote)": ({"quote": 0.3}, {"quote": 0.0}),

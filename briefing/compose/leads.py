@@ -252,13 +252,6 @@ def figures_of(text: str) -> set[str]:
     return found
 
 
-def details_of(text: str) -> set[str]:
-    """The figures a sentence states (``figures_of``) and its times of day ("6:02am"): the
-    particulars two tellings of one moment share and two different facts rarely do."""
-    return figures_of(text) | {re.sub(r"[\s.]", "", m.group(0).lower())
-                               for m in CLOCK_TIME.finditer(text)}
-
-
 class ArticleFigures:
     """The figures each article states (``figures_of`` over its sentences), read once per
     article and only for the articles asked about: a day of 10,000 articles asks for those
@@ -315,7 +308,7 @@ def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
     reporting = {id(f): len(set(f.articles) & inside) for f in usable}
     most = max(reporting.values())
     candidates = [f for f in usable
-                  if weights.free_leads or any(sentences[m].position < 2 for m in f.members)
+                  if any(sentences[m].position < 2 for m in f.members)
                   or reporting[id(f)] == most]
     # A lead must read well on its own: no short fragment ("X also did Y."), nothing that
     # leans on an earlier sentence, when the story has anything better.

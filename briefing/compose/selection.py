@@ -109,9 +109,7 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         open_[closeness >= redundancy_cutoff] = False
         ready = ~is_lead & started_mask[owner]
         leads = np.flatnonzero(open_ & is_lead)
-        if weights.free_leads:
-            ready[leads] = True
-        elif leads.size:
+        if leads.size:
             _, first = np.unique(owner[leads], return_index=True)
             ready[leads[first]] = True
         return open_ & ready

@@ -24,8 +24,8 @@ class StoryWeights:
     # the better baseline (of the two corpora) is the largest.
     centrality: float = 0.5  # closeness to the centroid of all the story's sentences
     position: float = 0.5  # reported early in its article (inverted pyramid): 1/(1+position)
-    # Penalty per share of the sentence in quotes. 0 since issue 25: 0.3 cost 0.0007 ROUGE-2
-    # over the 56 clusters and no fold chose it (bench/rules.py).
+    # Penalty per share of the sentence in quotes. 0 since issue 25: 0.3 cost 0.0016 ROUGE-2
+    # over the 56 clusters and no fold chose it (bench/rules.py, docs/quality.md).
     quote: float = 0.0
     # Zero: 0.5 cost duc_tac 0.02 ROUGE-2 (a fact many outlets word alike is already found
     # by word support; the count of grouped sentences adds long-quote repeats).
@@ -65,7 +65,7 @@ class StoryWeights:
     # 0.1065 on (the bracketed form, "Wednesday (January 26)", cost 0.026: two more words
     # pushed a long Glendale lead out of 100 words); MultiLing the same either way. Dating
     # weekdays after any word in a past sentence ("on August 18") moved duc_tac to 0.1152.
-    # Off since issue 25: out of fold it costs 0.0006 ROUGE-2 over the 56 clusters (the dates'
+    # Off since issue 25: on, it costs 0.0008 ROUGE-2 over the 56 clusters (the dates'
     # words push lines out of the budget) and no fold chose it (bench/rules.py). Dating a
     # weekday comes back when a parse can say the weekday is the clause's time adverbial.
     resolve_days: bool = False
@@ -82,8 +82,8 @@ class StoryWeights:
     word_overlap: float = 0.6
     overlap_floor: float = 0.4
     # The MMR penalty per unit of closeness to a chosen line. 0 since issue 25: with concept
-    # coverage (which counts a concept once) 0.6 cost 0.002 ROUGE-2 over 19 clusters, and
-    # every fold's cross-validation chose 0 (bench/quality.py).
+    # coverage (which counts a concept once) 0.6 cost 0.0048 ROUGE-2 over the 56 clusters and
+    # no fold chose it (bench/rules.py).
     mmr: float = 0.0
     # Concept coverage (compose.coverage): the share of a line's value that is the weight of
     # the concepts it adds, per word to the power ``length_power``; a concept counts when at
@@ -97,12 +97,7 @@ class StoryWeights:
     length_power: float = 0.5
     concept_min_articles: int = 3
     concept_headline: float = 0.0
-    concept_opening: float = 0.0  # 1.0 cost 0.004 over 19 clusters
-    # Any fact that reads on its own may lead its story, and selection may start a story with
-    # any of its lead options, not only the best one still open. Off: with coverage at 0.6 it
-    # cost 0.0003 ROUGE-2 over the 56 clusters (bench/rules.py), and its leads read worse
-    # ("Hintz was wounded, …" leading a story).
-    free_leads: bool = False
+    concept_opening: float = 0.0  # 1.0 cost 0.004 on 19 of the clusters (not cross-validated)
     # With themes, the composition before concept coverage: the concepts know nothing of
     # sections, and at 0.6 the seeds' catch-all story took 13 of their 20 facts. There is no
     # themed development set to choose a mix on; the 56 clusters measure generic mode only.
