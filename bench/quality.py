@@ -212,7 +212,7 @@ def evaluate(corpora: tuple[str, ...] = tuple(C.CORPORA), state: Path | None = N
     result = crossval.crossval(items, analysed, settings or GRID, score_briefing,
                                progress=progress)
     scores = {"briefing": result["oof"], **anchor_scores(items, analysed, state)}
-    return {"items": items, "scores": scores, "cv": result}
+    return {"items": items, "scores": scores, "cv": result, "analysed": analysed}
 
 
 def report(run: dict) -> str:
@@ -293,8 +293,7 @@ def main() -> int:
     if not args.no_rules:
         from bench import rules as rule_bench
 
-        analysed = {c["cluster_id"]: C.analyse(c, args.state) for c in run["items"]}
-        rules = rule_bench.table(rule_bench.gains(run["items"], analysed))
+        rules = rule_bench.table(rule_bench.gains(run["items"], run["analysed"]))
         print(rules)
     if not args.no_write and set(corpora) == set(C.CORPORA) and not args.quick:
         print(f"wrote {write_doc(text, themes, rules)}")

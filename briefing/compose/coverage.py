@@ -35,8 +35,8 @@ STOPWORDS = frozenset(
     "only or other our ours ourselves out over own same she should so some such than that the "
     "their theirs them themselves then there these they this those through to too under until "
     "up very was we were what when where which while who whom why will with would you your "
-    "yours yourself said says say told according mr mrs ms one two new also year years "
-    "would could may might must shall us".split())
+    "yours yourself said says say told according mr mrs ms one two new year years may might "
+    "must shall us".split())
 OPENING = 3  # sentences counted as an article's opening (the inverted pyramid's top)
 _STEMMER = snowballstemmer.stemmer("porter")
 
@@ -64,7 +64,7 @@ def concept_weights(articles: Sequence[Article], sentences: Sequence[Sentence],
     for sentence in sentences:
         for c in concepts(sentence.text):
             holders.setdefault(c, set()).add(sentence.article_id)
-            if sentence.position < OPENING:
+            if opening and sentence.position < OPENING:
                 opens.setdefault(c, set()).add(sentence.article_id)
     in_headline: dict[tuple[str, str], set[str]] = {}
     if headline:
