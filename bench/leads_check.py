@@ -3,9 +3,9 @@
 Composes every duc_dev cluster with the shipped weights and flags each item's lead (and,
 with ``--facts``, each supporting fact) that opens on something the reader has not been
 given: a pronoun or a connective leaning on a sentence before (``wording.is_dangling``), a
-definite noun phrase or title nobody introduced (``standalone.needs_introduction``), a
-dateline (``wire.strip_dateline`` would change it) or a feature's hook
-(``grouping.opens_with_a_hook``). Prints the counts and every flagged line.
+main subject the line does not introduce or a time that cannot be dated, by a parse
+(``standalone.first_line_problem``), a dateline (``wire.strip_dateline`` would change it)
+or a feature's hook (``grouping.opens_with_a_hook``). Prints the counts and every flagged line.
 
     python bench/leads_check.py [--facts] [--corpora duc_dev]
 """
@@ -26,14 +26,14 @@ from bench import quality as Q  # noqa: E402
 def flags(text: str) -> list[str]:
     from briefing.compose.grouping import opens_with_a_hook
     from briefing.compose.wording import is_dangling
-    from briefing.text.standalone import needs_introduction
+    from briefing.text.standalone import first_line_problem
     from briefing.text.wire import strip_dateline
 
     found = []
     if is_dangling(text):
         found.append("leans back")
-    if needs_introduction(text):
-        found.append("unintroduced")
+    if problem := first_line_problem(text):
+        found.append("unintroduced" if "subject" in problem else "undated")
     if strip_dateline(text, first=True) != text:
         found.append("dateline")
     if opens_with_a_hook(text):
@@ -46,12 +46,21 @@ def main() -> int:
     parser.add_argument("--corpora", default="duc_dev")
     parser.add_argument("--facts", action="store_true", help="check supporting facts too")
     parser.add_argument("--state", type=Path, default=C.default_state())
+    parser.add_argument("--unchecked", action="store_true",
+                        help="compose without the lead check (weights.lead_introduced off)")
     args = parser.parse_args()
+    weights = None
+    if args.unchecked:
+        import dataclasses
+
+        from briefing.compose.weights import STORY_WEIGHTS
+
+        weights = dataclasses.replace(STORY_WEIGHTS, lead_introduced=False)
     counts: dict[str, int] = {}
     lines = 0
     for cluster in C.load_all(tuple(args.corpora.split(","))):
         analysed = C.analyse(cluster, args.state)
-        for section in Q.compose_cluster(cluster, analysed):
+        for section in Q.compose_cluster(cluster, analysed, weights):
             for item in section.items:
                 texts = [item.text] + ([f.text for f in item.facts] if args.facts else [])
                 for text in texts:

@@ -45,8 +45,12 @@ NAMES = {"briefing": "Briefing (generic mode, out of fold)",
 # costs one compose of all 56 clusters.
 # The composition before concept coverage, then coverage with the weights a grid tries.
 BEFORE = {"coverage": 0.0, "mmr": 0.6, "quote": 0.3, "resolve_days": True}
-GRID = [BEFORE, *[{"coverage": c, "length_power": p, "mmr": 0.0, "concept_headline": h}
-                  for c, p in ((0.5, 0.7), (0.6, 0.5), (0.6, 0.7)) for h in (0.0, 1.0)]]
+COVERAGE = [{"coverage": c, "length_power": p, "mmr": 0.0, "concept_headline": h}
+            for c in (0.5, 0.6) for p in (0.5, 0.7) for h in (0.0, 1.0)]
+# The in-story score's weights (ranking.score_facts), each moved alone from its value.
+STATIC = [{"coverage": 0.6, "length_power": 0.5, "mmr": 0.0, **change}
+          for change in ({"support": 1.5}, {"core": 1.5}, {"centrality": 0.0})]
+GRID = [BEFORE, *COVERAGE, *STATIC]
 QUICK_GRID = [BEFORE, {"coverage": 0.6, "length_power": 0.5, "mmr": 0.0}]
 
 

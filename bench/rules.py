@@ -33,6 +33,8 @@ RULES = {
     "relative days dated from the article (resolve_days)":
         ({"resolve_days": True}, {"resolve_days": False}),
     "quotes count less (quote)": ({"quote": 0.3}, {"quote": 0.0}),
+    "a lead says who its subject is and when, by a parse (lead_introduced)":
+        ({"lead_introduced": True}, {"lead_introduced": False}),
     "each line's MMR penalty for closeness to chosen lines (mmr)": ({"mmr": 0.6}, {"mmr": 0.0}),
 }
 

@@ -252,35 +252,6 @@ def test_lines_that_cannot_stand_alone_are_rejected():
         assert quality(text) > STORY_WEIGHTS.fact_min_quality, text
 
 
-def test_the_figures_a_lead_is_judged_by_leave_out_dates_times_years_and_designations():
-    from briefing.compose.leads import figures_of
-
-    text = ("At least 10 people died and nearly 2,000 were hurt at 6 a.m. on January 26 when a "
-            "C-17 built in 1995 hit Flight 990.")
-    assert figures_of(text) == {"10", "2000", "990"}
-
-
-def test_a_lead_states_the_figure_the_story_repeats():
-    # Three outlets give the toll; the one opening that states it leads, over a detail that
-    # two of them report in the same words.
-    from briefing.compose.grouping import Group, Story
-    from briefing.compose.leads import choose_lead
-
-    texts = [("a", "Rescuers searched the harbour near Bergen through the night."),
-             ("a", "The ferry sank off Bergen, killing 41 passengers."),
-             ("b", "Rescuers searched the harbour near Bergen through the night."),
-             ("b", "Officials in Bergen said 41 passengers died."),
-             ("c", "The toll in Bergen rose to 41 on Tuesday.")]
-    sentences = [Sentence(aid, n % 2, 0, text) for n, (aid, text) in enumerate(texts)]
-    vectors = np.eye(len(texts), dtype=np.float32)
-    detail = Group(members=[0, 2], centroid=vectors[0], best=0, score=1.0,
-                   text=texts[0][1], articles=["a", "b"])
-    toll = Group(members=[1], centroid=vectors[1], best=1, score=1.0, text=texts[1][1],
-                 articles=["a"])
-    story = Story(articles=["a", "b", "c"], centroid=vectors[0], facts=[detail, toll])
-    assert choose_lead(story, sentences, vectors) is toll
-
-
 def test_a_chronology_gives_no_line_even_where_an_entry_lost_its_marker():
     from briefing.compose.leads import listing_articles
 
@@ -321,28 +292,6 @@ def _two_fact_story(first: tuple[str, str, float], second: tuple[str, str, float
                    articles=[aid]) for n, (aid, text, score) in enumerate((first, second))]
     story = Story(articles=[first[0], second[0]], centroid=vectors[0], facts=facts)
     return story, sentences, vectors, facts
-
-
-def test_of_two_leads_nearly_as_good_the_latest_report_leads():
-    from briefing.compose.leads import choose_lead
-
-    story, sentences, vectors, (early, late) = _two_fact_story(
-        ("mon", "Rescuers in Bergen tried to reach the 41 people aboard the ferry.", 1.05),
-        ("wed", "Officials in Bergen confirmed that all 41 people aboard the ferry died.", 1.0))
-    assert choose_lead(story, sentences, vectors) is early  # no dates: the best score
-    dates = {"mon": "2024-03-04", "wed": "2024-03-06"}
-    assert choose_lead(story, sentences, vectors, published=dates) is late
-    early.score = 2.0  # far better: the older report still leads
-    assert choose_lead(story, sentences, vectors, published=dates) is early
-
-
-def test_a_lead_does_not_speak_of_someone_the_reader_has_not_met():
-    from briefing.compose.leads import choose_lead
-
-    story, sentences, vectors, (_unmet, named) = _two_fact_story(
-        ("a", "The man was subsequently quarantined in Bergen with 28 others.", 2.0),
-        ("b", "Health officials in Bergen said a ferry passenger had contracted plague.", 1.0))
-    assert choose_lead(story, sentences, vectors) is named
 
 
 def _story_lines(aid: str, text: str, vector: np.ndarray, n_articles: int = 1):

@@ -35,7 +35,7 @@ from briefing.compose.grouping import (
     group_sentences,
     rows_by_article,
 )
-from briefing.compose.leads import ArticleFigures, choose_lead, listing_articles
+from briefing.compose.leads import choose_lead, listing_articles
 from briefing.compose.outlets import count_outlets, outlet_keys, voices
 from briefing.compose.ranking import score_facts, word_support
 from briefing.compose.sections import (
@@ -98,9 +98,8 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
             story.theme = GENERIC_ID
     for story in stories:
         story.outlets = count_outlets(story.articles, outlet_of)
-    figures = ArticleFigures(sentences, rows)
     for story in stories:
-        story.lead = choose_lead(story, sentences, embeddings, weights, published, figures)
+        story.lead = choose_lead(story, sentences, embeddings, weights)
     stories = [s for s in stories if s.lead is not None]
     for story in stories:
         share = math.log2(1 + voices(story)) / math.log2(1 + max(n_outlets, 1))
@@ -112,7 +111,7 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
                 if weights.coverage > 0 else None)
     chosen = select_lines(stories, embeddings, settings.budget_words, themes,
                           min(weights.redundancy, settings.group_threshold), weights,
-                          reported, settings.group_threshold, concepts)
+                          reported, settings.group_threshold, concepts, sentences)
     chosen = merge_subjects(chosen, sentences, embeddings, rows)
     sections = build_sections(chosen, sentences, embeddings, settings,
                               theme_index is not None, rows)

@@ -99,6 +99,16 @@ class Coverage:
                 self.gain[n] += weights[c]
         self.covered: set[tuple[str, str]] = set()
 
+    def reword(self, line: int, text: str) -> None:
+        """Line ``line`` now reads ``text``: its concepts and gain follow."""
+        for c in self.line_concepts[line]:
+            self.holders[c].remove(line)
+        held = [c for c in concepts(text) if c in self.weights]
+        self.line_concepts[line] = held
+        for c in held:
+            self.holders.setdefault(c, []).append(line)
+        self.gain[line] = sum(self.weights[c] for c in held if c not in self.covered)
+
     def take(self, line: int) -> None:
         for c in self.line_concepts[line]:
             if c not in self.covered:

@@ -9,20 +9,22 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from briefing.compose.grouping import Group, Story, rows_by_article
+from briefing.compose.grouping import Group, Story
 from briefing.compose.weights import STORY_WEIGHTS, StoryWeights
-from briefing.compose.wording import SHORT_LINE_WORDS, day_label, wording_quality
+from briefing.compose.wording import (
+    SHORT_LINE_WORDS,
+    day_label,
+    make_self_contained,
+    wording_quality,
+)
 from briefing.records import Sentence
 from briefing.text.patterns import (
     BARE_WEEKDAY,
-    CLOCK_TIME,
-    DATE,
     DATE_PREPOSITIONS,
     DAY_PART_WORDS,
     FUTURE,
     MONTHS,
     NAMED_DAY_WORDS,
-    NUMBER,
     PAST_VERBS,
     QUOTED,
     SAID_BEFORE,
@@ -31,14 +33,13 @@ from briefing.text.patterns import (
     WEEKDAY_BLOCKERS,
     WEEKDAY_TAIL,
     WEEKDAYS,
-    YEAR,
     YESTERDAY,
     name_spans,
 )
 from briefing.text.standalone import (
     announces_or_lists,
+    first_line_problem,
     is_fragment,
-    needs_introduction,
     points_back,
     unbalanced_quotes,
 )
@@ -237,70 +238,14 @@ def resolve_relative_days(text: str, published: str | None) -> str:
 
 
 
-def figures_of(text: str) -> set[str]:
-    """The counts and amounts a sentence states ("118", "7,085", "$8 billion" → "8"), without
-    its dates, times of day, years ("in 1995") and designations ("C-17", "Flight 990" stays:
-    outlets repeat it like a count): what outlets repeat when they tell one event."""
-    blanked = CLOCK_TIME.sub(" ", DATE.sub(" ", text))
-    found = set()
-    for match in NUMBER.finditer(blanked):
-        numeral = match.group("numeral")
-        before = blanked[max(match.start() - 2, 0):match.start()]
-        if YEAR.fullmatch(numeral) or (before.endswith("-") and before[:1].isalpha()):
-            continue
-        found.add(numeral.replace(",", ""))
-    return found
-
-
-class ArticleFigures:
-    """The figures each article states (``figures_of`` over its sentences), read once per
-    article and only for the articles asked about: a day of 10,000 articles asks for those
-    of its stories of three or more."""
-
-    def __init__(self, sentences: list[Sentence],
-                 rows: dict[str, list[int]] | None = None) -> None:
-        self._sentences = sentences
-        self._rows = rows  # grouping.rows_by_article, made on first use when not given
-        self._found: dict[str, frozenset[str]] = {}
-
-    def of(self, article_id: str) -> frozenset[str]:
-        if article_id not in self._found:
-            if self._rows is None:
-                self._rows = rows_by_article(self._sentences)
-            self._found[article_id] = frozenset().union(
-                *(figures_of(self._sentences[n].text) for n in self._rows.get(article_id, [])))
-        return self._found[article_id]
-
-
-def story_figures(story: Story, articles: ArticleFigures) -> dict[str, float]:
-    """Each figure's share of the story's articles that state it (stories of 3 or more)."""
-    if len(story.articles) < 3:
-        return {}
-    inside = set(story.articles)
-    counts: dict[str, int] = {}
-    for aid in inside:
-        for n in articles.of(aid):
-            counts[n] = counts.get(n, 0) + 1
-    return {n: c / len(inside) for n, c in counts.items()}
-
-
-def figure_share(text: str, figures: dict[str, float]) -> float:
-    """How widely the story's articles state the most-repeated figure this sentence gives:
-    the toll, the count aboard, the sum — the figure every outlet repeats is the event's."""
-    return max((figures.get(n, 0.0) for n in figures_of(text)), default=0.0)
-
-
 LEAD_MIN_QUALITY = -0.25  # standalone_quality: under 10 words costs 0.3, a dangling start more
 
 
 def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
-                weights: StoryWeights = STORY_WEIGHTS,
-                published: dict[str, str | None] | None = None,
-                figures: ArticleFigures | None = None) -> Group | None:
+                weights: StoryWeights = STORY_WEIGHTS) -> Group | None:
     """The story's lead: among facts one of whose sentences opens an article, or the most
-    corroborated facts, the best-scoring one with a self-contained wording (the latest of
-    those nearly as good, by ``published``: article id → date). Every fact's wording was
-    chosen when it was scored."""
+    corroborated facts, the best-scoring one with a self-contained wording. Every fact's
+    wording was chosen when it was scored."""
     usable = [f for f in story.facts if f.text]
     if not usable:
         return None
@@ -312,31 +257,33 @@ def choose_lead(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
                   or reporting[id(f)] == most]
     # A lead must read well on its own: no short fragment ("X also did Y."), nothing that
     # leans on an earlier sentence, when the story has anything better.
-    clean = [f for f in candidates if standalone_quality(sentences[f.best]) > LEAD_MIN_QUALITY
-             and not needs_introduction(f.text)]
+    clean = [f for f in candidates if standalone_quality(sentences[f.best]) > LEAD_MIN_QUALITY]
     candidates = clean or candidates
     # Linear share, not log: what all of a story's outlets report is the event itself, what
     # three of four report is usually a detail around it.
     size = max(len(story.articles), 1)
-    shares = story_figures(story, figures or ArticleFigures(sentences))
-    options = [(f, f.score + weights.lead_corroboration * reporting[id(f)] / size
-                + weights.lead_figures * figure_share(sentences[f.best].text, shares))
+    options = [(f, f.score + weights.lead_corroboration * reporting[id(f)] / size)
                for f in candidates]
     # The others stay as fallbacks: a lead that repeats another story's chosen line, or no
     # longer fits the budget, leaves the story to its next candidate rather than to nothing.
     story.lead_options = sorted(options, key=lambda fv: -fv[1])
-    # A story told over days is led by its latest state: among the options within a margin
-    # of the best, the one from the most recent report ("… confirmed the death of the 118
-    # crew …" over "Intensive efforts continued … to save 118 crew").
-    if published and weights.lead_recency_margin > 0:
-        top = story.lead_options[0][1]
-
-        def reported(option: tuple[Group, float]) -> str:
-            return max((published.get(sentences[m].article_id) or "" for m in option[0].members),
-                       default="")
-
-        latest = max((o for o in story.lead_options if o[1] >= top - weights.lead_recency_margin),
-                     key=reported)
-        story.lead_options.remove(latest)
-        story.lead_options.insert(0, latest)
     return story.lead_options[0][0]
+
+
+def introduced_wording(fact: Group, story: Story, sentences: list[Sentence],
+                       embeddings: np.ndarray) -> tuple[int, str] | None:
+    """Another report of the fact worded so that it can open the story, when its chosen
+    wording cannot (``first_line_problem``: "The plane crashed …" where another outlet wrote
+    "A small plane flown by John Kennedy crashed …"): the member closest to what the story's
+    articles open with, among those that stand alone. None when no member can."""
+    core = story.core if story.core is not None else story.centroid
+    others = sorted((m for m in fact.members if m != fact.best),
+                    key=lambda m: -float(embeddings[m] @ core))
+    for m in others:
+        sentence = sentences[m]
+        if standalone_quality(sentence) <= LEAD_MIN_QUALITY:
+            continue
+        text = make_self_contained(sentence.text, sentence.context)
+        if not first_line_problem(text):
+            return m, text
+    return None

@@ -8,10 +8,13 @@ import numpy as np
 
 from briefing.compose.coverage import Coverage
 from briefing.compose.grouping import Group, Story
+from briefing.compose.leads import introduced_wording
 from briefing.compose.outlets import voices
 from briefing.compose.ranking import content_words
 from briefing.compose.weights import StoryWeights
 from briefing.config import CATCHALL_ID
+from briefing.records import Sentence
+from briefing.text.standalone import first_line_problem
 
 _REPORTED_ROWS = 4096  # lines compared with the reported vectors at once
 
@@ -28,7 +31,8 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
                  theme_order: list[str], redundancy_cutoff: float,
                  weights: StoryWeights, reported: np.ndarray | None = None,
                  reported_cutoff: float = 1.0,
-                 concept_weights: dict[tuple[str, str], float] | None = None
+                 concept_weights: dict[tuple[str, str], float] | None = None,
+                 sentences: list[Sentence] | None = None
                  ) -> list[tuple[Story, list[Group]]]:
     """Greedy MMR over every story's lines under the word budget. A story's facts become
     eligible once its lead is chosen; a lead competes with its story's score plus a bonus,
@@ -46,7 +50,11 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     ``concept_weights`` (``coverage.concept_weights``): a line's value is then, for the share
     ``weights.coverage``, the weight of the concepts it adds that no chosen line holds, per
     word (``weights.length_power``), relative to the best such gain among the open lines, and
-    for the rest its score relative to the other lines'."""
+    for the rest its score relative to the other lines'.
+
+    A lead about to be chosen is parsed (``weights.lead_introduced``): when its wording does
+    not say who or when (``text.standalone.first_line_problem``), another report of the fact
+    in ``sentences`` that does is used instead, or else the story's next option leads."""
     lines: list[Line] = []
     for story in stories:
         assert story.lead is not None
@@ -139,16 +147,38 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         nearest[similar > closeness] = k
         closeness = np.maximum(closeness, similar)
 
+    def opens_well(k: int) -> bool:
+        """A lead is parsed only when it is about to be chosen (a few per briefing): one
+        that does not say who or when (``first_line_problem``) leaves its story to its next
+        option."""
+        fact = lines[k].fact
+        if not (weights.lead_introduced and lines[k].is_lead and first_line_problem(fact.text)):
+            return True
+        other = (introduced_wording(fact, lines[k].story, sentences, embeddings)
+                 if sentences is not None else None)
+        if other is None:
+            open_[k] = False
+            return False
+        fact.best, fact.text = other
+        rows[k], lengths[k] = fact.best, len(fact.text.split())
+        # The same fact as a supporting line now reads as the lead: it is never shown twice.
+        open_[[n for n, ln in enumerate(lines) if ln.fact is fact and n != k]] = False
+        if coverage is not None:
+            coverage.reword(k, fact.text)
+        return lengths[k] <= budget_words - words
+
     line_theme = np.array([ln.story.theme for ln in lines])
     story_size = np.array([voices(ln.story) for ln in lines])
     for theme in [*theme_order, CATCHALL_ID]:
-        mask = eligible() & is_lead & (line_theme == theme)
-        if mask.any():
+        while (mask := eligible() & is_lead & (line_theme == theme)).any():
             # The story most outlets report, which its section puts first: on a short budget
             # the best-scoring lead alone was often a one-article aside, and the day's main
             # event (the Izmit quake's four-article story at 100 words) never got in.
             mask &= story_size == story_size[mask].max()
-            take(int(np.argmax(np.where(mask, values, -np.inf))))
+            k = int(np.argmax(np.where(mask, values, -np.inf)))
+            if opens_well(k):
+                take(k)
+                break
     while words < budget_words:
         mask = eligible()
         if not mask.any():
@@ -157,7 +187,9 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         if coverage is not None:
             gain = coverage.gain / per_word
             value = static + weights.coverage * gain / (gain[mask].max() or 1.0)
-        take(int(np.argmax(np.where(mask, value - weights.mmr * closeness, -np.inf))))
+        k = int(np.argmax(np.where(mask, value - weights.mmr * closeness, -np.inf)))
+        if opens_well(k):
+            take(k)
     _cite_duplicates(lines, closeness, nearest, redundancy_cutoff)
     return [(story, started[id(story)]) for story in order]
 

@@ -108,18 +108,22 @@ def points_back(text: str) -> bool:
     return bool(_POINTS_BACK.search(text) or _ELLIPTICAL_END.search(_tail(text)))
 
 
-# A person named only by a definite description ("The man was later quarantined", "The
-# couple …"), or an event placed only after the one before ("subsequently", "afterwards"): in
-# a story's first line the reader has not met them yet.
-_UNINTRODUCED = re.compile(
-    r"^the (?:man|woman|boy|girl|child|patient|victim|suspect|driver|pilot|couple|pair|"
-    r"men|women|victims|suspects|hunter|teenager|mother|father)\b|\b(?:subsequently|"
-    r"afterwards|thereafter)\b", re.IGNORECASE)
+def first_line_problem(text: str) -> str:
+    """Why a line cannot open a story as written, or "": its main clause's subject is a
+    pronoun or a definite description the line does not introduce ("The plane crashed …",
+    "They said …"), it has no main verb, or it tells a time relative to a day the reader
+    does not know ("One year ago", "last week"). Asked of leads only: under a lead, "the
+    plane" is the lead's. The grammar comes from a parse (``text.parse``), loaded on the
+    first question."""
+    from briefing.text.parse import has_main_verb, undatable_time, unintroduced_subject
 
-
-def needs_introduction(text: str) -> bool:
-    """True when a line speaks of someone or something a first line has not introduced."""
-    return bool(_UNINTRODUCED.search(text))
+    if not has_main_verb(text):
+        return "it has no main verb"
+    if subject := unintroduced_subject(text):
+        return f"its subject ({subject}) is not introduced"
+    if when := undatable_time(text):
+        return f"its time ({when}) cannot be dated"
+    return ""
 
 
 def unbalanced_quotes(text: str) -> bool:

