@@ -41,6 +41,42 @@ def flags(text: str) -> list[str]:
     return found
 
 
+FLAGS = ("leans back", "unintroduced", "undated", "dateline", "hook")
+
+
+def check(items: list[dict], analysed: dict, weights=None, facts: bool = False
+          ) -> tuple[int, dict[str, int], list[str]]:
+    """Every item's lead (and, with ``facts``, each supporting fact) of the clusters, composed
+    with ``weights``: how many lines, the count per flag, and each flagged line."""
+    counts = dict.fromkeys(FLAGS, 0)
+    flagged: list[str] = []
+    lines = 0
+    for cluster in items:
+        for section in Q.compose_cluster(cluster, analysed[cluster["cluster_id"]], weights):
+            for item in section.items:
+                for text in [item.text] + ([f.text for f in item.facts] if facts else []):
+                    lines += 1
+                    for flag in flags(text):
+                        counts[flag] += 1
+                        flagged.append(f"{cluster['cluster_id']} [{flag}] {text}")
+    return lines, counts, flagged
+
+
+def table(items: list[dict], analysed: dict) -> str:
+    """The leads' flags with the parse check off and on (as shipped), for docs/quality.md."""
+    import dataclasses
+
+    from briefing.compose.weights import STORY_WEIGHTS
+
+    rows = ["| leads composed | " + " | ".join(FLAGS) + " |",
+            "| --- |" + " ---: |" * len(FLAGS)]
+    for name, weights in (("without the parse check", dataclasses.replace(
+            STORY_WEIGHTS, lead_introduced=False)), ("as shipped", STORY_WEIGHTS)):
+        lines, counts, _ = check(items, analysed, weights)
+        rows.append(f"| {name}: {lines} | " + " | ".join(str(counts[f]) for f in FLAGS) + " |")
+    return "\n".join(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpora", default="duc_dev")
@@ -56,19 +92,11 @@ def main() -> int:
         from briefing.compose.weights import STORY_WEIGHTS
 
         weights = dataclasses.replace(STORY_WEIGHTS, lead_introduced=False)
-    counts: dict[str, int] = {}
-    lines = 0
-    for cluster in C.load_all(tuple(args.corpora.split(","))):
-        analysed = C.analyse(cluster, args.state)
-        for section in Q.compose_cluster(cluster, analysed, weights):
-            for item in section.items:
-                texts = [item.text] + ([f.text for f in item.facts] if args.facts else [])
-                for text in texts:
-                    lines += 1
-                    for flag in flags(text):
-                        counts[flag] = counts.get(flag, 0) + 1
-                        print(f"{cluster['cluster_id']} [{flag}] {text}")
-    print(f"{lines} lines checked; flagged: {counts or 'none'}")
+    items = C.load_all(tuple(args.corpora.split(",")))
+    analysed = {c["cluster_id"]: C.analyse(c, args.state) for c in items}
+    lines, counts, flagged = check(items, analysed, weights, args.facts)
+    print("\n".join(flagged))
+    print(f"{lines} lines checked; flagged: {counts}")
     return 0
 
 

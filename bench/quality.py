@@ -49,7 +49,7 @@ COVERAGE = [{"coverage": c, "length_power": p, "mmr": 0.0, "concept_headline": h
             for c in (0.5, 0.6) for p in (0.5, 0.7) for h in (0.0, 1.0)]
 # The in-story score's weights (ranking.score_facts), each moved alone from its value.
 STATIC = [{"coverage": 0.6, "length_power": 0.5, "mmr": 0.0, **change}
-          for change in ({"support": 1.5}, {"core": 1.5}, {"centrality": 0.0})]
+          for change in ({"support": 1.5}, {"core": 1.5}, {"centrality": 0.5})]
 GRID = [BEFORE, *COVERAGE, *STATIC]
 QUICK_GRID = [BEFORE, {"coverage": 0.6, "length_power": 0.5, "mmr": 0.0}]
 
@@ -239,7 +239,7 @@ def report(run: dict) -> str:
         "ROUGE-2 F1 per cluster:\n\n" + cluster_table(items, scores, cv["fold_of"]))
 
 
-def write_doc(text: str, themes: dict | None, rules: str = "") -> Path:
+def write_doc(text: str, themes: dict | None, rules: str = "", leads: str = "") -> Path:
     path = REPO / "docs" / "quality.md"
     template = (REPO / "bench" / "quality_template.md").read_text(encoding="utf-8")
     theme_lines = ""
@@ -258,6 +258,7 @@ def write_doc(text: str, themes: dict | None, rules: str = "") -> Path:
     text = template.format(
         crossval=text,
         rules=rules or "(not measured in this run)",
+        leads=leads or "(not measured in this run)",
         themes=theme_lines or "(not measured in this run)",
         machine=f"{platform.machine()}, {platform.python_version()}, {os.cpu_count()} cores",
         date=time.strftime("%Y-%m-%d"),
@@ -299,8 +300,13 @@ def main() -> int:
 
         rules = rule_bench.table(rule_bench.gains(run["items"], run["analysed"]))
         print(rules)
+    from bench import leads_check
+
+    duc_dev = [c for c in run["items"] if c["corpus"] == "duc_dev"]
+    leads = leads_check.table(duc_dev, run["analysed"]) if duc_dev else ""
+    print(leads)
     if not args.no_write and set(corpora) == set(C.CORPORA) and not args.quick:
-        print(f"wrote {write_doc(text, themes, rules)}")
+        print(f"wrote {write_doc(text, themes, rules, leads)}")
     elif not args.no_write:
         print("docs/quality.md not written: it needs every corpus and the full grid")
     return 0

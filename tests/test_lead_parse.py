@@ -21,6 +21,8 @@ from briefing.text.standalone import first_line_problem
     "The new rules require developers to disclose their data.",
     "The company said it would cut 500 jobs.",
     "The man was subsequently quarantined in Bergen with 28 others.",
+    "The Dutch foreign minister Wopke Hoekstra also said the Netherlands would help Kyiv.",
+    "Germany, however, continues to deny requests for lethal aid to Ukraine.",
     "They said the talks would resume on Monday.",
     "The couple's dog was frequently seen around the city.",
     "One year ago, the city of Halle was flooded.",

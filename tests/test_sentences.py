@@ -18,6 +18,8 @@ from briefing.text.sentences import is_candidate, is_heading, split_sentences
      ["The fair closed on Jan. 5 after two days.", "Nothing was sold."]),
     ("J. R. Marchand wrote the report. It was long.",
      ["J. R. Marchand wrote the report.", "It was long."]),
+    ("Celebrex, made by G.D. Searle & Co., went on sale. It sold well.",
+     ["Celebrex, made by G.D. Searle & Co., went on sale.", "It sold well."]),
     ("Dr. Vell and Prof. Dijk spoke. Both were brief.",
      ["Dr. Vell and Prof. Dijk spoke.", "Both were brief."]),
     # "May" is a month name, not an abbreviation: the sentence ends after it.

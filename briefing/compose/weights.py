@@ -20,9 +20,10 @@ class StoryWeights:
     # Every value below was kept only where it did not lose on either corpus.
     support: float = 2.5  # share of the day's articles using the wording's content words
     core: float = 0.75  # closeness to the centroid of the story's opening sentences
-    # 0.5 over 0.75: MultiLing +0.007, duc_tac -0.001; the setting whose smaller margin over
-    # the better baseline (of the two corpora) is the largest.
-    centrality: float = 0.5  # closeness to the centroid of all the story's sentences
+    # 0 since the lead check (issue 25): with concept coverage choosing most of a line's value,
+    # closeness to the story's centre no longer helps; chosen by cross-validation over the 56
+    # development clusters (bench/quality.py's grid moves each in-story weight alone).
+    centrality: float = 0.0  # closeness to the centroid of all the story's sentences
     position: float = 0.5  # reported early in its article (inverted pyramid): 1/(1+position)
     # Penalty per share of the sentence in quotes. 0 since issue 25: 0.3 cost 0.0016 ROUGE-2
     # over the 56 clusters and no fold chose it (bench/rules.py, docs/quality.md).

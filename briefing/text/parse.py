@@ -83,6 +83,27 @@ def _definite(noun: Any) -> bool:
                for c in noun.children)
 
 
+# Adverbs that tie the main clause to something said before: adding to it ("X also said …",
+# "likewise") or turning against it ("Germany, however, continues …", "nevertheless",
+# "instead"). In a story's first line there is nothing before.
+_LEANING_ADVERBS = frozenset({"also", "too", "likewise", "similarly", "however",
+                              "nevertheless", "nonetheless", "instead", "though"})
+
+
+def adds_to_earlier(text: str) -> str:
+    """The adverb by which the main clause adds to or turns on an earlier statement, or
+    ""."""
+    doc = _parse(text)
+    subject = _main_subject(doc)
+    clause = subject.head if subject is not None else None
+    if clause is None:
+        return ""
+    for t in clause.children:
+        if t.dep_ == "advmod" and t.lower_ in _LEANING_ADVERBS:
+            return t.text
+    return ""
+
+
 def has_main_verb(text: str) -> bool:
     """Whether the sentence's main clause has a verb: "No smoking in enclosed public places
     except in designated areas." is a heading or a sign, not a report."""

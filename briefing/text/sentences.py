@@ -44,6 +44,11 @@ _ABBREVIATIONS = MONTH_ABBREVIATIONS | {
 }
 
 
+# Initials written with points ("G.D. Searle", "J.R.R. Tolkien", "R.U. 486"): by their form
+# an abbreviation, like a lone initial ("John F. Kennedy"), whatever the letters are.
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+
+
 # A sentence ends at . ! ? (with closing quotes or brackets) before white space and a capital,
 # a digit or an opening quote.
 _BOUNDARY = re.compile(r"([.!?…][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
@@ -60,7 +65,8 @@ def split_sentences(paragraph: str) -> list[str]:
         last = re.search(r"([\w.]+)\.$", before)
         if last and match.group(1) == ".":
             word = last.group(1).lower()
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or (
+                    _INITIALS.fullmatch(word)):
                 continue
         out.append(text[start:end].strip())
         start = match.end()

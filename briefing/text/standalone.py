@@ -111,16 +111,23 @@ def points_back(text: str) -> bool:
 def first_line_problem(text: str) -> str:
     """Why a line cannot open a story as written, or "": its main clause's subject is a
     pronoun or a definite description the line does not introduce ("The plane crashed …",
-    "They said …"), it has no main verb, or it tells a time relative to a day the reader
-    does not know ("One year ago", "last week"). Asked of leads only: under a lead, "the
-    plane" is the lead's. The grammar comes from a parse (``text.parse``), loaded on the
-    first question."""
-    from briefing.text.parse import has_main_verb, undatable_time, unintroduced_subject
+    "They said …"), it leans on something said before ("X also said …"), it has no main
+    verb, or it tells a time relative to a day the reader does not know ("One year ago",
+    "last week"). Asked of leads only: under a lead, "the plane" is the lead's. The grammar
+    comes from a parse (``text.parse``), loaded on the first question."""
+    from briefing.text.parse import (
+        adds_to_earlier,
+        has_main_verb,
+        undatable_time,
+        unintroduced_subject,
+    )
 
     if not has_main_verb(text):
         return "it has no main verb"
     if subject := unintroduced_subject(text):
         return f"its subject ({subject}) is not introduced"
+    if adverb := adds_to_earlier(text):
+        return f"it leans ({adverb}) on something said before"
     if when := undatable_time(text):
         return f"its time ({when}) cannot be dated"
     return ""
