@@ -342,10 +342,7 @@ def main() -> int:
     parser.add_argument("--state", type=Path, default=C.default_state(),
                         help="folder for the analysis and embedding caches")
     args = parser.parse_args()
-    corpora = tuple(c for c in args.corpora.split(",") if c)
-    unknown = [c for c in corpora if c not in C.CORPORA]
-    if unknown:
-        parser.error(f"unknown corpus: {', '.join(unknown)}")
+    corpora = C.corpora_option(parser, args.corpora)
     from bench import quality
 
     started = time.perf_counter()
