@@ -123,6 +123,14 @@ class SentenceVectors:
 _MEMORY = SentenceVectors()
 
 
+def vectors_path(state: Path, cluster_id: str) -> Path:
+    """Where a cluster's sentence vectors are kept: named by the encoder too, so another
+    model never reads them."""
+    from briefing.analyse.embedder import MODEL_ID
+
+    return state / "key_facts" / f"{cluster_id}-{MODEL_ID}.pickle"
+
+
 def sentences(text: str) -> list[str]:
     from briefing.text.sentences import split_sentences
 
@@ -243,7 +251,7 @@ def counts(items: list[dict], lines_by_system: dict[str, dict[str, list[str]]],
     out = {footing: {s: {} for s in systems} for footing in ("all", "leave_one_out")}
     for cluster in items:
         cid = cluster["cluster_id"]
-        encode = SentenceVectors(state / "key_facts" / f"{cid}.pickle")
+        encode = SentenceVectors(vectors_path(state, cid))
         refs = C.references(cluster)
         facts = key_facts(refs, encode)
         others = held_out(refs, encode)

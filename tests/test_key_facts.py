@@ -52,4 +52,4 @@ def test_the_table_pools_key_facts_per_corpus_and_caches_the_vectors(tmp_path):
     assert rows["stating"].endswith("| 100 % | 100 % |")
     assert rows["late"].endswith("| 0 % | 0 % |")
     assert "tiny (1 key facts)" in text
-    assert (tmp_path / "key_facts" / "quake.pickle").exists()
+    assert K.vectors_path(tmp_path, "quake").exists()
