@@ -64,6 +64,16 @@ def load_all(corpora: tuple[str, ...] = tuple(CORPORA)) -> list[dict]:
     return [c for name in corpora for c in load_corpus(name)]
 
 
+def corpora_option(parser, value: str) -> tuple[str, ...]:
+    """The corpora a comma-separated ``--corpora`` value names; an unknown one is the
+    parser's error (one line, no traceback)."""
+    corpora = tuple(c for c in value.split(",") if c)
+    unknown = [c for c in corpora if c not in CORPORA]
+    if unknown:
+        parser.error(f"unknown corpus: {', '.join(unknown)}")
+    return corpora
+
+
 def cluster_words(cluster: dict) -> int:
     """The cluster's length budget: its own ``budget_words``, else 250 words."""
     return int(cluster.get("budget_words") or WORDS)
