@@ -24,6 +24,7 @@ from briefing.text.standalone import first_line_problem
     "The Dutch foreign minister Wopke Hoekstra also said the Netherlands would help Kyiv.",
     "Germany, however, continues to deny requests for lethal aid to Ukraine.",
     "They said the talks would resume on Monday.",
+    "When Kennedy climbed into the cockpit on Friday night, he was in for a difficult ride.",
     "The couple's dog was frequently seen around the city.",
     "One year ago, the city of Halle was flooded.",
     "Officials in Lima said last week that the vote would be delayed.",
@@ -38,7 +39,6 @@ def test_a_line_that_does_not_say_who_or_when_cannot_lead(text):
     "The plane, a Boeing 737 carrying 150 people, crashed on Friday.",
     "The Clinton administration announced new sanctions against Iraq.",
     "The 118 crew of the submarine Kursk are dead, the Russian navy said.",
-    "When Kennedy climbed into the cockpit on Friday night, he faced thick haze.",
     "Police in Oslo arrested a man on Tuesday.",
     "A ferry sank off Bergen in a storm on Sunday night.",
 ])

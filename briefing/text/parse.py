@@ -69,13 +69,6 @@ def _main_subject(doc: Any) -> Any:
     return subjects[0] if subjects else None
 
 
-def _introduced_before(doc: Any, subject: Any) -> bool:
-    """Whether the sentence names someone or something before the pronoun: "When Kennedy
-    climbed into the cockpit, he …"."""
-    return any(t.pos_ == "PROPN" or (t.pos_ == "NOUN" and any(
-        c.lower_ in ("a", "an") for c in t.children)) for t in doc[:subject.i])
-
-
 def _definite(noun: Any) -> bool:
     """"the plane", "these rules", "its crew", "the couple's dog"."""
     return any(c.dep_ == "det" and c.lower_ in _DEFINITE
@@ -113,18 +106,19 @@ def has_main_verb(text: str) -> bool:
 
 def unintroduced_subject(text: str) -> str:
     """The subject of the sentence's main clause when the sentence does not say who or what
-    it is: a pronoun with nothing named before it ("They said …", "It was …"), or a definite
-    common noun phrase that nothing in it identifies ("The plane crashed …", "The new rules
-    require …", "The company said …"). "" when the subject is named or introduced ("The
+    it is: a pronoun ("They said …", "It was …"), or a definite common noun phrase that
+    nothing in it identifies ("The plane crashed …", "The new rules require …", "The company
+    said …"). "" when the subject is named or introduced ("The
     Pentagon", "The death toll from the quake", "The plane, a Boeing 737, …")."""
     doc = _parse(text)
     subject = _main_subject(doc)
     if subject is None:
         return ""
     if subject.pos_ == "PRON":
-        if subject.lower_ in _POINTING_PRONOUNS and not _introduced_before(doc, subject):
-            return subject.text
-        return ""
+        # Even with its person named in a clause before it ("When Kennedy climbed into the
+        # cockpit on Friday night, he was … in for a difficult ride."), a pronoun as the
+        # main subject is how a feature's scene opens, not how news is told.
+        return subject.text if subject.lower_ in _POINTING_PRONOUNS else ""
     if subject.pos_ != "NOUN":
         return ""
     children = list(subject.children)
