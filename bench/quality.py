@@ -52,7 +52,7 @@ COVERAGE = [{"coverage": c, "length_power": p, "mmr": 0.0, "concept_headline": h
 # for a fold to choose noise (a 16-setting grid of such moves scored 0.0972 out of fold).
 STATIC = [{"coverage": 0.6, "length_power": 0.5, "mmr": 0.0, **change}
           for change in ({"support": 1.5}, {"core": 1.5}, {"centrality": 0.5},
-                         {"lead_corroboration": 0.0})]
+                         {"lead_corroboration": 1.0})]
 GRID = [BEFORE, *COVERAGE, *STATIC]
 QUICK_GRID = [BEFORE, {"coverage": 0.6, "length_power": 0.5, "mmr": 0.0}]
 
