@@ -41,6 +41,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from briefing.config_yaml import load_config_yaml
 from briefing.errors import ConfigError, clipped, shown
 from briefing.packaged import default_config_text
+from briefing.store.base import DEFAULT_DESK
 from briefing.text.invisible import first_format_character
 from briefing.urls import web_url
 
@@ -440,6 +441,20 @@ def _database_url(value: Any) -> str | None:
     return value.strip()
 
 
+# A desk's name keys its briefings, outbox and schedule state in the store and goes into
+# each email's Message-ID, so it is kept to letters, digits, '-' and '_'.
+_DESK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+
+
+def _desk(value: Any) -> str:
+    if value is None:
+        return DEFAULT_DESK
+    if not isinstance(value, str) or not _DESK_NAME.fullmatch(value.strip()):
+        raise _fail("must be a name of letters, digits, '-' and '_' (at most 40, starting "
+                    f"with a letter or digit), not {shown(value)}")
+    return value.strip()
+
+
 # Keys whose `null` in YAML (`email:` with nothing under it) means "the default".
 _NULL_IS_DEFAULT = ("sources", "themes", "schedule", "email", "fetch", "summarizer")
 
@@ -470,6 +485,10 @@ class Settings(_Model):
         None, description="A PostgreSQL database several daemons share, e.g. "
         "postgresql://user@host/briefing or postgresql://postgres@/briefing?host=/run/pg; "
         "unset: the SQLite file in state_dir.")
+    desk: Annotated[str, BeforeValidator(_desk)] = Field(
+        DEFAULT_DESK, description="Name of this config's briefing among several configs "
+        "that share one database: each desk gets its own briefings, recipients and "
+        "'new since the last briefing'; the articles are shared.")
     templates_dir: ConfigPath | None = Field(
         None, description="Folder searched for templates before the packaged ones.")
     budget_words: WholeNumber = Field(

@@ -5,6 +5,9 @@ temporary refusal (4xx, or no connection at all) leaves it pending, due again at
 message's ``next_attempt_at``; a permanent refusal (5xx) makes it failed. A recipient still
 'sending' after a crash is moved to 'unknown' (see briefing/deliver/outbox.py).
 
+Messages belong to the store's desk: a desk's daemons send its messages alone (through its
+own SMTP settings), and its lists show only them.
+
 The message's own ``status`` sums its recipients up, so that "what is due" and "what is in
 doubt" stay one indexed query: sending if any recipient is being sent, else pending if any
 waits, else unknown if any is in doubt, else failed if any was refused, else sent.
@@ -30,9 +33,10 @@ class OutboxTable(Tables):
         addresses = list(dict.fromkeys(recipients))
         with self.transaction() as db:
             message_id = self.insert_id(
-                db, "INSERT INTO outbox (briefing_dir, recipients, subject, message, status, "
-                "next_attempt_at, created_at) VALUES (?,?,?,?,'pending',?,?)",
-                (str(briefing_dir), "\n".join(addresses), subject, message, now, now))
+                db, "INSERT INTO outbox (desk, briefing_dir, recipients, subject, message, "
+                "status, next_attempt_at, created_at) VALUES (?,?,?,?,?,'pending',?,?)",
+                (self.desk, str(briefing_dir), "\n".join(addresses), subject, message, now,
+                 now))
             db.executemany("INSERT INTO outbox_recipients (message_id, address, status) "
                            "VALUES (?,?,'pending')", [(message_id, a) for a in addresses])
             return message_id
@@ -44,26 +48,32 @@ class OutboxTable(Tables):
         """Outbox rows (without the message bytes), oldest first."""
         return self.db.execute(
             "SELECT id, briefing_dir, recipients, subject, status, attempts, next_attempt_at, "
-            "last_error, created_at, sent_at FROM outbox ORDER BY id").fetchall()
+            "last_error, created_at, sent_at FROM outbox WHERE desk=? ORDER BY id",
+            (self.desk,)).fetchall()
 
     def outbox_recipients(self, message_id: int | None = None,
                           statuses: Iterable[str] | None = None) -> list[sqlite3.Row]:
-        """Recipient rows (of one message, or of all), in message and insertion order."""
-        sql, args = "SELECT * FROM outbox_recipients WHERE 1=1", []
+        """Recipient rows (of one message, or of all the desk's), in message and insertion
+        order."""
+        sql = ("SELECT outbox_recipients.* FROM outbox_recipients JOIN outbox ON "
+               "outbox.id = message_id WHERE outbox.desk=?")
+        args: list = [self.desk]
         if message_id is not None:
             sql += " AND message_id=?"
             args.append(message_id)
         if statuses is not None:
             wanted = list(statuses)
-            sql += f" AND status IN ({','.join('?' * len(wanted))})"
+            sql += f" AND outbox_recipients.status IN ({','.join('?' * len(wanted))})"
             args += wanted
-        return self.db.execute(sql + " ORDER BY message_id, rowid", args).fetchall()
+        return self.db.execute(sql + " ORDER BY message_id, outbox_recipients.rowid",
+                               args).fetchall()
 
     def sent_to(self) -> dict[str, list[str]]:
         """Briefing folder -> the addresses the server accepted its email for, in order."""
         rows = self.db.execute(
             "SELECT o.briefing_dir, r.address FROM outbox_recipients r JOIN outbox o "
-            "ON o.id = r.message_id WHERE r.status = 'sent' ORDER BY r.sent_at, o.id")
+            "ON o.id = r.message_id WHERE r.status = 'sent' AND o.desk = ? "
+            "ORDER BY r.sent_at, o.id", (self.desk,))
         found: dict[str, list[str]] = {}
         for folder, address in rows:
             if address not in found.setdefault(folder, []):
@@ -73,10 +83,11 @@ class OutboxTable(Tables):
     def due_messages(self, now: str | None = None) -> list[int]:
         """Ids of pending messages whose next attempt is due (all pending ones without now)."""
         if now is None:
-            rows = self.db.execute("SELECT id FROM outbox WHERE status='pending' ORDER BY id")
+            rows = self.db.execute("SELECT id FROM outbox WHERE desk=? AND status='pending' "
+                                   "ORDER BY id", (self.desk,))
         else:
-            rows = self.db.execute("SELECT id FROM outbox WHERE status='pending' AND "
-                                   "next_attempt_at <= ? ORDER BY id", (now,))
+            rows = self.db.execute("SELECT id FROM outbox WHERE desk=? AND status='pending' "
+                                   "AND next_attempt_at <= ? ORDER BY id", (self.desk, now))
         return [r[0] for r in rows]
 
     def start_attempt(self, message_id: int) -> list[str]:
@@ -125,8 +136,10 @@ class OutboxTable(Tables):
         retry); return how many messages that concerns."""
         with self.transaction() as db:
             ids = [r[0] for r in db.execute(
-                "SELECT DISTINCT message_id FROM outbox_recipients WHERE status='failed'")]
-            db.execute("UPDATE outbox_recipients SET status='pending' WHERE status='failed'")
+                "SELECT DISTINCT message_id FROM outbox_recipients JOIN outbox ON outbox.id="
+                "message_id WHERE outbox_recipients.status='failed' AND desk=?", (self.desk,))]
+            db.executemany("UPDATE outbox_recipients SET status='pending' WHERE "
+                           "status='failed' AND message_id=?", [(i,) for i in ids])
             for message_id in ids:
                 if _refresh_status(db, message_id) == "pending":
                     db.execute("UPDATE outbox SET next_attempt_at=? WHERE id=?",
@@ -139,8 +152,9 @@ class OutboxTable(Tables):
         is sending them right now."""
         return [r[0] for r in self.db.execute(
             "SELECT DISTINCT message_id FROM outbox_recipients JOIN outbox ON "
-            "outbox.id=message_id WHERE outbox_recipients.status='sending' AND "
-            "(claimed_by IS NULL OR lease_until<?) ORDER BY message_id", (now_iso(),))]
+            "outbox.id=message_id WHERE outbox_recipients.status='sending' AND desk=? AND "
+            "(claimed_by IS NULL OR lease_until<?) ORDER BY message_id",
+            (self.desk, now_iso()))]
 
     def mark_interrupted_sends(self, ids: Iterable[int]) -> list[int]:
         """sending -> unknown for the given messages, whose sends a crash cut short (the
