@@ -337,6 +337,9 @@ class EmailSettings(_Model):
     subject: NonEmptyStr = "{title} — {date}"
     timeout_seconds: Annotated[Number, _between(0.1, 600)] = 30.0
     retry_seconds: WholeNumber = Field(60, ge=1)  # first retry of a failed send; doubles to 1 h
+    # Times a recipient whose delivery is in doubt is sent the same message again; 0: never
+    # (at most one copy). See briefing.deliver.outbox.
+    resend_unknown: WholeNumber = Field(0, ge=0, le=10)
 
     @classmethod
     def _read_config(cls, data: Any, context: dict[str, Any]) -> Any:
@@ -530,7 +533,7 @@ class Settings(_Model):
     email: EmailSettings = Field(
         default_factory=EmailSettings, description="SMTP delivery: enabled, smtp_host, "
         "smtp_port, security, username, password_env, from, to, subject, timeout_seconds, "
-        "retry_seconds.")
+        "retry_seconds, resend_unknown.")
     fetch: FetchSettings = Field(
         default_factory=FetchSettings,
         description="Network limits: timeout_seconds, max_bytes, max_redirects, user_agent, "

@@ -235,6 +235,26 @@ def test_a_bad_database_url_is_one_line(tmp_path, bad):
     assert "database_url" in err
 
 
+def test_a_preview_on_a_shared_database_reads_it_and_records_nothing_there(
+        tmp_path, postgres_server):  # noqa: F811
+    """``render --preview`` with database_url composes from an SQLite copy of the server's
+    database (its articles and what this desk covered) and records nothing on the server."""
+    from conftest import run_cli
+
+    database = postgres_server.new_database()
+    config = _sqlite_desk(tmp_path, "ports", database_url=database)
+    code, out, err = run_cli("--config", str(config), "render", "--preview", "--format", "md")
+    assert code == 0 and "Preview (nothing recorded): Briefing of 3 article(s)" in out, err
+    assert _rows(database, "SELECT id FROM articles") == []
+    code, out, err = run_cli("--config", str(config), "render", "--format", "md")
+    assert code == 0 and "Briefing of 3 article(s)" in out, err
+    before = _rows(database, "SELECT id, first_seen FROM articles ORDER BY id")
+    code, out, err = run_cli("--config", str(config), "render", "--explain", "--format", "md")
+    assert code == 0 and "nothing to render" in out, out  # the copy knows what was covered
+    assert _rows(database, "SELECT id, first_seen FROM articles ORDER BY id") == before
+    assert len(_rows(database, "SELECT id FROM briefings")) == 1
+
+
 def test_status_lists_daemons_leases_sources_slots_and_outbox(tmp_path,
                                                               postgres_server):  # noqa: F811
     from conftest import run_cli

@@ -147,6 +147,25 @@ def test_the_outbox_per_recipient(database):
         assert store.outbox()[0]["recipients"] == "a@x\nb@x"
 
 
+def test_a_recipient_in_doubt_is_sent_again_only_as_often_as_allowed(database):
+    with use_clock(FakeClock(START)), Store(database) as store:
+        message = store.enqueue_message(Path("/out/d"), ["a@x", "b@x"], "S", b"bytes")
+        store.start_attempt(message)
+        store.mark_sending(message, ["a@x", "b@x"])
+        store.record_outcomes(message, {"a@x": ("sent", None), "b@x": ("unknown", "cut")},
+                              "2026-03-05T07:01:00+00:00", resend_unknown=1)
+        [b] = store.outbox_recipients(message, statuses=["pending"])
+        assert (b["address"], b["doubts"]) == ("b@x", 1)
+        assert "sent again with the same Message-ID (resend 1 of 1" in b["last_error"]
+        assert store.due_messages("2026-03-05T07:01:00+00:00") == [message]
+        store.start_attempt(message)
+        store.mark_sending(message, ["b@x"])
+        # Cut off by a crash this time: in doubt twice, more than allowed.
+        assert store.mark_interrupted_sends(store.messages_being_sent(), 1) == [message]
+        assert store.outbox_message(message)["status"] == "unknown"
+        assert store.outbox_recipients(message, statuses=["unknown"])[0]["doubts"] == 2
+
+
 def test_stories_round_trip(database):
     with Store(database) as store:
         briefing_id = store.record_briefing("2026-03-05", Path("/o"), [], 1)

@@ -3,7 +3,9 @@
 A recipient's status moves pending -> sending -> sent. A try the server answered with a
 temporary refusal (4xx, or no connection at all) leaves it pending, due again at the
 message's ``next_attempt_at``; a permanent refusal (5xx) makes it failed. A recipient still
-'sending' after a crash is moved to 'unknown' (see briefing/deliver/outbox.py).
+'sending' after a crash, or whose connection broke after the message went out, is in doubt:
+it becomes 'unknown', or 'pending' again while ``email.resend_unknown`` allows
+(``_in_doubt``; see briefing/deliver/outbox.py).
 
 Messages belong to the store's desk: a desk's daemons send its messages alone (through its
 own SMTP settings), and its lists show only them.
@@ -21,6 +23,9 @@ from pathlib import Path
 
 from briefing.clock import now_iso
 from briefing.store.base import Tables
+
+# The note of a recipient in doubt that is sent again (``email.resend_unknown``).
+RESENT = "sent again with the same Message-ID"
 
 # The message's status is the first of these that any of its recipients has.
 _STATUS_ORDER = ("sending", "pending", "unknown", "failed", "sent")
@@ -113,12 +118,16 @@ class OutboxTable(Tables):
             _refresh_status(db, message_id)
 
     def record_outcomes(self, message_id: int, outcomes: Mapping[str, tuple[str, str | None]],
-                        next_attempt_at: str | None = None) -> str:
-        """Record one try: address -> (pending | sent | failed | unknown, why). The message
-        is next due at ``next_attempt_at`` if a recipient still waits. Returns the message's
-        status."""
+                        next_attempt_at: str | None = None, resend_unknown: int = 0) -> str:
+        """Record one try: address -> (pending | sent | failed | unknown, why). An unknown
+        one is sent again (pending) while its doubts allow (``resend_unknown``, see
+        ``_in_doubt``). The message is next due at ``next_attempt_at`` if a recipient still
+        waits. Returns the message's status."""
         now = now_iso()
         with self.transaction() as db:
+            outcomes = {address: _in_doubt(db, message_id, address, note, resend_unknown)
+                        if status == "unknown" else (status, note)
+                        for address, (status, note) in outcomes.items()}
             db.executemany(
                 "UPDATE outbox_recipients SET status=?, last_error=?, sent_at=? "
                 "WHERE message_id=? AND address=?",
@@ -156,22 +165,44 @@ class OutboxTable(Tables):
             "(claimed_by IS NULL OR lease_until<?) ORDER BY message_id",
             (self.desk, now_iso()))]
 
-    def mark_interrupted_sends(self, ids: Iterable[int]) -> list[int]:
+    def mark_interrupted_sends(self, ids: Iterable[int], resend_unknown: int = 0) -> list[int]:
         """sending -> unknown for the given messages, whose sends a crash cut short (the
-        caller knows nobody is sending them); return the ids that had such recipients."""
-        note = ("interrupted while the server was receiving it; it may have been delivered, "
-                "so it is not sent again automatically")
+        caller knows nobody is sending them), or -> pending, due now, while their doubts
+        allow (``resend_unknown``); return the ids that had such recipients."""
+        why = "interrupted while the server was receiving it; it may have been delivered"
         done = []
         with self.transaction() as db:
             for message_id in ids:
-                cur = db.execute("UPDATE outbox_recipients SET status='unknown', last_error=? "
-                                 "WHERE status='sending' AND message_id=?", (note, message_id))
-                if cur.rowcount:
+                cut = [r[0] for r in db.execute(
+                    "SELECT address FROM outbox_recipients WHERE status='sending' AND "
+                    "message_id=? ORDER BY rowid", (message_id,))]
+                notes = []
+                for address in cut:
+                    status, note = _in_doubt(db, message_id, address, why, resend_unknown)
+                    db.execute("UPDATE outbox_recipients SET status=?, last_error=? WHERE "
+                               "message_id=? AND address=?", (status, note, message_id, address))
+                    notes.append(note)
+                if cut:
                     done.append(message_id)
-            for message_id in done:
-                _refresh_status(db, message_id)
-                db.execute("UPDATE outbox SET last_error=? WHERE id=?", (note, message_id))
+                    _refresh_status(db, message_id)
+                    db.execute("UPDATE outbox SET last_error=?, next_attempt_at=? WHERE id=?",
+                               (notes[0], now_iso(), message_id))
             return done
+
+
+def _in_doubt(db: sqlite3.Connection, message_id: int, address: str, why: str | None,
+              resend_unknown: int) -> tuple[str, str]:
+    """A recipient whose delivery is in doubt: count the doubt; it is sent again (pending,
+    the same bytes and Message-ID) while it has been in doubt no more than
+    ``resend_unknown`` times (``email.resend_unknown``), else it stays unknown."""
+    db.execute("UPDATE outbox_recipients SET doubts=doubts+1 WHERE message_id=? AND "
+               "address=?", (message_id, address))
+    doubts = db.execute("SELECT doubts FROM outbox_recipients WHERE message_id=? AND "
+                        "address=?", (message_id, address)).fetchone()[0]
+    if doubts <= resend_unknown:
+        return "pending", (f"{why}; {RESENT} (resend {doubts} of {resend_unknown}, "
+                           "email.resend_unknown)")
+    return "unknown", f"{why}, so it is not sent again automatically"
 
 
 def _refresh_status(db: sqlite3.Connection, message_id: int) -> str:

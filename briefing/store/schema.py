@@ -233,9 +233,16 @@ SELECT 'default', key, value FROM daemon_state_before_desks;
 DROP TABLE daemon_state_before_desks;
 """
 
+# How many times each recipient's delivery was in doubt (the connection broke after the
+# message went out), for ``email.resend_unknown``.
+RECIPIENT_DOUBTS = """
+ALTER TABLE outbox_recipients ADD COLUMN doubts INTEGER NOT NULL DEFAULT 0;
+"""
+
 # Version 2: per-recipient outbox; version 3: entry failures; version 4: story memory;
-# version 5: coordination; version 6: desks.
-MIGRATIONS += (OUTBOX_RECIPIENTS, ENTRY_FAILURES, STORY_MEMORY, COORDINATION, DESKS)
+# version 5: coordination; version 6: desks; version 7: doubts.
+MIGRATIONS += (OUTBOX_RECIPIENTS, ENTRY_FAILURES, STORY_MEMORY, COORDINATION, DESKS,
+               RECIPIENT_DOUBTS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
