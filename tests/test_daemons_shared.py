@@ -211,6 +211,44 @@ def test_three_daemons_share_one_database(tmp_path, postgres_server, http_server
     assert last.terminate() == 0
 
 
+def test_a_poll_gives_way_to_a_waiting_briefing_and_to_a_stop(tmp_path, postgres_server,  # noqa: F811
+                                                              http_server, monkeypatch):  # noqa: F811
+    """Jobs run one at a time: a poll of thousands of feeds can outlast the poll interval,
+    and the slot would wait for it (the 2,000-feed benchmark's briefing started 4 minutes
+    late). Between batches the poll gives way to a queued briefing and to a stop; the
+    sources it did not reach stay due and the next poll takes them."""
+    import threading
+
+    from briefing.config import load_settings
+    from briefing.daemon import shared
+    from briefing.daemon.scheduler import Daemon, Task
+
+    monkeypatch.setattr(shared, "CLAIM_BATCH", 2)  # 9 feeds: five batches
+    database = postgres_server.new_database()
+    site = FeedSite(http_server)
+    config = write_config(tmp_path, database_url=database, timezone="UTC",
+                          sources=[{"feed": site.server.url(f"/feed{n}.xml")}
+                                   for n in range(FEEDS)],
+                          fetch={"allow_private": True, "per_host": 10})
+    stop = threading.Event()
+    daemon = Daemon(load_settings(config), stop)
+    with daemon.opened():
+        daemon.tasks.put(Task("briefing"))
+        daemon._run(Task("poll"))
+        assert site.fetches == {}  # the briefing goes first
+        daemon.tasks.get_nowait()
+        daemon._run(Task("poll"))
+        assert sorted(len(t) for t in site.fetches.values()) == [1] * FEEDS
+        with Store(database) as store, store.transaction() as db:
+            db.execute("UPDATE sources SET next_poll_at='2000-01-01T00:00:00+00:00'")
+        stop.set()
+        daemon._run(Task("poll"))
+        assert sum(len(t) for t in site.fetches.values()) == FEEDS  # nothing more
+        due = _rows(database, "SELECT COUNT(*) FROM sources WHERE next_poll_at<=?",
+                    ("2000-01-01T00:00:00+00:00",))
+        assert due[0][0] == FEEDS  # left due for the next daemon or start
+
+
 def test_a_second_daemon_on_sqlite_is_refused_with_one_line(tmp_path, daemons):  # noqa: F811
     config = write_config(tmp_path, sources=[], schedule={"poll": "0 0 1 1 *",
                                                           "briefing": "0 0 1 1 *"})

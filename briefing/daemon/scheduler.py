@@ -404,7 +404,8 @@ class Daemon:
             if self.shared is not None:
                 # Batch by batch: while this daemon embeds one, the others poll the next.
                 self.shared.doing = "poll"
-                result = self.shared.poll(self.pipeline, self._next_poll, prepare)
+                result = self.shared.poll(self.pipeline, self._next_poll, prepare,
+                                          go_on=self._poll_may_go_on)
             else:
                 result = self.pipeline.collect()
                 prepare(result.new + result.updated)
@@ -505,6 +506,14 @@ class Daemon:
             self.store.finish_run(run_id, status, detail)
             if outcome != "done":
                 self.shared.end(fire, outcome)
+
+    def _poll_may_go_on(self) -> bool:
+        """Whether a poll on a shared database goes on to its next batch: not when the
+        daemon is asked to stop, nor when a briefing waits behind it (jobs run one at a
+        time, and with thousands of feeds a poll pass can outlast the poll interval: the
+        slot would wait for it)."""
+        waiting = list(self.tasks.queue)  # a snapshot: the scheduler thread adds to it
+        return not self.stop.is_set() and not any(t.kind == "briefing" for t in waiting)
 
     def _next_poll(self, now: datetime) -> datetime:
         """The poll schedule's next firing after this one (a firing is never "next" to

@@ -102,9 +102,12 @@ class Coordinator:
     # --- polling ------------------------------------------------------------------------------
 
     def poll(self, pipeline: Pipeline, next_poll: Callable[[datetime], datetime],
-             prepare: Callable[[list], None] | None = None) -> CollectResult:
+             prepare: Callable[[list], None] | None = None,
+             go_on: Callable[[], bool] | None = None) -> CollectResult:
         """Poll this machine's folders and the shared sources this daemon can claim, batch
-        by batch, until none is due. A polled source is next due at the poll schedule's
+        by batch, until none is due, or until ``go_on()`` says to give way (the daemon is
+        stopping, or its briefing is due: the sources not reached stay due, for the next
+        poll or another daemon). A polled source is next due at the poll schedule's
         first firing after it was polled (``next_poll(now)``), so however late a batch
         runs, no source is fetched twice between two firings. ``prepare`` is given each
         batch's new articles once its leases are given back (to embed them: meanwhile the
@@ -113,7 +116,7 @@ class Coordinator:
         if prepare is not None:
             prepare(result.new + result.updated)
         keys = list(self.shared)
-        while keys:
+        while keys and (go_on is None or go_on()):
             batch = self.store.claim_sources(self.me, keys, lease_seconds=self.lease,
                                              per_host=self.settings.fetch.per_host,
                                              limit=CLAIM_BATCH)
