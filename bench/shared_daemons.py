@@ -132,7 +132,8 @@ def run(label: str, root: Path, urls: list[str], items: int, daemons: int,
     slot = start + timedelta(seconds=slot_after)
     configs = [config(root / f"{label}-{n}", urls, slot, database) for n in range(daemons)]
     target = database or configs[0].parent / "state" / "briefing.sqlite3"
-    env = dict(os.environ, BRIEFING_THREADS="1", HF_HUB_OFFLINE="1")
+    env = dict(os.environ, BRIEFING_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               HF_HUB_OFFLINE="1")
     procs = [subprocess.Popen([sys.executable, "-m", "briefing", "--config", str(c), "run"],
                               cwd=c.parent, stdout=subprocess.DEVNULL,
                               stderr=open(c.parent / "daemon.log", "wb"), env=env)  # noqa: SIM115
@@ -158,6 +159,7 @@ def run(label: str, root: Path, urls: list[str], items: int, daemons: int,
             if last is not None and files_at is not None:
                 break
         peaks = [peak_mb(p.pid) for p in procs if p.poll() is None]
+        load = os.getloadavg()[1]  # other jobs share the machine: say how busy it was
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -170,7 +172,8 @@ def run(label: str, root: Path, urls: list[str], items: int, daemons: int,
     return {"label": label, "entries_per_s": items / span if span else None,
             "polled_by_slot": last is not None and last <= slot.timestamp(),
             "slot_to_files": files_at - slot.timestamp() if files_at else None,
-            "peak_mb": max(peaks, default=0.0), "total_mb": sum(peaks)}
+            "peak_mb": max(peaks, default=0.0), "total_mb": sum(peaks), "slot_after": slot_after,
+            "load": load}
 
 
 def main() -> None:
@@ -178,11 +181,14 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--items", type=int, default=20000)
     parser.add_argument("--slot-after", type=float, default=None,
-                        help="seconds from the start to the slot (default: from --items)")
+                        help="seconds from the start to the slot (default: from --items, "
+                             "per backend)")
     args = parser.parse_args()
-    # Starting three models takes a minute or two on two cores; then each item costs about
-    # 30 ms of polling, cleaning and embedding, shared by the daemons.
-    slot_after = args.slot_after or 150 + args.items * 0.05
+    # Starting three models takes a minute or two on two cores; then, at 500 feeds, three
+    # daemons on one machine stored 15 items a second and one daemon 43 (docs/benchmarks.md):
+    # the slot leaves room for that, with a margin for other jobs on the machine.
+    pg_slot = args.slot_after or 150 + args.items * 0.08
+    sqlite_slot = args.slot_after or 150 + args.items * 0.035
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the daemons and the server
     root = Path(tempfile.mkdtemp(prefix="briefing-bench-shared-"))
     root.chmod(0o711)  # the server (user postgres) keeps its folder inside
@@ -192,17 +198,18 @@ def main() -> None:
         with LocalHTTPServer() as server:
             urls = serve(server, args.feeds, args.items)
             results.append(run("postgresql", root, urls, args.items, 3, pg.new_database(),
-                               slot_after))
-            results.append(run("sqlite", root, urls, args.items, 1, None, slot_after))
+                               pg_slot))
+            results.append(run("sqlite", root, urls, args.items, 1, None, sqlite_slot))
     finally:
         stop_server(pg)
-    print(f"{args.feeds:,} feeds, {args.items:,} items, slot {slot_after:.0f} s after start")
+    print(f"{args.feeds:,} feeds, {args.items:,} items")
     for r in results:
         rate = f"{r['entries_per_s']:.0f}" if r["entries_per_s"] else "-"
         files = f"{r['slot_to_files']:.1f} s" if r["slot_to_files"] is not None else "-"
         print(f"{r['label']:<11} entries/s {rate:>6}  polled before the slot "
               f"{r['polled_by_slot']!s:<5}  slot to files {files:>8}  peak "
-              f"{r['peak_mb']:,.0f} MB per daemon, {r['total_mb']:,.0f} MB together")
+              f"{r['peak_mb']:,.0f} MB per daemon, {r['total_mb']:,.0f} MB together  slot "
+              f"{r['slot_after']:.0f} s after start  load {r['load']:.1f}")
     print(f"logs and states in {root}")
 
 

@@ -222,7 +222,7 @@ def cmd_sources(settings, args) -> int:
     from briefing.sources.report import source_report
     from briefing.store import Store
 
-    with Store(settings.database) as store:
+    with Store(settings.database, settings.desk) as store:
         old = left_out_as_old(store, settings, clock.now().astimezone(settings.tz))
         print(source_report(settings, store, left_out=old))
     return EXIT_OK
@@ -232,7 +232,7 @@ def cmd_status(settings, args) -> int:
     from briefing.daemon.status import status_report
     from briefing.store import Store
 
-    with Store(settings.database) as store:
+    with Store(settings.database, settings.desk) as store:
         print(status_report(settings, store))
     return EXIT_OK
 
@@ -289,7 +289,7 @@ def cmd_list(settings, args) -> int:
     from briefing.editions import editions, list_table
     from briefing.store import Store
 
-    with Store(settings.database) as store:
+    with Store(settings.database, settings.desk) as store:
         print(list_table(editions(store), settings.tz))
     return EXIT_OK
 

@@ -41,6 +41,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from briefing.config_yaml import load_config_yaml
 from briefing.errors import ConfigError, clipped, shown
 from briefing.packaged import default_config_text
+from briefing.store.base import DEFAULT_DESK
 from briefing.text.invisible import first_format_character
 from briefing.urls import web_url
 
@@ -336,6 +337,9 @@ class EmailSettings(_Model):
     subject: NonEmptyStr = "{title} — {date}"
     timeout_seconds: Annotated[Number, _between(0.1, 600)] = 30.0
     retry_seconds: WholeNumber = Field(60, ge=1)  # first retry of a failed send; doubles to 1 h
+    # Times a recipient whose delivery is in doubt is sent the same message again; 0: never
+    # (at most one copy). See briefing.deliver.outbox.
+    resend_unknown: WholeNumber = Field(0, ge=0, le=10)
 
     @classmethod
     def _read_config(cls, data: Any, context: dict[str, Any]) -> Any:
@@ -440,6 +444,20 @@ def _database_url(value: Any) -> str | None:
     return value.strip()
 
 
+# A desk's name keys its briefings, outbox and schedule state in the store and goes into
+# each email's Message-ID, so it is kept to letters, digits, '-' and '_'.
+_DESK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+
+
+def _desk(value: Any) -> str:
+    if value is None:
+        return DEFAULT_DESK
+    if not isinstance(value, str) or not _DESK_NAME.fullmatch(value.strip()):
+        raise _fail("must be a name of letters, digits, '-' and '_' (at most 40, starting "
+                    f"with a letter or digit), not {shown(value)}")
+    return value.strip()
+
+
 # Keys whose `null` in YAML (`email:` with nothing under it) means "the default".
 _NULL_IS_DEFAULT = ("sources", "themes", "schedule", "email", "fetch", "summarizer")
 
@@ -470,6 +488,10 @@ class Settings(_Model):
         None, description="A PostgreSQL database several daemons share, e.g. "
         "postgresql://user@host/briefing or postgresql://postgres@/briefing?host=/run/pg; "
         "unset: the SQLite file in state_dir.")
+    desk: Annotated[str, BeforeValidator(_desk)] = Field(
+        DEFAULT_DESK, description="Name of this config's briefing among several configs "
+        "that share one database: each desk gets its own briefings, recipients and "
+        "'new since the last briefing'; the articles are shared.")
     templates_dir: ConfigPath | None = Field(
         None, description="Folder searched for templates before the packaged ones.")
     budget_words: WholeNumber = Field(
@@ -511,7 +533,7 @@ class Settings(_Model):
     email: EmailSettings = Field(
         default_factory=EmailSettings, description="SMTP delivery: enabled, smtp_host, "
         "smtp_port, security, username, password_env, from, to, subject, timeout_seconds, "
-        "retry_seconds.")
+        "retry_seconds, resend_unknown.")
     fetch: FetchSettings = Field(
         default_factory=FetchSettings,
         description="Network limits: timeout_seconds, max_bytes, max_redirects, user_agent, "

@@ -255,7 +255,7 @@ class Pipeline:
         self.settings = settings
         self.progress = progress
         self.check_summarizer()  # the daemon and the CLI hear of a broken model folder at start
-        self.store = Store(settings.database)
+        self.store = Store(settings.database, settings.desk)
         self._embedder = embedder
         self._writing = 0  # collect inside render: the lock is taken once
         self.story_records: list[StoryRecord] = []  # the last build's, to remember

@@ -1,7 +1,8 @@
 """A preview: a whole render that records nothing (``render --preview``, ``--explain``).
 
 A preview runs the real pipeline, so what it shows is what the next briefing would be, but
-against a snapshot of the state database in a temporary folder and with its files written
+against a snapshot of the state database in a temporary folder (an SQLite copy, also of a
+shared PostgreSQL database: ``store.snapshot``) and with its files written
 under ``OUT/preview/`` (or ``--out``). Everything a render writes to the state (articles
 picked up, coverage, the edition, story memory, source status, the embedding cache) goes to
 the snapshot, which is thrown away; the real database, the archive and the next scheduled
@@ -29,18 +30,23 @@ def preview_root(settings: Settings, out_root: Path | None) -> Path:
 
 @contextmanager
 def preview_settings(settings: Settings) -> Iterator[Settings]:
-    """``settings`` with ``state_dir`` pointing at a throwaway snapshot of the database."""
-    if settings.database_url:
-        # A snapshot of a shared server database is not taken here; a preview against the
-        # database itself would record what it must not.
-        raise StoreError("render --preview / --explain: not available with database_url (it "
-                         "would write to the shared database); run it with a config "
-                         "without database_url")
+    """``settings`` with ``state_dir`` pointing at a throwaway snapshot of the database (an
+    SQLite copy of it, also of a server database: ``database_url`` is dropped)."""
     with tempfile.TemporaryDirectory(prefix="briefing-preview-") as folder:
         snapshot = Path(folder)
-        if settings.database_path.is_file():
-            snapshot_database(settings.database_path, snapshot / settings.database_path.name)
-        yield settings.model_copy(update={"state_dir": snapshot})
+        target = snapshot / settings.database_path.name
+        if settings.database_url:
+            from briefing.store import Store, database_errors, store_error
+            from briefing.store.snapshot import copy_to_sqlite
+
+            with Store(settings.database_url, settings.desk) as server:
+                try:
+                    copy_to_sqlite(server, target)
+                except database_errors() as exc:
+                    raise store_error(settings.database_url, exc) from None
+        elif settings.database_path.is_file():
+            snapshot_database(settings.database_path, target)
+        yield settings.model_copy(update={"state_dir": snapshot, "database_url": None})
 
 
 def snapshot_database(source: Path, target: Path) -> None:

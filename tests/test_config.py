@@ -153,6 +153,10 @@ def test_the_default_crons_are_valid():
     ({"title": None}, "title: missing (a non-empty string is required)"),
     ({"output_dir": ""}, "output_dir: must be a non-empty string, got ''"),
     ({"page_size": "A5"}, "page_size: must be A4 or Letter, not 'A5'"),
+    ({"desk": "ports desk"}, "desk: must be a name of letters, digits, '-' and '_' (at most "
+     "40, starting with a letter or digit), not 'ports desk'"),
+    ({"email": {"resend_unknown": 11}},
+     "email.resend_unknown: Input should be less than or equal to 10"),
 ])
 def test_a_bad_nested_value_names_its_full_path_in_one_line(tmp_path, overrides, message):
     with pytest.raises(ConfigError) as info:
@@ -166,8 +170,8 @@ def test_a_bad_nested_value_names_its_full_path_in_one_line(tmp_path, overrides,
     ({"sources": [{"path": "a", "kind": "feed"}]},
      "sources[0].kind: unknown key (allowed: feed, name, path, url)"),
     ({"email": {"sender": "a@b.org"}}, "email.sender: unknown key (allowed: enabled, from, "
-     "password_env, retry_seconds, security, smtp_host, smtp_port, subject, timeout_seconds, "
-     "to, username)"),
+     "password_env, resend_unknown, retry_seconds, security, smtp_host, smtp_port, subject, "
+     "timeout_seconds, to, username)"),
     ({"fetch": {"retries": 3}},
      "fetch.retries: unknown key (allowed: allow_private, max_bytes, max_entries, "
      "max_redirects, per_host, poll_seconds, timeout_seconds, user_agent)"),

@@ -211,6 +211,44 @@ def test_three_daemons_share_one_database(tmp_path, postgres_server, http_server
     assert last.terminate() == 0
 
 
+def test_a_poll_gives_way_to_a_waiting_briefing_and_to_a_stop(tmp_path, postgres_server,  # noqa: F811
+                                                              http_server, monkeypatch):  # noqa: F811
+    """Jobs run one at a time: a poll of thousands of feeds can outlast the poll interval,
+    and the slot would wait for it (the 2,000-feed benchmark's briefing started 4 minutes
+    late). Between batches the poll gives way to a queued briefing and to a stop; the
+    sources it did not reach stay due and the next poll takes them."""
+    import threading
+
+    from briefing.config import load_settings
+    from briefing.daemon import shared
+    from briefing.daemon.scheduler import Daemon, Task
+
+    monkeypatch.setattr(shared, "CLAIM_BATCH", 2)  # 9 feeds: five batches
+    database = postgres_server.new_database()
+    site = FeedSite(http_server)
+    config = write_config(tmp_path, database_url=database, timezone="UTC",
+                          sources=[{"feed": site.server.url(f"/feed{n}.xml")}
+                                   for n in range(FEEDS)],
+                          fetch={"allow_private": True, "per_host": 10})
+    stop = threading.Event()
+    daemon = Daemon(load_settings(config), stop)
+    with daemon.opened():
+        daemon.tasks.put(Task("briefing"))
+        daemon._run(Task("poll"))
+        assert site.fetches == {}  # the briefing goes first
+        daemon.tasks.get_nowait()
+        daemon._run(Task("poll"))
+        assert sorted(len(t) for t in site.fetches.values()) == [1] * FEEDS
+        with Store(database) as store, store.transaction() as db:
+            db.execute("UPDATE sources SET next_poll_at='2000-01-01T00:00:00+00:00'")
+        stop.set()
+        daemon._run(Task("poll"))
+        assert sum(len(t) for t in site.fetches.values()) == FEEDS  # nothing more
+        due = _rows(database, "SELECT COUNT(*) FROM sources WHERE next_poll_at<=?",
+                    ("2000-01-01T00:00:00+00:00",))
+        assert due[0][0] == FEEDS  # left due for the next daemon or start
+
+
 def test_a_second_daemon_on_sqlite_is_refused_with_one_line(tmp_path, daemons):  # noqa: F811
     config = write_config(tmp_path, sources=[], schedule={"poll": "0 0 1 1 *",
                                                           "briefing": "0 0 1 1 *"})
@@ -233,6 +271,26 @@ def test_a_bad_database_url_is_one_line(tmp_path, bad):
     assert code in (1, 2)
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "database_url" in err
+
+
+def test_a_preview_on_a_shared_database_reads_it_and_records_nothing_there(
+        tmp_path, postgres_server):  # noqa: F811
+    """``render --preview`` with database_url composes from an SQLite copy of the server's
+    database (its articles and what this desk covered) and records nothing on the server."""
+    from conftest import run_cli
+
+    database = postgres_server.new_database()
+    config = _sqlite_desk(tmp_path, "ports", database_url=database)
+    code, out, err = run_cli("--config", str(config), "render", "--preview", "--format", "md")
+    assert code == 0 and "Preview (nothing recorded): Briefing of 3 article(s)" in out, err
+    assert _rows(database, "SELECT id FROM articles") == []
+    code, out, err = run_cli("--config", str(config), "render", "--format", "md")
+    assert code == 0 and "Briefing of 3 article(s)" in out, err
+    before = _rows(database, "SELECT id, first_seen FROM articles ORDER BY id")
+    code, out, err = run_cli("--config", str(config), "render", "--explain", "--format", "md")
+    assert code == 0 and "nothing to render" in out, out  # the copy knows what was covered
+    assert _rows(database, "SELECT id, first_seen FROM articles ORDER BY id") == before
+    assert len(_rows(database, "SELECT id FROM briefings")) == 1
 
 
 def test_status_lists_daemons_leases_sources_slots_and_outbox(tmp_path,
@@ -272,3 +330,124 @@ def test_status_on_sqlite_names_the_daemon_holding_the_lock(tmp_path, daemons): 
     first.wait_for("started")
     code, out, _ = run_cli("--config", str(config), "status")
     assert f"daemon: pid {first.proc.pid}" in out
+
+
+# --- desks: several configs, one ingestion --------------------------------------------------
+
+DESKS = {  # desk -> (title, recipients, theme)
+    "ports": ("Ports Desk", ["ports@example.org"],
+              {"id": "ports", "title": "Ports and shipping",
+               "description": "Ports, ships, dock workers, strikes and cargo"}),
+    "markets": ("Markets Desk", ["m1@example.org", "m2@example.org"],
+                {"id": "markets", "title": "Markets and prices",
+                 "description": "Prices, companies, wages, grain and coal trade"}),
+}
+
+
+def _desk_config(folder: Path, desk: str, database: str, site: FeedSite, smtp_port: int,
+                 slot: datetime) -> Path:
+    title, recipients, theme = DESKS[desk]
+    folder.mkdir()
+    return write_config(
+        folder, title=title, desk=desk, timezone="UTC", database_url=database,
+        themes=[theme], sources=[{"feed": site.server.url(f"/feed{n}.xml")}
+                                 for n in range(FEEDS)],
+        schedule={"poll": f"*/{POLL_EVERY} * * * * *", "briefing": _slot_cron([slot]),
+                  "grace_seconds": 600, "lease_seconds": LEASE},
+        fetch={"allow_private": True, "per_host": 3},
+        email={"enabled": True, "smtp_host": "127.0.0.1", "smtp_port": smtp_port,
+               "security": "none", "from": "briefing@example.org", "to": recipients,
+               "timeout_seconds": 5, "retry_seconds": 1})
+
+
+def test_two_desks_share_one_ingestion_and_brief_their_own_recipients(
+        tmp_path, postgres_server, http_server, smtp_server, daemons):  # noqa: F811
+    """Two configs (desks) with their own themes, recipients and slots on one PostgreSQL:
+    each feed is fetched once per interval and each entry stored once for both; each desk
+    makes one briefing for its slot, mailed once to each of its own recipients; and the
+    markets desk, briefing after the ports desk, still gets every article the ports desk
+    briefed (one desk does not use up another's news)."""
+    from conftest import run_cli
+
+    database = postgres_server.new_database()
+    site = FeedSite(http_server)
+    start = datetime.now(UTC).replace(microsecond=0)
+    slots = {"ports": start + timedelta(seconds=75), "markets": start + timedelta(seconds=95)}
+    configs = {desk: _desk_config(tmp_path / desk, desk, database, site, smtp_server.port,
+                                  slots[desk]) for desk in DESKS}
+    procs = [daemons(configs[desk], name=desk) for desk in DESKS]
+    for proc in procs:
+        proc.wait_for("on a shared database as", timeout=180)
+
+    wait_until(lambda: len(smtp_server.messages) >= 3, timeout=300, what="both desks' emails")
+    time.sleep(3)  # a repeat, if there were one, would be on its way by now
+    runs = _rows(database, "SELECT desk, status FROM briefing_runs ORDER BY desk")
+    assert [tuple(r) for r in runs] == [("markets", "done"), ("ports", "done")]
+    for desk, (title, recipients, _) in DESKS.items():
+        mails = [m for m in smtp_server.messages if m.message["Subject"].startswith(title)]
+        assert sorted(r for m in mails for r in m.recipients) == recipients, desk
+        assert all(m.message["Message-ID"].startswith(f"<briefing.{desk}.") for m in mails)
+    assert len(smtp_server.messages) == 3
+    _assert_every_entry_stored_once(database, site)
+    _assert_fetched_once_per_interval(site)
+    stored = {r[0] for r in _rows(database, "SELECT id FROM articles")}
+    for desk in DESKS:
+        covered = {r[0] for r in _rows(
+            database, "SELECT c.article_id FROM coverage c JOIN briefings b ON "
+            "b.id=c.briefing_id WHERE b.desk=?", (desk,))}
+        assert covered == stored, desk  # every article briefed by both desks
+        folders = [p for p in (tmp_path / desk / "output").iterdir() if p.is_dir()]
+        assert len(folders) == 1
+        assert DESKS[desk][0] in (folders[0] / "briefing.md").read_text(encoding="utf-8")
+
+    code, out, err = run_cli("--config", str(configs["ports"]), "status")
+    assert code == 0, err
+    assert "desks: 2" in out
+    assert "ports (this config): 1 briefing(s)" in out and "1 daemon(s) alive" in out
+    assert "markets: 1 briefing(s)" in out and "outbox 2 sent" in out
+    for proc in procs:
+        assert proc.terminate() == 0
+
+
+def _sqlite_desk(root: Path, desk: str, **overrides) -> Path:
+    folder = root / desk
+    folder.mkdir()
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    return write_config(folder, title=f"{desk.capitalize()} Desk", desk=desk,
+                        state_dir=str(root / "shared-state"),
+                        sources=[{"path": str(p)} for p in sorted(seeds.glob("*.txt"))[:3]],
+                        **overrides)
+
+
+def test_desks_on_one_sqlite_state_dir_take_turns(tmp_path):
+    """On SQLite two desks may share a state_dir: renders take turns, and each desk briefs
+    the articles its own briefings have not covered, whatever the other desk did."""
+    from conftest import run_cli
+
+    ports, markets = (_sqlite_desk(tmp_path, d) for d in ("ports", "markets"))
+    code, out, err = run_cli("--config", str(ports), "render", "--format", "md")
+    assert code == 0 and "Briefing of 3 article(s)" in out, err
+    code, out, err = run_cli("--config", str(markets), "render", "--format", "md")
+    assert code == 0 and "Briefing of 3 article(s)" in out, err  # not "nothing new"
+    code, again, err = run_cli("--config", str(ports), "render", "--format", "md")
+    assert code == 0 and "nothing to render" in again, again
+    for config, title in ((ports, "Ports Desk"), (markets, "Markets Desk")):
+        [folder] = [p for p in (config.parent / "output").iterdir() if p.is_dir()]
+        assert title in (folder / "briefing.md").read_text(encoding="utf-8")
+    with Store(tmp_path / "shared-state" / "briefing.sqlite3", "ports") as store:
+        assert len(store.briefings()) == 1 and store.article_count() == 3
+        assert len(store.covered_ids()) == 3
+    code, out, _ = run_cli("--config", str(markets), "status")
+    assert "desks: 2" in out and "markets (this config): 1 briefing(s)" in out
+
+
+def test_a_second_desks_daemon_on_one_sqlite_state_dir_is_refused_with_one_line(
+        tmp_path, daemons):  # noqa: F811
+    never = {"poll": "0 0 1 1 *", "briefing": "0 0 1 1 *"}
+    first = daemons(_sqlite_desk(tmp_path, "ports", schedule=never), name="ports")
+    first.wait_for("started")
+    second = daemons(_sqlite_desk(tmp_path, "markets", schedule=never), name="markets")
+    assert second.proc.wait(120) == 1
+    lines = [line for line in second.log.splitlines() if line.strip()]
+    assert len(lines) == 1 and "desk markets" in lines[0] and "database_url" in lines[0], lines
+    assert first.proc.poll() is None

@@ -531,6 +531,44 @@ def test_a_connection_dropped_after_the_data_is_in_doubt_and_never_repeated(rend
     assert recipient_states(settings) == {reader: "unknown", desk: "sent"}
 
 
+def test_resend_unknown_sends_a_recipient_in_doubt_again_with_the_same_message_id(rendered,
+                                                                                  tmp_path):
+    """email.resend_unknown: 1 trades at-most-once for at-least-once, once: a recipient in
+    doubt gets the same bytes (the same Message-ID) again at the next try; in doubt a
+    second time, it stays unknown and is not sent again."""
+    import email
+
+    reader, desk = RECIPIENTS
+    with ScriptedSMTP() as server:
+        server.end = None  # takes the body, then closes without answering
+        settings = scripted_settings(tmp_path, server, to=[reader], resend_unknown=1)
+        date = record(settings, rendered)
+        message, ok = send_command(settings, edition=date)
+        assert not ok
+        assert f"in doubt: 127.0.0.1:{server.port} closed the connection" in message
+        assert "sent again with the same Message-ID (resend 1 of 1" in message
+        assert recipient_states(settings) == {reader: "pending"}
+        message, ok = send_command(settings, retry=True)  # in doubt again: that was the last
+        assert f"may already have been delivered to {reader}" in message
+        assert recipient_states(settings) == {reader: "unknown"}
+        send_command(settings, retry=True)
+        server.end = "250 OK"
+        folder = tmp_path / "second"
+        folder.mkdir()
+        settings = scripted_settings(folder, server, to=[reader], resend_unknown=1)
+        date = record(settings, rendered)
+        server.end = None
+        send_command(settings, edition=date)
+        server.end = "250 OK"
+        message, ok = send_command(settings, retry=True)  # the resend goes through
+        assert ok and f"message 1 sent (to {reader})" in message
+    copies = [t for t in server.transactions]
+    assert [(t.recipients, t.answer) for t in copies] == [
+        ([reader], None), ([reader], None), ([reader], None), ([reader], "250 OK")]
+    ids = [email.message_from_bytes(t.data)["Message-ID"] for t in copies]
+    assert ids[0] == ids[1] and ids[2] == ids[3]
+
+
 def test_4xx_answers_keep_the_message_waiting_for_the_next_try(rendered, tmp_path):
     for stage in ("greeting", "mail", "data", "end"):
         folder = tmp_path / stage

@@ -147,6 +147,25 @@ def test_the_outbox_per_recipient(database):
         assert store.outbox()[0]["recipients"] == "a@x\nb@x"
 
 
+def test_a_recipient_in_doubt_is_sent_again_only_as_often_as_allowed(database):
+    with use_clock(FakeClock(START)), Store(database) as store:
+        message = store.enqueue_message(Path("/out/d"), ["a@x", "b@x"], "S", b"bytes")
+        store.start_attempt(message)
+        store.mark_sending(message, ["a@x", "b@x"])
+        store.record_outcomes(message, {"a@x": ("sent", None), "b@x": ("unknown", "cut")},
+                              "2026-03-05T07:01:00+00:00", resend_unknown=1)
+        [b] = store.outbox_recipients(message, statuses=["pending"])
+        assert (b["address"], b["doubts"]) == ("b@x", 1)
+        assert "sent again with the same Message-ID (resend 1 of 1" in b["last_error"]
+        assert store.due_messages("2026-03-05T07:01:00+00:00") == [message]
+        store.start_attempt(message)
+        store.mark_sending(message, ["b@x"])
+        # Cut off by a crash this time: in doubt twice, more than allowed.
+        assert store.mark_interrupted_sends(store.messages_being_sent(), 1) == [message]
+        assert store.outbox_message(message)["status"] == "unknown"
+        assert store.outbox_recipients(message, statuses=["unknown"])[0]["doubts"] == 2
+
+
 def test_stories_round_trip(database):
     with Store(database) as store:
         briefing_id = store.record_briefing("2026-03-05", Path("/o"), [], 1)
@@ -159,6 +178,85 @@ def test_stories_round_trip(database):
         assert (back.lines, back.thread) == (["Lead.", "Fact."], story.id)
         assert back.vectors.tolist() == np.eye(2, 3).tolist()
         assert store.recent_stories("2026-03-06") == []
+
+
+# --- desks ------------------------------------------------------------------------------------
+
+
+def test_desks_share_the_articles_and_keep_their_own_briefings_outbox_and_state(database):
+    story = StoryRecord(date="2026-03-05", thread=0, since="2026-03-05", briefings=1,
+                        theme="t", text="Lead.", centroid=np.ones(3, dtype=np.float32),
+                        lines=["Lead."], vectors=np.eye(1, 3, dtype=np.float32))
+    with Store(database, "ports") as ports, Store(database, "markets") as markets, \
+            Store(database) as lone:
+        for n in (1, 2):
+            ports.add_article(_article(n))
+        assert markets.add_article(_article(1)) == "known"  # one ingestion: stored once
+        briefing = ports.record_briefing("2026-03-05", Path("/ports/2026-03-05"),
+                                         ["a1", "a2"], 2)
+        ports.remember_stories(briefing, [story])
+        # What ports covered is still new to markets (and to a config naming no desk).
+        assert ports.articles(uncovered_only=True) == []
+        for other in (markets, lone):
+            assert [a.id for a in other.articles(uncovered_only=True)] == ["a1", "a2"]
+            assert other.covered_ids() == set()
+            assert other.last_briefing() is None and other.briefings() == []
+            assert other.recent_stories("2026-03-01") == []
+        assert ports.covered_ids() == {"a1", "a2"}
+        assert [s.text for s in ports.recent_stories("2026-03-01")] == ["Lead."]
+        # Each desk's outbox is its own: its daemons send it, its lists show it.
+        message = ports.enqueue_message(Path("/ports/d"), ["p@x"], "Ports", b"p")
+        assert markets.due_messages(None) == [] and markets.outbox() == []
+        assert markets.outbox_recipients() == [] and markets.sent_to() == {}
+        assert ports.due_messages(None) == [message]
+        ports.start_attempt(message)
+        ports.mark_sending(message, ["p@x"])
+        assert markets.messages_being_sent() == []
+        assert ports.messages_being_sent() == [message]
+        ports.record_outcomes(message, {"p@x": ("failed", "550 no")})
+        assert markets.requeue_failed() == 0
+        assert ports.outbox_recipients(statuses=["failed"])[0]["address"] == "p@x"
+        # The schedule's facts too.
+        ports.set_state("briefing_fire", "2026-03-05T07:00:00+00:00")
+        assert markets.get_state("briefing_fire") is None
+        markets.set_state("briefing_fire", "2026-03-05T08:00:00+00:00")
+        assert ports.get_state("briefing_fire") == "2026-03-05T07:00:00+00:00"
+        # Daemons say which desk they serve; slots are claimed per desk.
+        ports.beat("d1", "host1", 1, lease_seconds=60)
+        assert ports.daemons()[0]["desk"] == "ports"
+        slot = "2026-03-05T07:00:00+00:00"
+        assert ports.claim_slot("ports", slot, "d1", 60) == "won"
+        assert markets.claim_slot("markets", slot, "d2", 60) == "won"
+        assert [r["desk"] for r in markets.briefing_runs(desk="markets")] == ["markets"]
+
+
+def test_rows_from_before_desks_belong_to_the_default_desk(database, monkeypatch):
+    """Migrating a version-5 database (briefings, outbox, daemon state, no desk columns)
+    gives every row to the desk a config without ``desk`` has: it goes on as before."""
+    before = schema.MIGRATIONS[:5]
+    monkeypatch.setattr(schema, "MIGRATIONS", before)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(before))
+    with Store(database) as store, store.transaction() as db:
+        db.execute("INSERT INTO articles (id, title, source, text, origin, first_seen) "
+                   "VALUES ('a1', 'T', 'S', 'Text.', 'o', '2026-03-05T07:00:00+00:00')")
+        briefing = store.insert_id(db, "INSERT INTO briefings (date, created_at, out_dir, "
+                                   "items, articles) VALUES ('2026-03-05', 'now', '/o', 1, 1)",
+                                   ())
+        db.execute("INSERT INTO coverage VALUES (?, 'a1')", (briefing,))
+        message = store.insert_id(db, "INSERT INTO outbox (briefing_dir, recipients, subject, "
+                                  "message, status, next_attempt_at, created_at) VALUES "
+                                  "('/o', 'r@x', 'S', ?, 'pending', 'now', 'now')", (b"m",))
+        db.execute("INSERT INTO outbox_recipients (message_id, address, status) VALUES "
+                   "(?, 'r@x', 'pending')", (message,))
+        db.execute("INSERT INTO daemon_state (key, value) VALUES ('briefing_fire', 'then')")
+    monkeypatch.undo()
+    with Store(database) as store, Store(database, "ports") as ports:
+        assert store.dialect.schema_version(store.db) == SCHEMA_VERSION
+        assert store.covered_ids() == {"a1"} and store.articles(uncovered_only=True) == []
+        assert store.due_messages(None) == [message]
+        assert store.get_state("briefing_fire") == "then"
+        assert [a.id for a in ports.articles(uncovered_only=True)] == ["a1"]
+        assert ports.due_messages(None) == [] and ports.get_state("briefing_fire") is None
 
 
 # --- coordination -----------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from briefing.config import Settings
 from briefing.daemon.cron import parse_cron
 from briefing.errors import BriefingError, ConfigError, LockError
 from briefing.locks import file_lock
+from briefing.store.base import DEFAULT_DESK
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
@@ -95,7 +96,8 @@ def run_daemon(settings: Settings, once: bool = False,
 def daemon_session(settings: Settings, stop: threading.Event) -> Iterator[Daemon]:
     """The daemon as ``run_daemon`` runs it: its lock held, SIGTERM/SIGINT setting ``stop``
     (in the main thread), its Pipeline open and the runs a killed process left closed."""
-    with daemon_lock(settings.state_dir), _stop_on_signals(stop):
+    desks = None if settings.database_url or settings.desk == DEFAULT_DESK else settings.desk
+    with daemon_lock(settings.state_dir, desks), _stop_on_signals(stop):
         daemon = Daemon(settings, stop)
         with daemon.opened():
             yield daemon
@@ -104,15 +106,19 @@ def daemon_session(settings: Settings, stop: threading.Event) -> Iterator[Daemon
 # --- one daemon per state_dir ---------------------------------------------------------------
 
 
-def daemon_lock(state_dir: Path) -> AbstractContextManager[None]:
+def daemon_lock(state_dir: Path, desk: str | None = None) -> AbstractContextManager[None]:
     """Hold ``state_dir/daemon.lock`` for the daemon's life; a second daemon fails at once
-    (waiting would only hide that two were started)."""
+    (waiting would only hide that two were started). ``desk``: this daemon's, when it is
+    one of several on an SQLite state_dir, where the refusal names the way out."""
 
     def held(holder: str) -> LockError:
+        way_out = (f" (this is desk {desk}); desks sharing one SQLite state_dir take turns "
+                   "(briefing render, run --once), and daemons of several desks at once "
+                   "need a database_url (docs/scaling.md)" if desk else
+                   "; stop it first, or give this one its own state_dir")
         return LockError(
             f"another briefing daemon{f' (pid {holder})' if holder else ''} is already "
-            f"running with state_dir {state_dir}; stop it first, or give this one its "
-            "own state_dir")
+            f"running with state_dir {state_dir}{way_out}")
 
     return file_lock(state_dir / "daemon.lock", 0, held)
 
@@ -398,7 +404,8 @@ class Daemon:
             if self.shared is not None:
                 # Batch by batch: while this daemon embeds one, the others poll the next.
                 self.shared.doing = "poll"
-                result = self.shared.poll(self.pipeline, self._next_poll, prepare)
+                result = self.shared.poll(self.pipeline, self._next_poll, prepare,
+                                          go_on=self._poll_may_go_on)
             else:
                 result = self.pipeline.collect()
                 prepare(result.new + result.updated)
@@ -499,6 +506,14 @@ class Daemon:
             self.store.finish_run(run_id, status, detail)
             if outcome != "done":
                 self.shared.end(fire, outcome)
+
+    def _poll_may_go_on(self) -> bool:
+        """Whether a poll on a shared database goes on to its next batch: not when the
+        daemon is asked to stop, nor when a briefing waits behind it (jobs run one at a
+        time, and with thousands of feeds a poll pass can outlast the poll interval: the
+        slot would wait for it)."""
+        waiting = list(self.tasks.queue)  # a snapshot: the scheduler thread adds to it
+        return not self.stop.is_set() and not any(t.kind == "briefing" for t in waiting)
 
     def _next_poll(self, now: datetime) -> datetime:
         """The poll schedule's next firing after this one (a firing is never "next" to

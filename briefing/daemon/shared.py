@@ -12,11 +12,15 @@ All daemons are equal: each one's scheduler fires every job, and the rows of
   fetched once per interval by one daemon. Folders are read by every daemon that has them
   (they are on its machine); an article is stored once whoever reads it (by content hash).
   The new articles are analysed where they were polled; the vectors go to the shared cache.
-- **The briefing.** At the slot, one daemon claims the (desk, slot) row and composes; the
-  others skip it. Recording the briefing, ending the claim and queueing its email are one
-  transaction, fenced by the claim (``Pipeline.on_record``). A claim whose lease expired
-  (its daemon died mid-compose) is taken over by the next daemon whose outbox job looks
-  (``expired_slots``), so the slot still yields exactly one briefing.
+- **Desks.** Daemons of several configs (``desk``) may share the database: the sources they
+  list are polled once between them, articles and vectors are shared, and each desk's
+  daemons make that desk's briefings and send its email, from what its own briefings have
+  not covered yet.
+- **The briefing.** At the slot, one daemon of the desk claims the (desk, slot) row and
+  composes; the others skip it. Recording the briefing, ending the claim and queueing its
+  email are one transaction, fenced by the claim (``Pipeline.on_record``). A claim whose
+  lease expired (its daemon died mid-compose) is taken over by the next daemon of the desk
+  whose outbox job looks (``expired_slots``), so the slot still yields exactly one briefing.
 - **The email.** One outbox message per recipient, queued with the briefing; each is
   claimed with a lease before it is sent (``send_queued(claimant=…)``), and its
   Message-ID is derived from the desk, the slot and the recipient.
@@ -43,7 +47,6 @@ from briefing.store import Store
 
 log = logging.getLogger("briefing.daemon")
 
-DESK = "default"  # one desk per config for now; the (desk, slot) key leaves room for more
 CLAIM_BATCH = 50  # sources leased per claim: few round trips, little held by one daemon
 
 
@@ -82,7 +85,7 @@ class Coordinator:
     def _beat(self) -> None:
         every = max(self.lease / 4, 0.5)
         # Its own connection: the worker's may be in the middle of a transaction.
-        with Store(self.settings.database) as store:
+        with Store(self.settings.database, self.settings.desk) as store:
             while not self._stop.wait(every):
                 try:
                     store.beat(self.me, socket.gethostname(), os.getpid(), self.lease,
@@ -99,9 +102,12 @@ class Coordinator:
     # --- polling ------------------------------------------------------------------------------
 
     def poll(self, pipeline: Pipeline, next_poll: Callable[[datetime], datetime],
-             prepare: Callable[[list], None] | None = None) -> CollectResult:
+             prepare: Callable[[list], None] | None = None,
+             go_on: Callable[[], bool] | None = None) -> CollectResult:
         """Poll this machine's folders and the shared sources this daemon can claim, batch
-        by batch, until none is due. A polled source is next due at the poll schedule's
+        by batch, until none is due, or until ``go_on()`` says to give way (the daemon is
+        stopping, or its briefing is due: the sources not reached stay due, for the next
+        poll or another daemon). A polled source is next due at the poll schedule's
         first firing after it was polled (``next_poll(now)``), so however late a batch
         runs, no source is fetched twice between two firings. ``prepare`` is given each
         batch's new articles once its leases are given back (to embed them: meanwhile the
@@ -110,7 +116,7 @@ class Coordinator:
         if prepare is not None:
             prepare(result.new + result.updated)
         keys = list(self.shared)
-        while keys:
+        while keys and (go_on is None or go_on()):
             batch = self.store.claim_sources(self.me, keys, lease_seconds=self.lease,
                                              per_host=self.settings.fetch.per_host,
                                              limit=CLAIM_BATCH)
@@ -131,12 +137,15 @@ class Coordinator:
     # --- the briefing slot ------------------------------------------------------------------
 
     def claim(self, slot: datetime) -> str | None:
-        return self.store.claim_slot(DESK, clock.iso(slot), self.me, self.lease)
+        return self.store.claim_slot(self.settings.desk, clock.iso(slot), self.me, self.lease)
 
     def expired_slots(self) -> list[datetime]:
-        """Slots another daemon claimed and stopped renewing (it died mid-compose)."""
+        """Slots of this desk that another daemon claimed and stopped renewing (it died
+        mid-compose). Another desk's are its own daemons' to take over: they compose with
+        its config."""
         now = clock.now_iso()
-        return [datetime.fromisoformat(row["slot"]) for row in self.store.briefing_runs()
+        return [datetime.fromisoformat(row["slot"])
+                for row in self.store.briefing_runs(desk=self.settings.desk)
                 if row["status"] == "composing" and row["lease_until"] < now]
 
     def fence(self, slot: datetime):
@@ -146,7 +155,8 @@ class Coordinator:
         self.message_ids = []
 
         def on_record(db: Any, briefing_id: int, files: Path, folder: Path) -> None:
-            self.store.finish_slot(db, DESK, slot_text, self.me, "done", briefing_id)
+            self.store.finish_slot(db, self.settings.desk, slot_text, self.me, "done",
+                                   briefing_id)
             if self.settings.email.enabled:
                 self.message_ids = self._queue_email(slot, files, folder)
 
@@ -168,13 +178,13 @@ class Coordinator:
             seen.add(address[0].lower())
             tag = hashlib.sha256(address[0].lower().encode()).hexdigest()[:12]
             built = build_message(self.settings, files, to=(entry,),
-                                  message_id=f"briefing.{DESK}.{stamp}.{tag}")
+                                  message_id=f"briefing.{self.settings.desk}.{stamp}.{tag}")
             ids.append(self.store.enqueue_message(folder, built.recipients, built.subject,
                                                   built.data))
         return ids
 
     def end(self, slot: datetime, status: str) -> None:
-        self.store.end_slot(DESK, clock.iso(slot), self.me, status)
+        self.store.end_slot(self.settings.desk, clock.iso(slot), self.me, status)
 
 
 def _merge(into: CollectResult, more: CollectResult) -> None:

@@ -4,7 +4,9 @@ On a shared database (``database_url``): each daemon that sent a heartbeat, aliv
 with the leases it holds; the sources due and those overdue (due for longer than a lease:
 no daemon is taking them); the last briefing slots and who made them; the outbox by status.
 On SQLite: the daemon named by ``state_dir/daemon.lock`` (one per state_dir), and the same
-slots (none) and outbox.
+slots (none) and outbox. Then every desk the database knows (configs sharing it, see
+``desk``): its briefings, its daemons alive and its outbox; the outbox line after that is
+this config's desk's.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def status_report(settings: Settings, store: Store) -> str:
         lines += _slots(store)
     else:
         lines.append(_lock_holder(settings.state_dir / "daemon.lock"))
+    lines += _desks(store, settings.desk, stamp)
     lines += _outbox(store)
     return "\n".join(lines)
 
@@ -50,7 +53,34 @@ def _daemons(store: Store, stamp: str) -> list[str]:
             state = f"silent since {row['beat_at']} (taken for dead)"
         doing = f", {row['doing']}" if row["doing"] and row in alive else ""
         held = leases.get(row["id"], 0)
-        out.append(f"  {row['id']}: {state}{doing}; {held} source lease(s)")
+        desk = f"; desk {row['desk']}" if row["desk"] else ""
+        out.append(f"  {row['id']}: {state}{doing}; {held} source lease(s){desk}")
+    return out
+
+
+def _desks(store: Store, mine: str, stamp: str) -> list[str]:
+    """One line per desk: its briefings, daemons alive (shared database) and outbox."""
+    db = store.db
+    made = {r[0]: (r[1], r[2]) for r in db.execute(
+        "SELECT desk, COUNT(*), MAX(created_at) FROM briefings GROUP BY desk")}
+    alive = {r[0]: r[1] for r in db.execute(
+        "SELECT desk, COUNT(*) FROM daemons WHERE desk IS NOT NULL AND stopped_at IS NULL "
+        "AND lease_until>=? GROUP BY desk", (stamp,))}
+    mail: dict[str, list[str]] = {}
+    for desk, status, count in db.execute(
+            "SELECT o.desk, r.status, COUNT(*) FROM outbox_recipients r JOIN outbox o ON "
+            "o.id=r.message_id GROUP BY o.desk, r.status ORDER BY o.desk, r.status"):
+        mail.setdefault(desk, []).append(f"{count} {status}")
+    runs = {r[0] for r in db.execute("SELECT DISTINCT desk FROM briefing_runs")}
+    desks = sorted({mine, *made, *alive, *mail, *runs})
+    out = [f"desks: {len(desks)}"]
+    for desk in desks:
+        count, last = made.get(desk, (0, None))
+        parts = [f"{count} briefing(s)" + (f", the last made {last}" if last else "")]
+        if store.shared:
+            parts.append(f"{alive.get(desk, 0)} daemon(s) alive")
+        parts.append("outbox " + (", ".join(mail[desk]) if desk in mail else "empty"))
+        out.append(f"  {desk}{' (this config)' if desk == mine else ''}: {'; '.join(parts)}")
     return out
 
 

@@ -35,7 +35,7 @@ def send_command(settings: Settings, *, edition: str | None = None, retry: bool 
     lock, from the CLI), not while the server is talked to."""
     lines: list[str] = []
     ok = True
-    with Store(settings.database) as store:
+    with Store(settings.database, settings.desk) as store:
         try:
             if retry:
                 text, ok = retry_outbox(settings, store, writing)

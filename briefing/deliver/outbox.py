@@ -35,6 +35,11 @@ or the next time anyone sends, for a crash), is reported by the daemon's log and
 send DATE``). The window is the time the server takes to answer the final dot, so this is
 rare; the other recipients of the same message are not held up by it.
 
+``email.resend_unknown`` (0 unless set) trades that for at-least-once: a recipient in doubt
+is sent the same bytes again, with the same Message-ID, after ``retry_seconds``, until it
+has been in doubt that many times; then it stays ``unknown`` as above. Mail systems and
+readers that recognise a repeated Message-ID then show one copy; others may show two.
+
 The message row's status sums its recipients up (see ``briefing.store.outbox``): sent only
 when every recipient is.
 """
@@ -56,6 +61,7 @@ from briefing.deliver.smtp import Outcome, PermanentRefusal, describe_error, smt
 from briefing.errors import DeliveryError
 from briefing.locks import file_lock
 from briefing.store import Store
+from briefing.store.outbox import RESENT
 
 log = logging.getLogger("briefing.deliver")
 
@@ -91,7 +97,9 @@ class Attempt:
             if status == "sent":
                 parts.append(f"sent (to {names})")
             elif status == "pending":
-                parts.append(f"not sent{f' to {names}' if some else ''}: {why}; it waits in "
+                # A recipient in doubt, sent again (email.resend_unknown), may have it.
+                said = "in doubt" if why and RESENT in why else "not sent"
+                parts.append(f"{said}{f' to {names}' if some else ''}: {why}; it waits in "
                              f"the outbox, next try at {self.next_attempt_at}")
             elif status == "failed":
                 parts.append(f"refused by the server{f' for {names}' if some else ''}: {why}; "
@@ -129,27 +137,30 @@ def send_queued(settings: Settings, store: Store, ids: list[int] | None = None, 
     if claimant is not None:
         return _send_claimed(settings, store, ids, due_only, claimant)
     with outbox_lock(settings.state_dir):
-        _mark_interrupted(settings.state_dir, store)
+        _mark_interrupted(settings.state_dir, store, settings.email.resend_unknown)
         if ids is None:
             ids = store.due_messages(clock.now_iso() if due_only else None)
     return [attempt_send(settings, store, message_id) for message_id in ids]
 
 
-def _mark_interrupted(state_dir: Path, store: Store) -> None:
+def _mark_interrupted(state_dir: Path, store: Store, resend_unknown: int) -> None:
     """'sending' recipients of a message nobody is sending (its lock is free) were cut off
     by a crash: they become unknown."""
     cut_off = []
     for message_id in store.messages_being_sent():
         with contextlib.suppress(DeliveryError), message_lock(state_dir, message_id):
             cut_off.append(message_id)
-    for message_id in store.mark_interrupted_sends(cut_off):
+    for message_id in store.mark_interrupted_sends(cut_off, resend_unknown):
+        again = store.outbox_message(message_id)["status"] == "pending"
         log.warning("message %d was cut off while the server was receiving it; it may "
-                    "have been delivered, so it is not sent again automatically", message_id)
+                    "have been delivered, %s", message_id,
+                    "so it is sent again with the same Message-ID (email.resend_unknown)"
+                    if again else "so it is not sent again automatically")
 
 
 def _send_claimed(settings: Settings, store: Store, ids: list[int] | None, due_only: bool,
                   claimant: str) -> list[Attempt]:
-    _mark_interrupted(settings.state_dir, store)
+    _mark_interrupted(settings.state_dir, store, settings.email.resend_unknown)
     if ids is None:
         ids = store.due_messages(clock.now_iso() if due_only else None)
     attempts = []
@@ -190,11 +201,15 @@ def _attempt(settings: Settings, store: Store, message_id: int) -> Attempt:
     except (OSError, smtplib.SMTPException, DeliveryError) as exc:
         outcomes = dict.fromkeys(recipients, ("pending", describe_error(exc, settings.email)))
     next_at = None
-    if any(status == "pending" for status, _ in outcomes.values()):
+    if any(status in ("pending", "unknown") for status, _ in outcomes.values()):
         delay = retry_delay(settings.email.retry_seconds, row["attempts"])
         next_at = clock.iso(clock.now() + timedelta(seconds=delay))
-    status = store.record_outcomes(message_id, outcomes, next_at)
-    ordered = {r: outcomes[r] for r in recipients if r in outcomes}
+    status = store.record_outcomes(message_id, outcomes, next_at,
+                                   settings.email.resend_unknown)
+    # As recorded: a recipient in doubt may be pending again (email.resend_unknown).
+    recorded = {r["address"]: (r["status"], r["last_error"])
+                for r in store.outbox_recipients(message_id)}
+    ordered = {r: recorded[r] for r in recipients if r in outcomes}
     return Attempt(message_id, status, "", where, next_at, ordered)
 
 

@@ -9,6 +9,11 @@ daemons share (``database_url``); one connection, grouped by concern.
 - ``daemon_state``: runs, and what the daemon keeps between runs;
 - ``stories``: each briefing's stories and lines with their vectors (stories across days).
 
+Desks: several configs may share one database (``desk``). Articles, documents, sources,
+embeddings and the daemons' coordination rows are everyone's; briefings (and through them
+coverage and story memory), the outbox and the daemon state belong to one desk, and a
+``Store`` opened for a desk reads and writes only that desk's.
+
 ``schema`` holds the tables and their migrations (checked on every open); ``dialect`` every
 difference between the two engines.
 
@@ -29,6 +34,7 @@ from pathlib import Path
 from briefing.clock import now_iso
 from briefing.errors import StoreError
 from briefing.store.articles import ArticleTables
+from briefing.store.base import DEFAULT_DESK
 from briefing.store.coordination import CoordinationTables
 from briefing.store.daemon_state import DaemonTables
 from briefing.store.dialect import database_errors, dialect_for, is_database_url, safe_url
@@ -38,7 +44,7 @@ from briefing.store.schema import SCHEMA_VERSION, migrate
 from briefing.store.sources import SourceTables
 from briefing.store.stories import StoryRecord, StoryTables
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoryRecord", "database_errors", "now_iso",
+__all__ = ["DEFAULT_DESK", "SCHEMA_VERSION", "Store", "StoryRecord", "database_errors", "now_iso",
            "store_error"]
 
 _HEADER = b"SQLite format 3\x00"
@@ -46,9 +52,10 @@ _HEADER = b"SQLite format 3\x00"
 
 class Store(ArticleTables, EmbeddingCache, SourceTables, OutboxTable, DaemonTables,
             StoryTables, CoordinationTables):
-    def __init__(self, target: Path | str):
+    def __init__(self, target: Path | str, desk: str = DEFAULT_DESK):
         """Open (and migrate) the SQLite file at ``target``, or the PostgreSQL database a
-        ``postgresql://`` address names."""
+        ``postgresql://`` address names, for ``desk``."""
+        self.desk = desk
         self.dialect = dialect_for(target)
         self.path: Path | str = target if is_database_url(target) else Path(target)
         self._lock = threading.RLock()

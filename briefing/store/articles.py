@@ -1,5 +1,8 @@
 """Articles seen (by content hash), the raw documents and files they came from, and which
-briefing covered which article."""
+briefing covered which article.
+
+Articles, documents and files are every desk's; briefings and their coverage are the store's
+desk's, so one desk's briefing never uses up another's news."""
 
 from __future__ import annotations
 
@@ -50,11 +53,12 @@ class ArticleTables(Tables):
     def articles(self, *, uncovered_only: bool, ids: Iterable[str] | None = None
                  ) -> list[Article]:
         """Current (not superseded) articles, oldest first; optionally only those no briefing
-        has covered yet, or only the given ids."""
+        of this desk has covered yet, or only the given ids."""
         sql = "SELECT * FROM articles WHERE superseded_by IS NULL"
         args: list = []
         if uncovered_only:
-            sql += " AND id NOT IN (SELECT article_id FROM coverage)"
+            sql += f" AND id NOT IN ({_COVERED})"
+            args.append(self.desk)
         if ids is not None:
             ids = list(ids)
             sql += f" AND id IN ({','.join('?' * len(ids))})"
@@ -125,21 +129,29 @@ class ArticleTables(Tables):
         ids = sorted(set(article_ids))
         with self.transaction() as db:
             briefing_id = self.insert_id(
-                db, "INSERT INTO briefings (date, created_at, out_dir, items, articles) "
-                "VALUES (?,?,?,?,?)", (date, now_iso(), str(out_dir), items, len(ids)))
+                db, "INSERT INTO briefings (desk, date, created_at, out_dir, items, articles) "
+                "VALUES (?,?,?,?,?,?)", (self.desk, date, now_iso(), str(out_dir), items,
+                                         len(ids)))
             db.executemany(insert_ignore("coverage", ("briefing_id", "article_id"),
                                          ("briefing_id", "article_id")),
                            [(briefing_id, a) for a in ids])
         return int(briefing_id)
 
     def last_briefing(self) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM briefings ORDER BY id DESC LIMIT 1").fetchone()
+        return self.db.execute("SELECT * FROM briefings WHERE desk=? ORDER BY id DESC LIMIT 1",
+                               (self.desk,)).fetchone()
 
     def briefings(self) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM briefings ORDER BY id").fetchall()
+        return self.db.execute("SELECT * FROM briefings WHERE desk=? ORDER BY id",
+                               (self.desk,)).fetchall()
 
     def covered_ids(self) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT DISTINCT article_id FROM coverage")}
+        return {r[0] for r in self.db.execute(_COVERED, (self.desk,))}
+
+
+# The ids of the articles a desk's briefings covered (one parameter: the desk).
+_COVERED = ("SELECT DISTINCT coverage.article_id FROM coverage JOIN briefings ON "
+            "briefings.id = coverage.briefing_id WHERE briefings.desk = ?")
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:

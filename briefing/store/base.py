@@ -9,6 +9,10 @@ from typing import Any
 
 from briefing.store.dialect import Dialect
 
+# The desk of a config that names none, and of every row written before desks existed
+# (schema.DESKS): one config alone behaves as it did.
+DEFAULT_DESK = "default"
+
 
 class Tables:
     """What each table group (articles, embeddings, sources, outbox, daemon state) relies on:
@@ -17,6 +21,7 @@ class Tables:
 
     db: Any
     dialect: Dialect
+    desk: str  # whose briefings, coverage, story memory, outbox and state the calls mean
     _lock: threading.RLock
     _depth = 0  # transactions open in this thread: an inner one is part of the outer
 

@@ -41,17 +41,18 @@ class CoordinationTables(Tables):
 
     def beat(self, daemon: str, host: str, pid: int, lease_seconds: float,
              doing: str | None = None) -> None:
-        """Say that ``daemon`` is alive (first call: register it), and renew every lease it
-        holds (sources it polls, the slot it composes, the message it sends)."""
+        """Say that ``daemon`` (of this store's desk) is alive (first call: register it), and
+        renew every lease it holds (sources it polls, the slot it composes, the message it
+        sends)."""
         now = clock.now()
         until = clock.iso(now + timedelta(seconds=lease_seconds))
         stamp = clock.iso(now)
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO daemons (id, host, pid, started_at, beat_at, lease_until, doing) "
-                "VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET beat_at=excluded."
-                "beat_at, lease_until=excluded.lease_until, doing=excluded.doing",
-                (daemon, host, pid, stamp, stamp, until, doing))
+                "INSERT INTO daemons (id, host, pid, started_at, beat_at, lease_until, doing, "
+                "desk) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET beat_at="
+                "excluded.beat_at, lease_until=excluded.lease_until, doing=excluded.doing",
+                (daemon, host, pid, stamp, stamp, until, doing, self.desk))
             db.execute("UPDATE sources SET lease_until=? WHERE leased_by=? AND lease_until>=?",
                        (until, daemon, stamp))
             db.execute("UPDATE briefing_runs SET lease_until=? WHERE owner=? AND "
@@ -174,9 +175,11 @@ class CoordinationTables(Tables):
         except LostClaim:
             pass  # the daemon that took it over says how it ended
 
-    def briefing_runs(self, limit: int = 20) -> list:
-        return self.db.execute("SELECT * FROM briefing_runs ORDER BY slot DESC, desk "
-                               "LIMIT ?", (limit,)).fetchall()
+    def briefing_runs(self, limit: int = 20, desk: str | None = None) -> list:
+        """The latest slots' runs, of every desk or of ``desk``."""
+        where, args = ("WHERE desk=? ", (desk,)) if desk is not None else ("", ())
+        return self.db.execute(f"SELECT * FROM briefing_runs {where}ORDER BY slot DESC, desk "
+                               "LIMIT ?", (*args, limit)).fetchall()
 
     # --- the outbox -------------------------------------------------------------------------
 

@@ -1,4 +1,7 @@
-"""Runs (render, poll, send) and the small facts the daemon keeps between runs."""
+"""Runs (render, poll, send) and the small facts the daemon keeps between runs.
+
+Runs are every desk's (a poll serves them all); the facts are the store's desk's (when its
+last scheduled briefing was made)."""
 
 from __future__ import annotations
 
@@ -28,13 +31,15 @@ class DaemonTables(Tables):
     # --- daemon state -----------------------------------------------------------------------
 
     def get_state(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM daemon_state WHERE key=?", (key,)).fetchone()
+        row = self.db.execute("SELECT value FROM daemon_state WHERE desk=? AND key=?",
+                              (self.desk, key)).fetchone()
         return None if row is None else row[0]
 
     def set_state(self, key: str, value: str | None) -> None:
-        """Set (or, with None, delete) one daemon fact."""
+        """Set (or, with None, delete) one daemon fact of this desk."""
         with self.transaction() as db:
             if value is None:
-                db.execute("DELETE FROM daemon_state WHERE key=?", (key,))
+                db.execute("DELETE FROM daemon_state WHERE desk=? AND key=?", (self.desk, key))
             else:
-                db.execute(upsert("daemon_state", ("key", "value"), ("key",)), (key, value))
+                db.execute(upsert("daemon_state", ("desk", "key", "value"), ("desk", "key")),
+                           (self.desk, key, value))

@@ -29,6 +29,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -296,6 +297,26 @@ class _PgConnection:
         if rows:
             cursor.executemany(_placeholders(sql), rows)
         return _PgCursor(cursor)
+
+    @contextmanager
+    def consistent_reads(self) -> Iterator[None]:
+        """One read-only REPEATABLE READ transaction: every read inside sees the database
+        as it was at its first statement, whatever other daemons commit meanwhile."""
+        self._ready("BEGIN")
+        try:
+            with self.raw.transaction():
+                self.raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield
+        finally:
+            self._in_transaction = False
+
+    def stream(self, sql: str, size: int = 2000) -> Iterator[list[Row]]:
+        """The rows of a big SELECT in batches of ``size``, never all in memory at once (a
+        server-side cursor; inside ``consistent_reads``)."""
+        with self.raw.cursor(name="briefing_stream") as cursor:
+            cursor.execute(_placeholders(sql))
+            while rows := cursor.fetchmany(size):
+                yield rows
 
     def close(self) -> None:
         self.raw.close()

@@ -210,9 +210,39 @@ ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
 ALTER TABLE outbox ADD COLUMN lease_until TEXT;
 """
 
+# Desks (issue 27): several configs share one database's articles, sources and embeddings,
+# each with its own briefings (and through them its coverage and story memory), outbox and
+# schedule state. Every existing row belongs to the desk a config without ``desk`` has.
+# daemon_state gets the desk in its key: copied into a new table, as SQLite cannot change
+# a primary key in place.
+DESKS = """
+ALTER TABLE briefings ADD COLUMN desk TEXT NOT NULL DEFAULT 'default';
+CREATE INDEX IF NOT EXISTS briefings_desk ON briefings(desk, id);
+ALTER TABLE outbox ADD COLUMN desk TEXT NOT NULL DEFAULT 'default';
+CREATE INDEX IF NOT EXISTS outbox_desk ON outbox(desk, status);
+ALTER TABLE daemons ADD COLUMN desk TEXT;
+ALTER TABLE daemon_state RENAME TO daemon_state_before_desks;
+CREATE TABLE IF NOT EXISTS daemon_state (
+    desk TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (desk, key)
+);
+INSERT INTO daemon_state (desk, key, value)
+SELECT 'default', key, value FROM daemon_state_before_desks;
+DROP TABLE daemon_state_before_desks;
+"""
+
+# How many times each recipient's delivery was in doubt (the connection broke after the
+# message went out), for ``email.resend_unknown``.
+RECIPIENT_DOUBTS = """
+ALTER TABLE outbox_recipients ADD COLUMN doubts INTEGER NOT NULL DEFAULT 0;
+"""
+
 # Version 2: per-recipient outbox; version 3: entry failures; version 4: story memory;
-# version 5: coordination.
-MIGRATIONS += (OUTBOX_RECIPIENTS, ENTRY_FAILURES, STORY_MEMORY, COORDINATION)
+# version 5: coordination; version 6: desks; version 7: doubts.
+MIGRATIONS += (OUTBOX_RECIPIENTS, ENTRY_FAILURES, STORY_MEMORY, COORDINATION, DESKS,
+               RECIPIENT_DOUBTS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

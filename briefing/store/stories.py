@@ -51,11 +51,14 @@ class StoryTables(Tables):
                     for n, (text, v) in enumerate(zip(story.lines, vectors, strict=True))])
 
     def recent_stories(self, since_date: str) -> list[StoryRecord]:
-        """Stories of briefings dated ``since_date`` or later, oldest first, with their lines."""
+        """Stories of this desk's briefings dated ``since_date`` or later, oldest first, with
+        their lines."""
         import numpy as np
 
-        rows = self.db.execute("SELECT * FROM stories WHERE date >= ? ORDER BY id",
-                               (since_date,)).fetchall()
+        rows = self.db.execute(
+            "SELECT stories.* FROM stories JOIN briefings ON briefings.id = stories.briefing_id "
+            "WHERE stories.date >= ? AND briefings.desk = ? ORDER BY stories.id",
+            (since_date, self.desk)).fetchall()
         out: list[StoryRecord] = []
         for row in rows:
             lines = self.db.execute("SELECT text, vector FROM story_lines WHERE story_id=? "
