@@ -421,11 +421,6 @@ def seed_filing(settings) -> tuple[dict[str, int], list[tuple[int, int]]]:
     return {s.theme: len(s.items) for s in sections}, [tuple(f) for f in per_fold]
 
 
-def seed_sections(settings) -> dict[str, int]:
-    """Items per section of the seeds' briefing (``seed_filing``)."""
-    return seed_filing(settings)[0]
-
-
 def _fold_share(per_fold: list[tuple[int, int]], folds: list[int]) -> float:
     return (sum(per_fold[k][0] for k in folds) / max(sum(per_fold[k][1] for k in folds), 1))
 
