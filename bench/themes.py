@@ -260,6 +260,11 @@ class NearestDescription:
         self.ids = [t.id for t in index.themes]
         self.descriptions = embed_texts([t.description for t in index.themes], embedder)
 
+    def margins(self, matrix):  # the story is not mixed in (filing_vectors is replaced)
+        import numpy as np
+
+        return np.zeros(len(matrix))
+
     def classify(self, matrix, threshold, refine=True):
         scores = matrix @ self.descriptions.T
         return [(self.ids[int(k)], float(row[k])) for row, k in
@@ -296,7 +301,7 @@ def wcep_render(mapping_for=wcep_config, budget_words: int = 100_000,
                 plain = NearestDescription(pipeline.theme_index(), pipeline.embedder)
                 patches = [mock.patch.object(pipeline, "theme_index", lambda: plain),
                            mock.patch.object(filing, "filing_vectors",
-                                             lambda facts, story, weight=None: facts)]
+                                             lambda facts, story, *_, **__: facts)]
             for patch in patches:
                 patch.start()
             try:
@@ -337,38 +342,45 @@ def wcep_render(mapping_for=wcep_config, budget_words: int = 100_000,
     return result
 
 
-# The settings of filing tried by ``--cv``: (STORY_WEIGHT, STORY_POWER, REFINE_ITEMS,
-# REFINE_WEIGHT).
-GRID = [(story, power, items, weight)
-        for story, power in ((0.0, 0.0), (0.5, 0.0), (0.5, 1.0), (0.75, 0.0), (0.75, 1.0),
-                             (1.0, 0.0), (1.0, 1.0))
+# The settings of filing tried by ``--cv``: (STORY_WEIGHT, STORY_POWER, STORY_MARGIN,
+# REFINE_ITEMS, REFINE_WEIGHT). Filing each fact alone (weight 0) has no margin to try.
+GRID = [(story, power, margin, items, weight)
+        for story, power in ((0.0, 0.0), (0.5, 1.0), (0.75, 1.0), (1.0, 1.0))
+        for margin in ((None,) if story == 0 else (None, 0.05, 0.1, 0.2))
         for items, weight in ((0, 0.0), (10, 0.5), (20, 1.0))]
+FILING = ("STORY_WEIGHT", "STORY_POWER", "STORY_MARGIN", "REFINE_ITEMS", "REFINE_WEIGHT")
 SEEDS = REPO / "seeds"
 
 
 @contextmanager
-def filing(story: float, power: float, items: int, weight: float):
-    """The filing constants of ``briefing.compose.themes`` set for a run, then restored."""
+def filing(*setting):
+    """The filing constants of ``briefing.compose.themes`` (``FILING``) set for a run, then
+    restored."""
     from briefing.compose import themes as rules
 
-    names = ("STORY_WEIGHT", "STORY_POWER", "REFINE_ITEMS", "REFINE_WEIGHT")
-    saved = [getattr(rules, name) for name in names]
-    for name, value in zip(names, (story, power, items, weight), strict=True):
+    saved = [getattr(rules, name) for name in FILING]
+    for name, value in zip(FILING, setting, strict=True):
         setattr(rules, name, value)
     try:
         yield
     finally:
-        for name, value in zip(names, saved, strict=True):
+        for name, value in zip(FILING, saved, strict=True):
             setattr(rules, name, value)
 
 
 _SEEDS: list = []
 
 
-def seed_sections(settings) -> dict[str, int]:
-    """Items per section of the seeds' briefing composed with ``settings`` and the filing
-    constants in force (the seeds are analysed once per process)."""
+def seed_filing(settings) -> tuple[dict[str, int], list[tuple[int, int]]]:
+    """The seeds' briefing composed with ``settings`` and the filing constants in force (the
+    seeds are analysed once per process): items per section, and, per fold of the
+    hand-labelled set, how many of its seed sentences compose files under their label
+    (right, total), each sentence under its fact's theme. Sentence by sentence (``evaluate``)
+    a fact has no story; this is the filing a reader of the seeds' briefing sees."""
+    from unittest import mock
+
     from briefing.analyse.embedder import embed_texts, shared_embedder
+    from briefing.compose import sections as filing_step
     from briefing.compose.core import compose
     from briefing.compose.themes import index_for
     from briefing.compose.wording import with_context
@@ -384,8 +396,29 @@ def seed_sections(settings) -> dict[str, int]:
         sentences = [s for a in articles for s in article_sentences(a)]
         vectors = embed_texts([with_context(s.text, s.context) for s in sentences], embedder)
         _SEEDS.extend((articles, sentences, vectors))
-    sections, _ = compose(*_SEEDS, settings, index_for(settings, embedder))
-    return {s.theme: len(s.items) for s in sections}
+    filed: list = []
+    assign = filing_step.assign_themes
+
+    def keep(groups, *args, **kwargs):
+        assign(groups, *args, **kwargs)
+        filed.extend(groups)
+
+    with mock.patch.object(filing_step, "assign_themes", keep):
+        sections, _ = compose(*_SEEDS, settings, index_for(settings, embedder))
+    labels = {}
+    for n, line in enumerate(LABELS.read_text(encoding="utf-8").splitlines()):
+        row = json.loads(line)
+        if row.get("seed"):
+            labels[" ".join(row["text"].split())] = (row["label"], labelled_fold(n, row))
+    per_fold = [[0, 0] for _ in range(FOLDS)]
+    sentences = _SEEDS[1]
+    for group in filed:
+        for m in group.members:
+            label = labels.get(" ".join(sentences[m].text.split()))
+            if label:
+                per_fold[label[1]][0] += label[0] == group.theme
+                per_fold[label[1]][1] += 1
+    return {s.theme: len(s.items) for s in sections}, [tuple(f) for f in per_fold]
 
 
 def _fold_share(per_fold: list[tuple[int, int]], folds: list[int]) -> float:
@@ -394,56 +427,63 @@ def _fold_share(per_fold: list[tuple[int, int]], folds: list[int]) -> float:
 
 def cross_validate(settings) -> dict:
     """Each setting of ``GRID`` on WCEP (rendered, minimal config: placements per fold of
-    days) and on the hand-labelled set (``settings``: per fold); for each held-out fold,
-    the setting with the best mean of the two accuracies on the other folds, and its
-    accuracy on the held-out fold (out-of-fold). ``final``: the setting the same rule
-    chooses on all folds (the constants in ``briefing.compose.themes``)."""
+    days), on the hand-labelled set (``settings``: per fold, each sentence alone) and on the
+    labelled seed sentences as compose files them (``seed_filing``: per fold of the same
+    set); for each held-out fold, the setting with the best mean of the three accuracies on
+    the other folds, and its accuracies on the held-out fold (out-of-fold). ``final``: the
+    setting the same rule chooses on all folds (the constants in
+    ``briefing.compose.themes``)."""
     rows, hand_cache = [], {}
     for setting in GRID:
-        story, power, items, weight = setting
+        items, weight = setting[-2:]
         with filing(*setting):
-            seeds = seed_sections(settings)
+            seeds, filed = seed_filing(settings)
             render = wcep_render()
             if (items, weight) not in hand_cache:  # sentences have no story to mix in
                 hand_cache[items, weight] = evaluate(settings)["per_fold"]
         rows.append({"setting": setting, "wcep": render["per_fold"],
-                     "hand": hand_cache[items, weight],
+                     "hand": hand_cache[items, weight], "filed": filed,
                      "wcep_accuracy": render["placement_accuracy"],
                      "other_share": render["other_share"],
                      # The seeds' gate: every default theme keeps an item.
                      "seeds_ok": all(seeds.get(t.id) for t in settings.themes)})
     allowed = [r for r in rows if r["seeds_ok"]]
+    parts = ("wcep", "hand", "filed")
 
     def merit(row: dict, folds: list[int]) -> float:
-        return (_fold_share(row["wcep"], folds) + _fold_share(row["hand"], folds)) / 2
+        return sum(_fold_share(row[key], folds) for key in parts) / len(parts)
 
-    chosen, wcep_oof, hand_oof = [], [0, 0], [0, 0]
+    chosen, oof = [], {key: [0, 0] for key in parts}
     for held in range(FOLDS):
         train = [k for k in range(FOLDS) if k != held]
         best = max(allowed, key=lambda r: merit(r, train))
         chosen.append(best["setting"])
-        for total, key in ((wcep_oof, "wcep"), (hand_oof, "hand")):
-            total[0] += best[key][held][0]
-            total[1] += best[key][held][1]
+        for key in parts:
+            oof[key][0] += best[key][held][0]
+            oof[key][1] += best[key][held][1]
     final = max(allowed, key=lambda r: merit(r, list(range(FOLDS))))
     return {"rows": rows, "chosen": chosen, "final": final["setting"],
-            "wcep_out_of_fold": wcep_oof[0] / wcep_oof[1],
-            "hand_out_of_fold": hand_oof[0] / hand_oof[1]}
+            "wcep_out_of_fold": oof["wcep"][0] / oof["wcep"][1],
+            "hand_out_of_fold": oof["hand"][0] / oof["hand"][1],
+            "filed_out_of_fold": oof["filed"][0] / oof["filed"][1]}
 
 
 def print_cv(cv: dict) -> None:
-    print("cross-validation (story weight, story power, refine items, refine weight): WCEP "
-          "placements (render, minimal config) and the hand-labelled set, per fold; settings "
+    print("cross-validation (story weight, story power, story margin, refine items, refine "
+          "weight): WCEP placements (render, minimal config), the hand-labelled set (each "
+          "sentence alone) and its seed sentences as compose files them, per fold; settings "
           "that leave a default theme without an item on the seeds are not chosen")
+    every = list(range(FOLDS))
     for row in cv["rows"]:
-        wcep = " ".join(f"{a / max(b, 1):.2f}" for a, b in row["wcep"])
-        hand = " ".join(f"{a / max(b, 1):.2f}" for a, b in row["hand"])
-        print(f"  {row['setting']!s:<24} WCEP {row['wcep_accuracy']:.3f} [{wcep}]  "
-              f"hand {_fold_share(row['hand'], list(range(FOLDS))):.3f} [{hand}]"
+        shares = {key: " ".join(f"{a / max(b, 1):.2f}" for a, b in row[key])
+                  for key in ("wcep", "hand", "filed")}
+        print(f"  {row['setting']!s:<30} WCEP {row['wcep_accuracy']:.3f} [{shares['wcep']}]  "
+              f"hand {_fold_share(row['hand'], every):.3f} [{shares['hand']}]  "
+              f"seeds filed {_fold_share(row['filed'], every):.3f} [{shares['filed']}]"
               f"{'' if row['seeds_ok'] else '  seeds: a theme without items'}")
     print(f"  chosen per held-out fold: {cv['chosen']}; out-of-fold accuracy: WCEP "
-          f"{cv['wcep_out_of_fold']:.3f}, hand-labelled {cv['hand_out_of_fold']:.3f}; "
-          f"chosen on all folds: {cv['final']}")
+          f"{cv['wcep_out_of_fold']:.3f}, hand-labelled {cv['hand_out_of_fold']:.3f}, seeds "
+          f"filed {cv['filed_out_of_fold']:.3f}; chosen on all folds: {cv['final']}")
 
 
 def print_renders(settings) -> None:
@@ -476,7 +516,7 @@ def main() -> int:
                         "nearest-description) with a budget of 100,000 words")
     parser.add_argument("--cv", action="store_true",
                         help="cross-validate the filing settings (GRID) over folds of WCEP "
-                        "days and of the hand-labelled set: 21 renders")
+                        "days and of the hand-labelled set: one render per setting")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from briefing.config import load_settings

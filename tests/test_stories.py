@@ -37,6 +37,20 @@ def test_similar_openings_are_one_story_only_when_names_agree():
     assert sorted(sorted(s.articles) for s in stories) == [["a", "b"], ["c"]]
 
 
+def test_a_number_word_shared_by_two_openings_makes_no_story():
+    from briefing.compose.grouping import story_names
+
+    # Two events that open alike and share only the capitalised count (written for this
+    # test); "Five" is a name to name_words, not to the story rule.
+    a, sa = _article("a", ["Five people were killed when a bus overturned near Tromso."])
+    b, sb = _article("b", ["Five miners were killed when a tunnel collapsed near Potosi."])
+    c, sc = _article("c", ["Five passengers were hurt when a bus overturned near Tromso."])
+    assert "five" in name_words(sa[0].text) and "five" not in story_names(sa[0].text)
+    vectors = np.stack([_unit(1, 0.05, 0), _unit(1, 0.1, 0), _unit(1, 0, 0.05)])
+    stories = group_articles([a, b, c], sa + sb + sc, vectors, threshold=0.55)
+    assert sorted(sorted(s.articles) for s in stories) == [["a", "c"], ["b"]]
+
+
 def test_a_feature_joins_the_story_its_news_lines_tell_a_news_lead_does_not():
     from briefing.compose.grouping import opens_with_a_hook
 
@@ -280,6 +294,20 @@ def test_a_headline_made_from_a_lead_starts_with_who_did_what():
     assert len(made("Between May 4 and 9, " + "ferries " * 20).split()) == HEADLINE_WORDS
     # Too little left after the date: the lead's words as they are.
     assert made("On Monday, the ferry sank.") == "On Monday, the ferry sank."
+
+
+def test_a_title_names_an_item_only_when_the_item_says_it():
+    from briefing.compose.sections import headline
+
+    # A round-up's title names its main story; an aside taken from it gets its own words.
+    roundup = Article(id="r", title="Ferry talks in Oslo end without a deal on new routes",
+                      source="r", text="")
+    report = Article(id="s", title="Harbour fire closes Bergen docks", source="s", text="")
+    aside = Item(text="A fire closed the Bergen docks on Sunday, the harbour master said.",
+                 sources=["r"], evidence=[], theme="x")
+    assert headline(aside, {"r": roundup}, set()).startswith("A fire closed the Bergen docks")
+    aside.sources = ["r", "s"]
+    assert headline(aside, {"r": roundup, "s": report}, set()) == report.title
 
 
 def _two_fact_story(first: tuple[str, str, float], second: tuple[str, str, float]):

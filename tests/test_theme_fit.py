@@ -126,18 +126,21 @@ LAUNCH = {
           "The rocket carried an uncrewed capsule that will orbit the moon for three weeks.",
           "The programme has cost taxpayers more than $20 billion so far, auditors said."],
     "b": ["NASA's moon rocket lifted off from Florida on Wednesday.",
-          "The moon rocket's launch cost $4.1 billion, NASA's budget office said."],
+          "The agency paid the contractor $2 billion for the rocket."],
 }
-LAUNCH_COST = LAUNCH["b"][1]
+LAUNCH_COST = LAUNCH["b"][1]  # space or money? by itself, barely money
+AUDIT = LAUNCH["a"][2]  # the whole programme's cost: money, clearly
 
 
-def launch_story():
+def launch_story(second: str | None = None):
+    """The launch as one story; ``second``: another second sentence for article b."""
     from briefing.analyse.embedder import embed_texts, shared_embedder
     from briefing.compose.grouping import Group, Story, unit_mean
     from briefing.records import Sentence
 
+    told = {**LAUNCH, "b": [LAUNCH["b"][0], second or LAUNCH["b"][1]]}
     sentences = [Sentence(article_id=aid, position=k, paragraph=k, text=text)
-                 for aid, texts in LAUNCH.items() for k, text in enumerate(texts)]
+                 for aid, texts in told.items() for k, text in enumerate(texts)]
     vectors = embed_texts([s.text for s in sentences], shared_embedder())
     facts = [Group(members=[0, 3], centroid=unit_mean(vectors[[0, 3]]), text=sentences[0].text)]
     facts += [Group(members=[m], centroid=vectors[m], text=sentences[m].text) for m in (1, 2, 4)]
@@ -161,11 +164,33 @@ def test_a_fact_of_the_event_is_filed_with_its_story_not_by_itself(tmp_path):
     filed = split_by_theme([story], sentences, index, settings.theme_threshold)
     launch = next(s for s in filed if s.theme == "space")
     assert launch.articles == ["a", "b"]
-    assert theme_of(filed, LAUNCH_COST) == "space"  # what the launch cost: the launch's
+    assert theme_of(filed, LAUNCH_COST) == "space"  # what the rocket cost: the launch's
     # Filed by itself, the cost would leave the launch's section: the spread the story
-    # weight prevents. (The audit of the whole programme, far from this story's event, is
-    # an aside and keeps a theme of its own either way.)
+    # weight prevents. The audit of the whole programme fits money clearly on its own, an
+    # aside that keeps its theme either way (themes.STORY_MARGIN).
+    assert theme_of(filed, AUDIT) == "money"
     story, sentences = launch_story()
     alone = split_by_theme([story], sentences, index, settings.theme_threshold,
                            story_weight=0.0)
-    assert theme_of(alone, LAUNCH_COST) == "money"
+    assert theme_of(alone, LAUNCH_COST) == "money" and theme_of(alone, AUDIT) == "money"
+
+
+def test_a_fact_that_clearly_fits_another_theme_keeps_it_in_its_story(tmp_path, monkeypatch):
+    from briefing.analyse.embedder import shared_embedder
+    from briefing.compose import themes
+    from briefing.compose.sections import split_by_theme
+
+    # Money by a clear lead on its own words, told within the launch's story: the margin
+    # keeps it under money; the story's full pull (no margin) took it to the launch, as it
+    # took the seeds' Geneva meeting into their troop build-up's "Other news".
+    cost = "The moon rocket's launch cost $4.1 billion, NASA's budget office said."
+    settings = settings_from_mapping({"themes": SPACE_THEMES}, base_dir=tmp_path)
+    index = themes.index_for(settings, shared_embedder())
+    story, sentences = launch_story(cost)
+    filed = split_by_theme([story], sentences, index, settings.theme_threshold)
+    assert theme_of(filed, cost) == "money"
+    monkeypatch.setattr(themes, "STORY_MARGIN", None)
+    monkeypatch.setattr(themes, "STORY_WEIGHT", 1.0)
+    story, sentences = launch_story(cost)
+    filed = split_by_theme([story], sentences, index, settings.theme_threshold)
+    assert theme_of(filed, cost) == "space"

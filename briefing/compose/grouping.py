@@ -14,6 +14,7 @@ from briefing.text.patterns import (
     DATE,
     NUMBER,
     NUMBER_WORD,
+    NUMBER_WORDS,
     WEEKDAY,
     YEAR,
     YESTERDAY,
@@ -124,6 +125,13 @@ def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
 OPENING_SENTENCES = 3  # an article's first sentences: where the inverted pyramid puts the event
 
 
+def story_names(text: str) -> frozenset[str]:
+    """The names two articles must share to be one story (``name_words``), number words
+    left out: a capitalised "Five" or "Twenty-one" opens many reports of many events ("Five
+    gunmen … are killed" and "Five people are killed … Houthi" were one WCEP story)."""
+    return frozenset(w for w in name_words(text) if w not in NUMBER_WORDS)
+
+
 @dataclass
 class Story:
     articles: list[str]  # article ids
@@ -165,7 +173,7 @@ def group_articles(articles: list[Article], sentences: list[Sentence], embedding
     for k, aid in enumerate(ids):
         opening = by_article[aid][:OPENING_SENTENCES]
         vectors[k] = unit_mean(embeddings[opening])
-        opening_names.append(set().union(*(name_words(sentences[i].text) for i in opening)))
+        opening_names.append(set().union(*(story_names(sentences[i].text) for i in opening)))
     pairs = find_pairs(vectors, threshold)
     keep = _share_a_name(opening_names, pairs.left, pairs.right)
     start, partners = neighbour_table(len(ids), pairs.left[keep], pairs.right[keep])
@@ -255,7 +263,8 @@ def join_late_openings(clusters: list[list[int]], ids: list[str],
 
     def names_of(m: int) -> set[str]:  # a hook names little at first: the whole article
         if m not in known:
-            known[m] = set().union(*(name_words(sentences[i].text) for i in by_article[ids[m]]))
+            known[m] = set().union(*(story_names(sentences[i].text)
+                                     for i in by_article[ids[m]]))
         return known[m]
 
     best: dict[int, tuple[float, int]] = {}  # hook -> (closeness, article it joins)

@@ -19,7 +19,7 @@ How a story is matched (measured on the RUWA week, docs/benchmarks.md), told by 
 sentence of the articles it cites (what they retell is what step 1 left out): one of those
 sentences is as close to an earlier story's line as two reports of one fact (the grouping
 threshold), or its centroid is at least ``MATCH_THRESHOLD`` from an earlier story's centroid
-*and* the two share a name or place, as ``grouping.group_articles`` asks of two articles.
+*and* the two share a name or place (``grouping.story_names``), as two articles must.
 
 ``MATCH_THRESHOLD`` is the compose weights' redundancy cutoff (0.70: "two wordings of one
 fact are often only 0.7 apart"), not the story threshold (0.55, the cosine at which two
@@ -40,11 +40,10 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from briefing.compose.grouping import unit_mean
+from briefing.compose.grouping import story_names, unit_mean
 from briefing.compose.weights import STORY_WEIGHTS
 from briefing.records import Evidence, Item
 from briefing.store.stories import StoryRecord
-from briefing.text.patterns import name_words
 
 RECENT_DAYS = 7  # a story unreported for a week comes back as new
 MATCH_THRESHOLD = STORY_WEIGHTS.redundancy  # centroids of one story across days (see above)
@@ -80,7 +79,7 @@ def recall(items: list[Item], day: str, vectors_of: Callable[[Evidence], np.ndar
     if reported is None:
         reported = reported_vectors(recent)
     centroids = np.stack([s.centroid for s in recent]) if recent else None
-    names = [set().union(*map(name_words, [s.text, *s.lines])) for s in recent]
+    names = [set().union(*map(story_names, [s.text, *s.lines])) for s in recent]
     # The thread's latest state: a later briefing of one thread counts more briefings.
     latest: dict[int, StoryRecord] = {}
     for s in recent:
@@ -95,7 +94,7 @@ def recall(items: list[Item], day: str, vectors_of: Callable[[Evidence], np.ndar
         match = None
         if recent:
             story_vectors, story_texts = told(item) if told else (vectors, texts)
-            match = _match(story_vectors, set().union(*map(name_words, story_texts)),
+            match = _match(story_vectors, set().union(*map(story_names, story_texts)),
                            recent, centroids, names, group_threshold, story_threshold)
         closest = ((vectors @ reported.T).max(axis=1) if reported is not None
                    else np.full(len(vectors), -1.0))

@@ -49,7 +49,7 @@ def assign_themes(groups: list[Group], index: ThemeIndex | None, threshold: floa
         matrix = np.stack([g.centroid for g in block])
         if context is not None:
             matrix = filing_vectors(matrix, np.stack(context[start:start + THEME_BLOCK]),
-                                    story_weight)
+                                    story_weight, margins=index.margins(matrix))
         labels = index.classify(matrix, threshold)
         for g, (theme, score) in zip(block, labels, strict=True):
             g.theme, g.theme_score = theme, score
@@ -153,17 +153,25 @@ def fact_of(group: Group, sentences: list[Sentence]) -> Fact:
 
 
 HEADLINE_WORDS = 12  # a headline made from a lead: its first words, as a pointer
+# A title names an item only when at least this share of its content words is in the item's
+# lines: a round-up's title names its main story, not the aside an item took from it (the
+# seeds' "Latest Ukraine updates: Blinken pledges 'relentless' diplomacy" pointed at their
+# military-aid item, which shares only "Ukraine" and "Blinken" with it). Half, as evidence
+# asks of a sentence that states a line (compose.evidence); not tuned to any corpus.
+TITLE_SHARE = 0.5
 
 
 def headline(item: Item, articles: dict[str, Article], taken: set[str] | None = None) -> str:
     """A short name for the story, to point at it: the title of one of its articles (the
     one sharing most words with the lead, shorter first) that no other story has ``taken``
-    (one event filed under two themes is two stories), or the lead's first words when no
-    such title is left."""
+    (one event filed under two themes is two stories) and whose words the item's lines
+    mostly say (``TITLE_SHARE``), or the lead's first words when no such title is left."""
     lead_words = content_words(item.text)
+    said = lead_words.union(*(content_words(f.text) for f in item.facts))
     titles = [articles[a].title for a in item.sources
               if a in articles and articles[a].title and not articles[a].title_generated
-              and articles[a].title not in (taken or ())]
+              and articles[a].title not in (taken or ())
+              and _about(content_words(articles[a].title), said)]
     if titles:
         return max(titles, key=lambda t: (len(content_words(t) & lead_words), -len(t)))
     text = item.text
@@ -176,3 +184,8 @@ def headline(item: Item, articles: dict[str, Article], taken: set[str] | None = 
     if len(words) <= HEADLINE_WORDS:
         return text
     return " ".join(words[:HEADLINE_WORDS]).rstrip(",;:") + "…"
+
+
+def _about(title_words: set[str], said: set[str]) -> bool:
+    """Whether a title's content words are mostly (``TITLE_SHARE``) among ``said``."""
+    return len(title_words & said) >= TITLE_SHARE * len(title_words)
