@@ -33,7 +33,7 @@ def flags(text: str) -> list[str]:
     if is_dangling(text):
         found.append("leans back")
     if problem := first_line_problem(text):
-        found.append("unintroduced" if "subject" in problem else "undated")
+        found.append("undated" if "cannot be dated" in problem else "unintroduced")
     if strip_dateline(text, first=True) != text:
         found.append("dateline")
     if opens_with_a_hook(text):

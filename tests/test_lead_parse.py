@@ -23,6 +23,9 @@ from briefing.text.standalone import first_line_problem
     "The man was subsequently quarantined in Bergen with 28 others.",
     "The Dutch foreign minister Wopke Hoekstra also said the Netherlands would help Kyiv.",
     "Germany, however, continues to deny requests for lethal aid to Ukraine.",
+    "Ahead of the journey, Blinken spoke to Russian Foreign Minister Sergei Lavrov.",
+    "During the decision, the 2 agreed to meet in Geneva.",
+    "Several other countries announced support for Ukraine on January 20.",
     "They said the talks would resume on Monday.",
     "When Kennedy climbed into the cockpit on Friday night, he was in for a difficult ride.",
     "The couple's dog was frequently seen around the city.",
@@ -41,6 +44,8 @@ def test_a_line_that_does_not_say_who_or_when_cannot_lead(text):
     "The 118 crew of the submarine Kursk are dead, the Russian navy said.",
     "Police in Oslo arrested a man on Tuesday.",
     "A ferry sank off Bergen in a storm on Sunday night.",
+    "In the morning, police in Oslo arrested a man.",
+    "At the summit in Brussels, leaders agreed on new sanctions against Minsk.",
 ])
 def test_a_line_that_names_its_subject_can_lead(text):
     assert first_line_problem(text) == ""

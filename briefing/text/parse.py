@@ -27,8 +27,9 @@ _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
 _IDENTIFYING = frozenset({"prep", "acl", "relcl", "appos", "nummod", "poss", "compound"})
 _RELATIVE_TIME = frozenset({"ago", "yesterday", "tomorrow"})
 _RELATIVE_LAST = frozenset({"last", "next", "previous", "coming"})
-_TIME_NOUNS = frozenset("week weekend month year night morning evening summer winter spring "
-                        "fall autumn season decade century".split())
+_TIME_NOUNS = frozenset("week weekend month year night morning afternoon evening day days "
+                        "weeks months years time summer winter spring fall autumn season "
+                        "decade century moment past".split())
 
 
 def _load() -> Any:
@@ -83,9 +84,12 @@ _LEANING_ADVERBS = frozenset({"also", "too", "likewise", "similarly", "however",
                               "nevertheless", "nonetheless", "instead", "though"})
 
 
+_OTHERS = frozenset({"other", "another"})
+
+
 def adds_to_earlier(text: str) -> str:
-    """The adverb by which the main clause adds to or turns on an earlier statement, or
-    ""."""
+    """The word by which the main clause adds to or turns on an earlier statement: an
+    adverb of the clause ("also", "however"), or "other"/"another" in its subject; or ""."""
     doc = _parse(text)
     subject = _main_subject(doc)
     clause = subject.head if subject is not None else None
@@ -93,6 +97,10 @@ def adds_to_earlier(text: str) -> str:
         return ""
     for t in clause.children:
         if t.dep_ == "advmod" and t.lower_ in _LEANING_ADVERBS:
+            return t.text
+    # "Several other countries announced …", "Another attack …": others than those before.
+    for t in subject.subtree:
+        if t.lower_ in _OTHERS and t.dep_ in ("amod", "det"):
             return t.text
     return ""
 
@@ -104,12 +112,32 @@ def has_main_verb(text: str) -> bool:
         c.dep_ in ("aux", "auxpass", "cop") for c in t.children)) for t in _parse(text))
 
 
+def _unidentified(noun: Any) -> str:
+    """The phrase of a definite common noun that nothing in it identifies ("the plane", "the
+    new rules", "the couple's dog", "the two"), or "" ("the Russian navy", "the death toll
+    from the quake", "the plane, a Boeing 737", "the 118 crew")."""
+    if noun.pos_ not in ("NOUN", "NUM") or not _definite(noun):
+        return ""
+    phrase = list(noun.subtree)
+    if noun.pos_ == "NUM":  # "the 2 agreed …": a count of people met before
+        return " ".join(t.text for t in phrase)
+    # A name, a figure or a capitalised modifier ("the Russian navy") says which one.
+    if any(t.pos_ in ("PROPN", "NUM") or t.i > phrase[0].i and t.text[:1].isupper()
+           for t in phrase):
+        return ""
+    if any(c.dep_ in _IDENTIFYING and c.i > noun.i for c in noun.children):
+        return ""
+    return " ".join(t.text for t in phrase)
+
+
 def unintroduced_subject(text: str) -> str:
-    """The subject of the sentence's main clause when the sentence does not say who or what
-    it is: a pronoun ("They said …", "It was …"), or a definite common noun phrase that
-    nothing in it identifies ("The plane crashed …", "The new rules require …", "The company
-    said …"). "" when the subject is named or introduced ("The
-    Pentagon", "The death toll from the quake", "The plane, a Boeing 737, …")."""
+    """What the sentence's main clause speaks of without saying who or what it is: a
+    pronoun as its subject ("They said …", "It was …"); a definite common noun phrase as its
+    subject that nothing in it identifies ("The plane crashed …", "The new rules require …",
+    "The company said …"); or such a phrase in a phrase before the subject ("Ahead of the
+    journey, Blinken …", "After the meeting, …"; times of day and such are not: "In the
+    morning, …"). "" when everything is named or introduced ("The Pentagon", "The death toll
+    from the quake", "The plane, a Boeing 737, …")."""
     doc = _parse(text)
     subject = _main_subject(doc)
     if subject is None:
@@ -119,20 +147,18 @@ def unintroduced_subject(text: str) -> str:
         # cockpit on Friday night, he was … in for a difficult ride."), a pronoun as the
         # main subject is how a feature's scene opens, not how news is told.
         return subject.text if subject.lower_ in _POINTING_PRONOUNS else ""
-    if subject.pos_ != "NOUN":
-        return ""
-    children = list(subject.children)
-    if not _definite(subject):
-        return ""
-    phrase = list(subject.subtree)
-    # A name, a figure or a capitalised modifier ("the Russian navy") says which one.
-    if any(t.pos_ in ("PROPN", "NUM") or t.i > phrase[0].i and t.text[:1].isupper()
-           for t in phrase):
-        return ""
-    if any(c.dep_ in _IDENTIFYING and c.i > subject.i or c.dep_ == "compound"
-           and c.pos_ == "PROPN" for c in children):
-        return ""
-    return " ".join(t.text for t in phrase)
+    if phrase := _unidentified(subject):
+        return phrase
+    clause = subject.head
+    for t in doc[:subject.i]:
+        if t.dep_ != "pobj" or t.lower_ in _TIME_NOUNS or not _unidentified(t):
+            continue
+        top = t  # the whole phrase before the subject that holds it: "Ahead of the journey"
+        while top.head != clause and top.head != top:
+            top = top.head
+        if top.head == clause:
+            return " ".join(x.text for x in top.subtree)
+    return ""
 
 
 def undatable_time(text: str) -> str:

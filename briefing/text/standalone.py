@@ -125,7 +125,7 @@ def first_line_problem(text: str) -> str:
     if not has_main_verb(text):
         return "it has no main verb"
     if subject := unintroduced_subject(text):
-        return f"its subject ({subject}) is not introduced"
+        return f"it speaks of {subject!r} without saying who or what that is"
     if adverb := adds_to_earlier(text):
         return f"it leans ({adverb}) on something said before"
     if when := undatable_time(text):
