@@ -288,11 +288,12 @@ def section(result: dict, measured: str, command: str, note: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def put_section(doc: str, text: str) -> str:
-    """``doc`` with its daily section replaced by ``text`` (appended if it has none)."""
-    if SECTION_START in doc and SECTION_END in doc:
-        head, rest = doc.split(SECTION_START, 1)
-        return head + text.rstrip("\n") + rest.split(SECTION_END, 1)[1]
+def put_section(doc: str, text: str, start: str = SECTION_START, end: str = SECTION_END) -> str:
+    """``doc`` with its daily section (or the one between ``start`` and ``end``) replaced by
+    ``text`` (appended if it has none)."""
+    if start in doc and end in doc:
+        head, rest = doc.split(start, 1)
+        return head + text.rstrip("\n") + rest.split(end, 1)[1]
     return doc.rstrip("\n") + "\n\n" + text
 
 

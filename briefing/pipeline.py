@@ -365,6 +365,9 @@ class Pipeline:
                 if digest in cleaned:  # cleaned before into a stored article: nothing new
                     result.known += 1
                     continue
+                from briefing.text.language import preload
+
+                preload()  # the language model, on the other core while this one cleans
                 from briefing.text import clean  # first new document: ftfy and the cleaner
 
                 try:
