@@ -50,7 +50,7 @@ import re
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,6 +92,10 @@ LOCK_WAIT_ENV = "BRIEFING_LOCK_WAIT"
 # so tests can crash a real render exactly there. Never set it in production.
 CRASH_AT_ENV = "BRIEFING_TEST_CRASH_AT"
 CRASH_STEPS = ("written", "recorded", "revealed")
+# A folder source's articles are committed this many at a time, or after this long (see
+# _ArticleBatch): short enough that the daemon's other users of the store wait little.
+ARTICLES_PER_COMMIT = 256
+SECONDS_PER_COMMIT = 1.0
 
 
 def lock_wait() -> float:
@@ -249,6 +253,47 @@ class RenderResult:
         return self.nothing == NOTHING_USABLE
 
 
+class _ArticleBatch:
+    """Stores articles, committing every ``ARTICLES_PER_COMMIT`` of them or every
+    ``SECONDS_PER_COMMIT`` (``batched``), else each on its own. Only for local files: a feed's
+    next document may wait on the network, and the transaction would wait with it. A
+    failure rolls the open batch back; its files are read again next time (a file is
+    remembered as read only after its source is done)."""
+
+    def __init__(self, store: Store, *, batched: bool):
+        self.store = store
+        self.batched = batched
+        self._open: ExitStack | None = None
+        self._count = 0
+        self._since = 0.0
+
+    def add(self, article: Article, digest: str) -> str:
+        if self.batched and self._open is None:
+            self._open = ExitStack()
+            self._open.enter_context(self.store.transaction())
+            self._count, self._since = 0, time.monotonic()
+        outcome = self.store.add_article(article, document=digest)
+        self._count += 1
+        if self._open is not None and (self._count >= ARTICLES_PER_COMMIT
+                                       or time.monotonic() - self._since > SECONDS_PER_COMMIT):
+            self._end(None)
+        return outcome
+
+    def _end(self, exc: BaseException | None) -> None:
+        stack, self._open = self._open, None
+        if stack is not None:
+            if exc is None:
+                stack.close()  # commit
+            else:
+                stack.__exit__(type(exc), exc, exc.__traceback__)  # roll back
+
+    def __enter__(self) -> _ArticleBatch:
+        return self
+
+    def __exit__(self, _type, exc, _tb) -> None:
+        self._end(exc)
+
+
 class Pipeline:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None,
                  progress: Progress | None = None):
@@ -337,59 +382,63 @@ class Pipeline:
             stored_files: list[tuple[str, str, int]] = []
             status = "ok"
             validators: dict[str, str | None] = {}
-            for doc in iter_source(source, self.settings, self.store, known_files):
-                if isinstance(doc, FileDone):
-                    if doc.unchanged:
-                        documents += doc.documents
-                        result.known += doc.documents
-                    elif doc.signature and problems == file_problems:
-                        # A file with a problem is not remembered: it is read, and its problem
-                        # told, again on every run (a remembered signature that no longer
-                        # matches is harmless: it only ever makes a file be read).
-                        stored_files.append((doc.path, doc.signature, doc.documents))
-                    file_problems = problems
-                    continue
-                if isinstance(doc, InputError):
-                    problems += 1
-                    self._problem(result, doc, source)
-                    if doc.origin == source.target:
-                        status = f"error: {doc.reason}"
-                    continue
-                if isinstance(doc, SourceStatus):  # a feed or page's last word: 304 or validators
-                    validators = {"etag": doc.etag, "last_modified": doc.last_modified}
-                    if doc.not_modified:
-                        status = "not modified"
-                    continue
-                documents += 1
-                digest = self.store.document_digest(doc, self.settings.language)
-                if digest in cleaned:  # cleaned before into a stored article: nothing new
-                    result.known += 1
-                    continue
-                from briefing.text.language import preload
+            # A folder's articles are stored some hundreds to a transaction (a commit per
+            # article was a tenth of reading 1,655 short ones); a feed's one by one.
+            with _ArticleBatch(self.store, batched=source.kind == "path") as batch:
+                for doc in iter_source(source, self.settings, self.store, known_files):
+                    if isinstance(doc, FileDone):
+                        if doc.unchanged:
+                            documents += doc.documents
+                            result.known += doc.documents
+                        elif doc.signature and problems == file_problems:
+                            # A file with a problem is not remembered: it is read, and its
+                            # problem told, again on every run (a remembered signature that no
+                            # longer matches is harmless: it only ever makes a file be read).
+                            stored_files.append((doc.path, doc.signature, doc.documents))
+                        file_problems = problems
+                        continue
+                    if isinstance(doc, InputError):
+                        problems += 1
+                        self._problem(result, doc, source)
+                        if doc.origin == source.target:
+                            status = f"error: {doc.reason}"
+                        continue
+                    # A feed or page's last word: 304, or its validators.
+                    if isinstance(doc, SourceStatus):
+                        validators = {"etag": doc.etag, "last_modified": doc.last_modified}
+                        if doc.not_modified:
+                            status = "not modified"
+                        continue
+                    documents += 1
+                    digest = self.store.document_digest(doc, self.settings.language)
+                    if digest in cleaned:  # cleaned before into a stored article: nothing new
+                        result.known += 1
+                        continue
+                    from briefing.text.language import preload
 
-                preload()  # the language model, on the other core while this one cleans
-                from briefing.text import clean  # first new document: ftfy and the cleaner
+                    preload()  # the language model, on the other core while this one cleans
+                    from briefing.text import clean  # first new document: ftfy and the cleaner
 
-                try:
-                    article = clean.clean_document(doc, self.settings.language)
-                except InputError as exc:
-                    problems += 1
-                    self._problem(result, exc, source)
-                    continue
-                result.notices += [Problem(doc.origin, note) for note in article.notes
-                                   if note.startswith(clean.NOT_A_DATE)]
-                outcome = self.store.add_article(article, document=digest)
-                cleaned.add(digest)
-                if outcome in ("new", "updated") and doc.origin in failed:
-                    self.store.clear_problems(doc.origin)  # it works now
-                if outcome == "new":
-                    result.new.append(article)
-                    new += 1
-                elif outcome == "updated":
-                    result.updated.append(article)
-                    new += 1
-                else:
-                    result.known += 1
+                    try:
+                        article = clean.clean_document(doc, self.settings.language)
+                    except InputError as exc:
+                        problems += 1
+                        self._problem(result, exc, source)
+                        continue
+                    result.notices += [Problem(doc.origin, note) for note in article.notes
+                                       if note.startswith(clean.NOT_A_DATE)]
+                    outcome = batch.add(article, digest)
+                    cleaned.add(digest)
+                    if outcome in ("new", "updated") and doc.origin in failed:
+                        self.store.clear_problems(doc.origin)  # it works now
+                    if outcome == "new":
+                        result.new.append(article)
+                        new += 1
+                    elif outcome == "updated":
+                        result.updated.append(article)
+                        new += 1
+                    else:
+                        result.known += 1
             self.store.remember_files(stored_files)
             if source.target in failed and not status.startswith("error"):
                 self.store.clear_problems(source.target)  # the feed or folder itself works
