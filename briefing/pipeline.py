@@ -96,6 +96,9 @@ CRASH_STEPS = ("written", "recorded", "revealed")
 # _ArticleBatch): short enough that the daemon's other users of the store wait little.
 ARTICLES_PER_COMMIT = 256
 SECONDS_PER_COMMIT = 1.0
+# Fewer articles than this left unread for the timeline are read in this process (Pipeline.build):
+# a child process costs more than reading them.
+TIMELINE_FORK_MIN_ARTICLES = 200
 
 
 def lock_wait() -> float:
@@ -740,16 +743,26 @@ class Pipeline:
         are matched against recent briefings' (``compose.memory``): lines they reported are
         left out (unless not ``omit_reported``), stories marked new or developing; the
         stories to remember once it is recorded are left in ``story_records``."""
+        from briefing.beside import Beside
         from briefing.compose.core import compose
         from briefing.compose.evidence import hold_evidence
         from briefing.compose.figures import key_figures
         from briefing.compose.memory import recall, recent_since, reported_vectors
-        from briefing.compose.timeline import timeline
+        from briefing.compose.timeline import reading_key, timeline
         from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
 
-        with self.stage("analysing", counted=True):
-            sentences, embeddings = self.analyse(articles)
-            index = self.theme_index()
+        # The timeline reads each article alone, without vectors. Unless the poll jobs read
+        # them ahead, it reads them in a child on the other core (``beside``) while this
+        # process loads the model, which keeps one core busy (importing torch, reading its
+        # weights) for longer than the reading takes: 9% of a cold render's time besides
+        # the model (1,655 articles, bench/real_day.py). The events are the same either way.
+        unread = sum(reading_key(a) not in self._readings for a in articles)
+        with Beside(timeline, articles, None, self._readings,
+                    fork=unread >= TIMELINE_FORK_MIN_ARTICLES) as reading:
+            with self.stage("analysing", counted=True):
+                sentences, embeddings = self.analyse(articles)
+                index = self.theme_index()
+            events = reading.result()
         day = now.date().isoformat()
         recent = self.store.recent_stories(recent_since(day))
         reported = reported_vectors(recent)
@@ -782,7 +795,6 @@ class Pipeline:
         cited = [aid for s in sections for i in s.items for aid in i.articles]
         with self.stage("extras"):  # key figures and the timeline
             figures = key_figures(sections, sentences)
-            events = timeline(articles, sentences, self._readings)
             # Every line is final here: each evidence sentence must state its line's fact;
             # a story's other articles become its story_sources (compose.evidence).
             before = {(s.article_id, s.text): s.context for s in sentences}
