@@ -49,7 +49,7 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -748,27 +748,28 @@ class Pipeline:
         from briefing.compose.evidence import hold_evidence
         from briefing.compose.figures import key_figures
         from briefing.compose.memory import recall, recent_since, reported_vectors
-        from briefing.compose.timeline import reading_key, timeline
+        from briefing.compose.timeline import reading_key
         from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
 
-        # The timeline reads each article alone, without vectors. Unless the poll jobs read
-        # them ahead, it reads them in a child on the other core (``beside``) while this
-        # process loads the model, which keeps one core busy (importing torch, reading its
-        # weights) for longer than the reading takes: 9% of a cold render's time besides
-        # the model (1,655 articles, bench/real_day.py). The events are the same either way.
+        # The timeline and the outlets read each article alone, without vectors. Unless the
+        # poll jobs read them ahead, that is done in a child on the other core (``beside``)
+        # while this process loads the model, which keeps one core busy (importing torch,
+        # reading its weights) for longer than the reading takes: a tenth of a cold render's
+        # time besides the model (1,655 articles, bench/real_day.py). The same either way.
         unread = sum(reading_key(a) not in self._readings for a in articles)
-        with Beside(timeline, articles, None, self._readings,
+        with Beside(_read_alone, articles, self._readings,
                     fork=unread >= TIMELINE_FORK_MIN_ARTICLES) as reading:
             with self.stage("analysing", counted=True):
                 sentences, embeddings = self.analyse(articles)
                 index = self.theme_index()
-            events = reading.result()
+            events, outlets = reading.result()
         day = now.date().isoformat()
         recent = self.store.recent_stories(recent_since(day))
         reported = reported_vectors(recent)
         with self.stage("composing"):
             sections, top = compose(articles, sentences, embeddings, self.settings, index,
-                                    reported=reported if omit_reported else None)
+                                    reported=reported if omit_reported else None,
+                                    outlets=outlets)
         # Rewrites items in place (top lines are the same objects); the guard keeps the
         # extractive text wherever a generated one is not faithful to its evidence.
         with self.stage("summarizing", counted=True):
@@ -919,6 +920,16 @@ class Pipeline:
         from briefing.compose.themes import index_for
 
         return index_for(self.settings, self.embedder, self.store)
+
+
+def _read_alone(articles: list[Article], readings: Mapping[ReadingKey, Reading]
+                ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """What a briefing reads in each article alone (no vectors, no store): the timeline's
+    events (``readings``: the articles the poll jobs read ahead) and each article's outlet."""
+    from briefing.compose.outlets import outlet_keys
+    from briefing.compose.timeline import timeline
+
+    return timeline(articles, None, readings), outlet_keys(articles)
 
 
 def _return_freed_memory() -> None:

@@ -157,7 +157,7 @@ def test_the_timeline_read_in_a_child_is_the_one_read_here(project, monkeypatch)
         here = pipeline.build(articles, now)
         monkeypatch.setattr(pipeline_module, "TIMELINE_FORK_MIN_ARTICLES", 0)
         there = pipeline.build(articles, now)
-    assert ("timeline", False) in steps and ("timeline", True) in steps
+    assert ("_read_alone", False) in steps and ("_read_alone", True) in steps
     assert here.timeline and there.timeline == here.timeline
     assert there.to_json() == here.to_json()
 
