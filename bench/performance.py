@@ -69,6 +69,7 @@ class Run:
     stderr: str
     heavy: list[str] = field(default_factory=list)
     timed_out: bool = False
+    cpu: float = 0.0  # user and system seconds, its reaped children's too (wait4)
 
     def cell(self) -> str:
         if self.timed_out:
@@ -103,7 +104,8 @@ def measure(argv: list[str], cwd: Path, timeout: float | None = None,
         stderr = err.read().decode("utf-8", "replace")
     heavy = modules.read_text().split() if modules.exists() else []
     modules.unlink(missing_ok=True)
-    return Run(wall, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr, heavy, timed_out)
+    return Run(wall, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr, heavy, timed_out,
+               usage.ru_utime + usage.ru_stime)
 
 
 def briefing_cli(config: Path, *args: str) -> list[str]:

@@ -114,9 +114,9 @@ def write_day(folder: Path) -> dict[str, int]:
     return counts
 
 
-def make_config(folder: Path) -> Path:
+def make_config(folder: Path, corpus: str = "corpus/") -> Path:
     data = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
-    data.update(sources=[{"path": "corpus/"}], output_dir="output", state_dir="state",
+    data.update(sources=[{"path": corpus}], output_dir="output", state_dir="state",
                 window_hours=0)
     data.get("email", {})["enabled"] = False
     config = folder / "config.yaml"
@@ -146,6 +146,16 @@ def texts_to_embed(config: Path, scratch: Path) -> list[list[str]]:
     return calls
 
 
+def code_label(folder: Path) -> str:
+    """The checkout's commit ("main at 4e8c7fb"), or its path if it is no git checkout."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True,
+                              text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD")
+    return f"{git('rev-parse', '--abbrev-ref', 'HEAD')} at {commit}" if commit else str(folder)
+
+
 def stored_keys(database: Path) -> set[str]:
     with sqlite3.connect(database) as db:
         return {row[0] for row in db.execute("SELECT key FROM embeddings")}
@@ -159,7 +169,7 @@ def stages(stderr: str) -> dict[str, float]:
 # --- the run --------------------------------------------------------------------------------
 
 
-def run(root: Path) -> dict:
+def run(root: Path, before_code: Path | None = None) -> dict:
     from briefing.analyse.embedder import MODEL_ID
     from briefing.store import Store
 
@@ -175,9 +185,19 @@ def run(root: Path) -> dict:
     log(f"bare encoder, before ({sum(map(len, calls)):,} texts)")
     before = checked(measure([PYTHON, "-c", BARE_ENCODER, str(texts_file)], root, env=env),
                      "bare encoder")
+    earlier = None
+    if before_code is not None:  # the code before this work, on the same day, same run
+        log(f"cold render with the code in {before_code}")
+        (root / "before").mkdir()
+        earlier_config = make_config(root / "before", str(root / "corpus"))
+        earlier_run = checked(measure(
+            briefing_cli(earlier_config, "--verbose", "render", "--format", FORMATS),
+            root / "before", env={"PYTHONPATH": str(before_code)}), "cold render (before)")
+        earlier = {"wall": earlier_run.wall, "cpu": earlier_run.cpu, "rss": earlier_run.rss_mb,
+                   "stages": stages(earlier_run.stderr), "code": code_label(before_code)}
     log("cold render")
     cold = checked(measure(briefing_cli(config, "--verbose", "render", "--format", FORMATS),
-                           root), "cold render")
+                           root, env={"PYTHONPATH": str(REPO)}), "cold render")
     load.append(os.getloadavg()[0])
     log("bare encoder, after")
     after = checked(measure([PYTHON, "-c", BARE_ENCODER, str(texts_file)], root, env=env),
@@ -192,16 +212,25 @@ def run(root: Path) -> dict:
                          f"{len(expected - stored)} not in the render's)")
     with sqlite3.connect(root / "state" / "briefing.sqlite3") as db:
         stored_articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        problems = db.execute("SELECT COUNT(*) FROM problems").fetchone()[0]
     day = next(p for p in (root / "output").iterdir() if p.is_dir())
     stats = json.loads((day / "briefing.json").read_text(encoding="utf-8"))["stats"]
-    bare = [json.loads(r.stdout.strip().splitlines()[-1]) | {"wall": r.wall, "rss": r.rss_mb}
-            for r in (before, after)]
-    mean_bare = sum(b["wall"] for b in bare) / len(bare)
-    return {"counts": counts, "written": sum(counts.values()), "stored": stored_articles,
+    bare = [json.loads(r.stdout.strip().splitlines()[-1])
+            | {"wall": r.wall, "cpu": r.cpu, "rss": r.rss_mb} for r in (before, after)]
+    return {"counts": counts, "written": sum(counts.values()), "documents": documents,
+            "problems": problems, "stored": stored_articles,
             "considered": stats["articles_considered"], "sentences": len(calls[0]),
             "distinct": len(stored), "items": stats["items"],
-            "cold": {"wall": cold.wall, "rss": cold.rss_mb, "stages": stages(cold.stderr)},
-            "bare": bare, "ratio": cold.wall / mean_bare, "load": load}
+            "cold": {"wall": cold.wall, "cpu": cold.cpu, "rss": cold.rss_mb,
+                     "stages": stages(cold.stderr)},
+            "bare": bare, "ratio": cold.wall / _mean(bare, "wall"),
+            "cpu_ratio": cold.cpu / _mean(bare, "cpu"), "load": load, "before": earlier,
+            "threads": os.environ.get("BRIEFING_THREADS", "")}
+
+
+def _mean(runs: list[dict], key: str) -> float:
+    return sum(r[key] for r in runs) / len(runs)
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -210,13 +239,15 @@ def run(root: Path) -> dict:
 def section(r: dict, measured: str, baseline: str, uptime: str) -> str:
     info = machine()
     b0, b1 = r["bare"]
-    mean_bare = (b0["wall"] + b1["wall"]) / 2
     cold = r["cold"]
     st = cold["stages"]
     model = (b0["import"] + b0["load"] + b1["import"] + b1["load"]) / 2
-    encode = (b0["encode"] + b1["encode"]) / 2
+    encode = _mean(r["bare"], "encode")
     c = r["counts"]
     stage_cells = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in st.items())
+    repeats = r["documents"] - r["problems"] - r["stored"]
+    threads = (f"`BRIEFING_THREADS={r['threads']}` for all three processes" if r["threads"]
+               else "torch's default (one per core) in all three processes")
     lines = [
         SECTION_START,
         "## A real day, cold: the render against the bare model",
@@ -230,48 +261,67 @@ def section(r: dict, measured: str, baseline: str, uptime: str) -> str:
         "",
         f"Every real article at hand, as one day in a folder source: {c['ruwa']:,} RUWA wire "
         f"items (headline, then the subheading when there is one), {c['multiling']} MultiLing "
-        f"2011 English documents and the {c['seeds']} seed articles, {r['written']:,} in all "
-        "(the 1,655 of issue 25), read in place and written to a temporary folder. The shipped "
-        "config with no window (`window_hours: 0`: the items are from 2022 and 2005–2010). "
-        f"The cold render stored {r['stored']:,} articles and briefed {r['considered']:,} "
-        "(two RUWA rows repeat another's headline and subheading word for word, and "
-        "the store keeps one article per text); it embedded "
-        f"{r['distinct']:,} distinct texts ({r['sentences']:,} article sentences with their "
-        "context, and the theme phrases) and wrote "
+        f"2011 English documents and the {c['seeds']} seed articles: {r['written']:,} files "
+        "(the 1,655 articles of issue 25), read in place and written to a temporary folder. "
+        "The shipped config with no window (`window_hours: 0`: the items are from 2022 and "
+        f"2005–2010). The cold render read {r['documents']:,} documents, rejected "
+        f"{r['problems']}, and stored {r['stored']:,} articles ({repeats} repeat another's "
+        "text once cleaned, and the store keeps one article per text); it briefed "
+        f"{r['considered']:,}, embedded {r['distinct']:,} distinct texts ({r['sentences']:,} "
+        "article sentences with their context, and the theme phrases) and wrote "
         f"{r['items']} items as `--format {FORMATS}`.",
         "",
-        "Each figure is one process's wall time from start to exit, peak memory by `wait4`: "
-        "the bare encoder is a process that imports the encoder, loads the same model and "
-        "embeds the same texts in the same calls and batches as the render "
-        "(`embed_texts` without a store), run just before the render and just after it; the "
-        "render is a cold `python -m briefing --config X --verbose render` (fresh "
-        "state_dir). **Ratio: the render's wall time over the mean of the two bare runs**, "
-        "import and model load included in both: the bare run is the time the model alone "
-        "needs for this day, and the ratio is what everything else adds.",
+        "Each figure is one process from start to exit (wall time; CPU time, user and system, "
+        "its forked children's included; peak memory), by `wait4`. The bare encoder is a "
+        "process that imports the encoder, loads the same model and embeds the same texts in "
+        "the same calls and batches as the render (`embed_texts` without a store), run just "
+        "before the render and just after it; the render is a cold `python -m briefing "
+        "--config X --verbose render` (fresh state_dir). **Ratio: the render's wall time over "
+        "the mean of the two bare runs'**, import and model load included in both: the bare "
+        "run is the time the model alone needs for this day, and the ratio is what "
+        f"everything else adds. Torch threads: {threads}.",
         "",
-        "| bare encoder, before | cold render | bare encoder, after | **ratio** |",
-        "| --- | --- | --- | --- |",
-        f"| {b0['wall']:.2f} s / {b0['rss']:.0f} MB | {cold['wall']:.2f} s / "
-        f"{cold['rss']:.0f} MB | {b1['wall']:.2f} s / {b1['rss']:.0f} MB | "
-        f"**{cold['wall'] / mean_bare:.2f}x** |",
+        "| | bare encoder, before | cold render | bare encoder, after | **ratio** |",
+        "| --- | --- | --- | --- | --- |",
+        f"| wall | {b0['wall']:.2f} s | {cold['wall']:.2f} s | {b1['wall']:.2f} s | "
+        f"**{r['ratio']:.2f}x** |",
+        f"| CPU | {b0['cpu']:.2f} s | {cold['cpu']:.2f} s | {b1['cpu']:.2f} s | "
+        f"{r['cpu_ratio']:.2f}x |",
+        f"| peak memory | {b0['rss']:.0f} MB | {cold['rss']:.0f} MB | {b1['rss']:.0f} MB | |",
         "",
+        *_before_lines(r),
         f"- the bare runs: start-up and imports {b0['import']:.2f} / {b1['import']:.2f} s, "
         f"model load {b0['load']:.2f} / {b1['load']:.2f} s, encoding {b0['encode']:.2f} / "
         f"{b1['encode']:.2f} s (before / after)",
-        f"- the render's stages (`--verbose`): {stage_cells}; the rest of its "
-        f"{cold['wall']:.2f} s is start-up and imports "
-        f"({cold['wall'] - sum(st.values()):.2f} s outside the stages); its model work is "
-        f"about the bare run's: {model:.2f} s of imports and load, {encode:.2f} s of encoding",
+        f"- the render's stages (`--verbose`, wall): {stage_cells}; "
+        f"{cold['wall'] - sum(st.values()):.2f} s outside them (start-up, imports, the "
+        f"archive); its model work is about the bare runs': {model:.2f} s of imports and "
+        f"load, {encode:.2f} s of encoding, inside `analysing`",
         f"- before this work: {baseline}",
-        f"- machine: {info['cpu']}, {info['cores']} cores, torch threads: {info['threads']}; "
-        f"load average {r['load'][0]:.2f} → {r['load'][1]:.2f} → {r['load'][2]:.2f} "
-        f"(before, after the render, at the end); `uptime`: `{uptime}`. Other agents' work "
-        "shares the two cores, so each time is an upper bound; the ratio of runs made "
-        "minutes apart in one run is what counts.",
+        f"- machine: {info['cpu']}, {info['cores']} cores; load average {r['load'][0]:.2f} → "
+        f"{r['load'][1]:.2f} → {r['load'][2]:.2f} (before, after the render, at the end); "
+        f"`uptime`: `{uptime}`. Other agents' work shares the two cores, so each time is an "
+        "upper bound; the ratio of runs made minutes apart in one run is what counts.",
         SECTION_END,
         "",
     ]
     return "\n".join(lines)
+
+
+def _before_lines(r: dict) -> list[str]:
+    """The render with the code before this work, made between the same bare runs."""
+    before = r["before"]
+    if not before:
+        return []
+    wall = _mean(r["bare"], "wall")
+    cpu = _mean(r["bare"], "cpu")
+    stage_cells = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in
+                            before["stages"].items())
+    return [f"The same day rendered cold with the code before this work ({before['code']}), "
+            "in the same run, between the same bare runs: "
+            f"{before['wall']:.2f} s wall (**{before['wall'] / wall:.2f}x**), "
+            f"{before['cpu']:.2f} s CPU ({before['cpu'] / cpu:.2f}x), {before['rss']:.0f} MB; "
+            f"its stages: {stage_cells}.", ""]
 
 
 BASELINE = ("1.44x on issue 25 (17.5 s against 12.2 s, same run; 1.04x on 12-01)")
@@ -285,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="write the figures into docs/benchmarks.md")
     parser.add_argument("--baseline", default=BASELINE,
                         help="what to quote as the figure before this work")
+    parser.add_argument("--before", type=Path, metavar="CODE",
+                        help="also render cold with the code in this checkout (e.g. a "
+                             "`git worktree` of main), between the bare runs: before and "
+                             "after a change, in one run")
     parser.add_argument("--render-only", action="store_true",
                         help="only write the day and its config into --workdir")
     args = parser.parse_args(argv)
@@ -297,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{counts} written; render with: briefing --config {make_config(root)} render")
         return 0
     measured = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    result = run(root)
+    result = run(root, args.before.resolve() if args.before else None)
     print(json.dumps(result, indent=2))
     if args.write_doc:
         uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
