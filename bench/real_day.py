@@ -55,7 +55,7 @@ DOC = REPO / "docs" / "benchmarks.md"
 SECTION_START = "<!-- bench/real_day.py: start -->"
 SECTION_END = "<!-- bench/real_day.py: end -->"
 FORMATS = "json,md"
-COMMAND = ".venv/bin/python bench/real_day.py --write-doc"
+COMMAND = "make real-day   # = .venv/bin/python bench/real_day.py --write-doc"
 
 # The bare models, each in its own process: only what loading and running them needs.
 # argv: the JSON file of text lists, each list one embed_texts call of the render.
@@ -236,7 +236,7 @@ def _mean(runs: list[dict], key: str) -> float:
 # --- the report -----------------------------------------------------------------------------
 
 
-def section(r: dict, measured: str, baseline: str, uptime: str) -> str:
+def section(r: dict, baseline: str) -> str:
     info = machine()
     b0, b1 = r["bare"]
     cold = r["cold"]
@@ -252,11 +252,13 @@ def section(r: dict, measured: str, baseline: str, uptime: str) -> str:
         SECTION_START,
         "## A real day, cold: the render against the bare model",
         "",
-        f"Measured {measured} by `bench/real_day.py` (this section is generated; "
+        f"Measured {r['measured']} by `bench/real_day.py` (this section is generated; "
         "`bench/performance.py` keeps it).",
         "",
         "```sh",
-        COMMAND,
+        COMMAND if not r.get("before") else
+        ".venv/bin/python bench/real_day.py --write-doc --before CHECKOUT   # CHECKOUT: the "
+        "code before, e.g. `git worktree add --detach /tmp/before <commit>`",
         "```",
         "",
         f"Every real article at hand, as one day in a folder source: {c['ruwa']:,} RUWA wire "
@@ -300,7 +302,7 @@ def section(r: dict, measured: str, baseline: str, uptime: str) -> str:
         f"- before this work: {baseline}",
         f"- machine: {info['cpu']}, {info['cores']} cores; load average {r['load'][0]:.2f} → "
         f"{r['load'][1]:.2f} → {r['load'][2]:.2f} (before, after the render, at the end); "
-        f"`uptime`: `{uptime}`. Other agents' work shares the two cores, so each time is an "
+        f"`uptime`: `{r['uptime']}`. Other agents' work shares the two cores, so each time is an "
         "upper bound; the ratio of runs made minutes apart in one run is what counts.",
         SECTION_END,
         "",
@@ -339,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also render cold with the code in this checkout (e.g. a "
                              "`git worktree` of main), between the bare runs: before and "
                              "after a change, in one run")
+    parser.add_argument("--result", type=Path, metavar="JSON",
+                        help="write the section from a result this script printed before "
+                             "(no measuring)")
     parser.add_argument("--render-only", action="store_true",
                         help="only write the day and its config into --workdir")
     args = parser.parse_args(argv)
@@ -350,13 +355,17 @@ def main(argv: list[str] | None = None) -> int:
         counts = write_day(root / "corpus")
         print(f"{counts} written; render with: briefing --config {make_config(root)} render")
         return 0
-    measured = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    result = run(root, args.before.resolve() if args.before else None)
-    print(json.dumps(result, indent=2))
-    if args.write_doc:
+    if args.result:
+        result = json.loads(args.result.read_text(encoding="utf-8"))
+    else:
+        measured = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        result = run(root, args.before.resolve() if args.before else None)
         uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        result |= {"measured": measured, "uptime": uptime}
+        print(json.dumps(result, indent=2))
+    if args.write_doc:
         DOC.write_text(put_section(DOC.read_text(encoding="utf-8"),
-                                   section(result, measured, args.baseline, uptime),
+                                   section(result, args.baseline),
                                    SECTION_START, SECTION_END), encoding="utf-8")
         log(f"written {DOC}")
     if args.workdir is None:
