@@ -297,6 +297,13 @@ def put_section(doc: str, text: str, start: str = SECTION_START, end: str = SECT
     return doc.rstrip("\n") + "\n\n" + text
 
 
+def write_section(text: str, start: str = SECTION_START, end: str = SECTION_END) -> None:
+    """Replace (or add) the section between ``start`` and ``end`` of docs/benchmarks.md."""
+    DOC.write_text(put_section(DOC.read_text(encoding="utf-8"), text, start, end),
+                   encoding="utf-8")
+    log(f"written {DOC}")
+
+
 def kept_section(doc: str, start: str = SECTION_START, end: str = SECTION_END) -> str | None:
     """The daily section of ``doc`` (or the one between ``start`` and ``end``), for
     ``bench/performance.py`` to keep, or None."""
@@ -338,10 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_doc:
         command = ".venv/bin/python bench/daily.py" + (
             f" --articles {args.articles}" if args.articles != 10_000 else "")
-        DOC.write_text(put_section(DOC.read_text(encoding="utf-8"),
-                                   section(result, measured, command, args.note)),
-                       encoding="utf-8")
-        log(f"written {DOC}")
+        write_section(section(result, measured, command, args.note))
     if args.workdir is None:
         shutil.rmtree(root, ignore_errors=True)
     return 0

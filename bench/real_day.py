@@ -46,12 +46,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.corpus import MULTILING, RUWA, SEEDS  # noqa: E402
-from bench.daily import put_section  # noqa: E402
+from bench.daily import write_section  # noqa: E402
 from bench.days import body  # noqa: E402
 from bench.performance import PYTHON, briefing_cli, checked, log, machine, measure  # noqa: E402
 from bench.themes import ruwa_headline  # noqa: E402
 
-DOC = REPO / "docs" / "benchmarks.md"
 SECTION_START = "<!-- bench/real_day.py: start -->"
 SECTION_END = "<!-- bench/real_day.py: end -->"
 FORMATS = "json,md"
@@ -364,10 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         result |= {"measured": measured, "uptime": uptime}
         print(json.dumps(result, indent=2))
     if args.write_doc:
-        DOC.write_text(put_section(DOC.read_text(encoding="utf-8"),
-                                   section(result, args.baseline),
-                                   SECTION_START, SECTION_END), encoding="utf-8")
-        log(f"written {DOC}")
+        write_section(section(result, args.baseline), SECTION_START, SECTION_END)
     if args.workdir is None:
         shutil.rmtree(root, ignore_errors=True)
     return 0
