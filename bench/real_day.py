@@ -152,7 +152,10 @@ def code_label(folder: Path) -> str:
                               text=True).stdout.strip()
 
     commit = git("rev-parse", "--short", "HEAD")
-    return f"{git('rev-parse', '--abbrev-ref', 'HEAD')} at {commit}" if commit else str(folder)
+    branch = git("rev-parse", "--abbrev-ref", "HEAD")
+    if not commit:
+        return str(folder)
+    return f"commit {commit}" if branch in ("", "HEAD") else f"{branch} at {commit}"
 
 
 def stored_keys(database: Path) -> set[str]:
@@ -168,64 +171,78 @@ def stages(stderr: str) -> dict[str, float]:
 # --- the run --------------------------------------------------------------------------------
 
 
-def run(root: Path, before_code: Path | None = None) -> dict:
+def run(root: Path, before_code: Path | None = None, repeat: int = 1) -> dict:
+    """Bare encoder, (the earlier code's render,) render, ``repeat`` times, then the bare
+    encoder once more: each render lies between two bare runs."""
     from briefing.analyse.embedder import MODEL_ID
     from briefing.store import Store
 
     counts = write_day(root / "corpus")
-    config = make_config(root)
     log(f"the day: {counts} under {root}")
-    calls = texts_to_embed(config, root / "scratch")
+    calls = texts_to_embed(make_config(root), root / "scratch")
     texts_file = root / "texts.json"
     texts_file.write_text(json.dumps(calls, ensure_ascii=False), encoding="utf-8")
-    env = {"PYTHONPATH": str(REPO)}
-    load = [os.getloadavg()[0]]
+    sequence: list[dict] = []  # every run in the order made
 
-    log(f"bare encoder, before ({sum(map(len, calls)):,} texts)")
-    before = checked(measure([PYTHON, "-c", BARE_ENCODER, str(texts_file)], root, env=env),
-                     "bare encoder")
-    earlier = None
-    if before_code is not None:  # the code before this work, on the same day, same run
-        log(f"cold render with the code in {before_code}")
-        (root / "before").mkdir()
-        earlier_config = make_config(root / "before", str(root / "corpus"))
-        earlier_run = checked(measure(
-            briefing_cli(earlier_config, "--verbose", "render", "--format", FORMATS),
-            root / "before", env={"PYTHONPATH": str(before_code)}), "cold render (before)")
-        earlier = {"wall": earlier_run.wall, "cpu": earlier_run.cpu, "rss": earlier_run.rss_mb,
-                   "stages": stages(earlier_run.stderr), "code": code_label(before_code)}
-    log("cold render")
-    cold = checked(measure(briefing_cli(config, "--verbose", "render", "--format", FORMATS),
-                           root, env={"PYTHONPATH": str(REPO)}), "cold render")
-    load.append(os.getloadavg()[0])
-    log("bare encoder, after")
-    after = checked(measure([PYTHON, "-c", BARE_ENCODER, str(texts_file)], root, env=env),
-                    "bare encoder")
-    load.append(os.getloadavg()[0])
+    def bare() -> None:
+        log(f"bare encoder ({sum(map(len, calls)):,} texts)")
+        r = checked(measure([PYTHON, "-c", BARE_ENCODER, str(texts_file)], root,
+                            env={"PYTHONPATH": str(REPO)}), "bare encoder")
+        sequence.append(json.loads(r.stdout.strip().splitlines()[-1]) | {
+            "kind": "bare", "wall": r.wall, "cpu": r.cpu, "rss": r.rss_mb,
+            "load": os.getloadavg()[0]})
+
+    def render(kind: str, code: Path, folder: Path) -> Path:
+        log(f"cold render ({kind}, {code})")
+        folder.mkdir()
+        config = make_config(folder, str(root / "corpus"))
+        r = checked(measure(briefing_cli(config, "--verbose", "render", "--format", FORMATS),
+                            folder, env={"PYTHONPATH": str(code)}), f"cold render ({kind})")
+        sequence.append({"kind": kind, "wall": r.wall, "cpu": r.cpu, "rss": r.rss_mb,
+                         "stages": stages(r.stderr), "load": os.getloadavg()[0]})
+        return folder / "state" / "briefing.sqlite3"
+
+    database = None
+    for n in range(repeat):
+        bare()
+        if before_code is not None:
+            render("before", before_code, root / f"before{n}")
+        database = render("render", REPO, root / f"render{n}")
+    bare()
 
     expected = {Store.embedding_key(MODEL_ID, t) for texts in calls for t in texts}
-    stored = stored_keys(root / "state" / "briefing.sqlite3")
+    stored = stored_keys(database)
     if expected != stored:
         raise SystemExit(f"the render embedded {len(stored):,} texts, the bare encoder "
                          f"{len(expected):,} ({len(stored - expected)} not in the bare run, "
                          f"{len(expected - stored)} not in the render's)")
-    with sqlite3.connect(root / "state" / "briefing.sqlite3") as db:
+    with sqlite3.connect(database) as db:
         stored_articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         problems = db.execute("SELECT COUNT(*) FROM problems").fetchone()[0]
-    day = next(p for p in (root / "output").iterdir() if p.is_dir())
+    day = next(p for p in (database.parent.parent / "output").iterdir() if p.is_dir())
     stats = json.loads((day / "briefing.json").read_text(encoding="utf-8"))["stats"]
-    bare = [json.loads(r.stdout.strip().splitlines()[-1])
-            | {"wall": r.wall, "cpu": r.cpu, "rss": r.rss_mb} for r in (before, after)]
+    # Each render against the mean of the bare runs just before and just after it.
+    bare_at = [n for n, r in enumerate(sequence) if r["kind"] == "bare"]
+    for n, r in enumerate(sequence):
+        if r["kind"] != "bare":
+            around = [sequence[max(b for b in bare_at if b < n)],
+                      sequence[min(b for b in bare_at if b > n)]]
+            r["ratio"] = r["wall"] / _mean(around, "wall")
+            r["cpu_ratio"] = r["cpu"] / _mean(around, "cpu")
+            r["beyond_model_cpu"] = r["cpu"] - _mean(around, "cpu")
     return {"counts": counts, "written": sum(counts.values()), "documents": documents,
             "problems": problems, "stored": stored_articles,
             "considered": stats["articles_considered"], "sentences": len(calls[0]),
-            "distinct": len(stored), "items": stats["items"],
-            "cold": {"wall": cold.wall, "cpu": cold.cpu, "rss": cold.rss_mb,
-                     "stages": stages(cold.stderr)},
-            "bare": bare, "ratio": cold.wall / _mean(bare, "wall"),
-            "cpu_ratio": cold.cpu / _mean(bare, "cpu"), "load": load, "before": earlier,
+            "distinct": len(stored), "items": stats["items"], "sequence": sequence,
+            "before": code_label(before_code) if before_code else None,
             "threads": os.environ.get("BRIEFING_THREADS", "")}
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _mean(runs: list[dict], key: str) -> float:
@@ -237,16 +254,34 @@ def _mean(runs: list[dict], key: str) -> float:
 
 def section(r: dict, baseline: str) -> str:
     info = machine()
-    b0, b1 = r["bare"]
-    cold = r["cold"]
-    st = cold["stages"]
-    model = (b0["import"] + b0["load"] + b1["import"] + b1["load"]) / 2
-    encode = _mean(r["bare"], "encode")
+    seq = r["sequence"]
+    renders = [x for x in seq if x["kind"] == "render"]
+    befores = [x for x in seq if x["kind"] == "before"]
     c = r["counts"]
-    stage_cells = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in st.items())
     repeats = r["documents"] - r["problems"] - r["stored"]
-    threads = (f"`BRIEFING_THREADS={r['threads']}` for all three processes" if r["threads"]
-               else "torch's default (one per core) in all three processes")
+    threads = (f"`BRIEFING_THREADS={r['threads']}` (torch's threads) in every process"
+               if r["threads"] else "torch's default (one per core) in every process")
+    names = {"bare": "bare encoder", "render": "cold render",
+             "before": f"cold render, code before ({r['before']})"}
+    rows = ["| run | wall | CPU | peak memory | stages (wall s, `--verbose`) | ratio: wall / CPU |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for x in seq:
+        stage_cells = ", ".join(f"{k} {v:.2f}" for k, v in x.get("stages", {}).items()
+                                if v >= 0.005)
+        if x["kind"] == "bare":
+            stage_cells = (f"imports {x['import']:.2f}, model load {x['load']:.2f}, "
+                           f"encoding {x['encode']:.2f}")
+        ratio = f"**{x['ratio']:.2f}x** / {x['cpu_ratio']:.2f}x" if "ratio" in x else ""
+        rows.append(f"| {names[x['kind']]} | {x['wall']:.2f} s | {x['cpu']:.2f} s | "
+                    f"{x['rss']:.0f} MB | {stage_cells} | {ratio} |")
+
+    def summary(runs: list[dict], what: str) -> str:
+        return (f"{what}: wall **{_median([x['ratio'] for x in runs]):.2f}x**, CPU "
+                f"{_median([x['cpu_ratio'] for x in runs]):.2f}x the bare encoder's "
+                f"(median of {len(runs)}); "
+                f"{_median([x['beyond_model_cpu'] for x in runs]):.2f} s of CPU beyond the "
+                "bare encoder's")
+
     lines = [
         SECTION_START,
         "## A real day, cold: the render against the bare model",
@@ -255,9 +290,7 @@ def section(r: dict, baseline: str) -> str:
         "`bench/performance.py` keeps it).",
         "",
         "```sh",
-        COMMAND if not r.get("before") else
-        ".venv/bin/python bench/real_day.py --write-doc --before CHECKOUT   # CHECKOUT: the "
-        "code before, e.g. `git worktree add --detach /tmp/before <commit>`",
+        r.get("command") or COMMAND,
         "```",
         "",
         f"Every real article at hand, as one day in a folder source: {c['ruwa']:,} RUWA wire "
@@ -265,64 +298,40 @@ def section(r: dict, baseline: str) -> str:
         f"2011 English documents and the {c['seeds']} seed articles: {r['written']:,} files "
         "(the 1,655 articles of issue 25), read in place and written to a temporary folder. "
         "The shipped config with no window (`window_hours: 0`: the items are from 2022 and "
-        f"2005–2010). The cold render read {r['documents']:,} documents, rejected "
-        f"{r['problems']}, and stored {r['stored']:,} articles ({repeats} repeat another's "
-        "text once cleaned, and the store keeps one article per text); it briefed "
-        f"{r['considered']:,}, embedded {r['distinct']:,} distinct texts ({r['sentences']:,} "
-        "article sentences with their context, and the theme phrases) and wrote "
+        f"2005–2010). A cold render reads {r['documents']:,} documents, rejects "
+        f"{r['problems']}, and stores {r['stored']:,} articles ({repeats} repeat another's "
+        "text once cleaned, and the store keeps one article per text); it briefs "
+        f"{r['considered']:,}, embeds {r['distinct']:,} distinct texts ({r['sentences']:,} "
+        "article sentences with their context, and the theme phrases) and writes "
         f"{r['items']} items as `--format {FORMATS}`.",
         "",
-        "Each figure is one process from start to exit (wall time; CPU time, user and system, "
-        "its forked children's included; peak memory), by `wait4`. The bare encoder is a "
-        "process that imports the encoder, loads the same model and embeds the same texts in "
-        "the same calls and batches as the render (`embed_texts` without a store), run just "
-        "before the render and just after it; the render is a cold `python -m briefing "
-        "--config X --verbose render` (fresh state_dir). **Ratio: the render's wall time over "
-        "the mean of the two bare runs'**, import and model load included in both: the bare "
-        "run is the time the model alone needs for this day, and the ratio is what "
-        f"everything else adds. Torch threads: {threads}.",
+        "Each figure is one process from start to exit, by `wait4`: wall time, CPU time (user "
+        "and system, its threads' and forked children's included) and peak memory. The bare "
+        "encoder is a process that imports the encoder, loads the same model and embeds the "
+        "same texts in the same calls and batches as the render (`embed_texts` without a "
+        "store; a parser, once the render runs one, belongs beside it); the render is a cold "
+        "`python -m briefing --config X --verbose render` (fresh state_dir). Each render is "
+        "compared with the mean of the bare runs just before and just after it. **Ratio: the "
+        "render's wall time over the bare runs'**, import and model load included in both: "
+        "the bare run is the time the model alone needs for this day, and the ratio is what "
+        "everything else adds. The CPU ratio says the same in work done, which the other "
+        f"processes on the machine disturb less. Torch threads: {threads}.",
         "",
-        "| | bare encoder, before | cold render | bare encoder, after | **ratio** |",
-        "| --- | --- | --- | --- | --- |",
-        f"| wall | {b0['wall']:.2f} s | {cold['wall']:.2f} s | {b1['wall']:.2f} s | "
-        f"**{r['ratio']:.2f}x** |",
-        f"| CPU | {b0['cpu']:.2f} s | {cold['cpu']:.2f} s | {b1['cpu']:.2f} s | "
-        f"{r['cpu_ratio']:.2f}x |",
-        f"| peak memory | {b0['rss']:.0f} MB | {cold['rss']:.0f} MB | {b1['rss']:.0f} MB | |",
+        *rows,
         "",
-        *_before_lines(r),
-        f"- the bare runs: start-up and imports {b0['import']:.2f} / {b1['import']:.2f} s, "
-        f"model load {b0['load']:.2f} / {b1['load']:.2f} s, encoding {b0['encode']:.2f} / "
-        f"{b1['encode']:.2f} s (before / after)",
-        f"- the render's stages (`--verbose`, wall): {stage_cells}; "
-        f"{cold['wall'] - sum(st.values()):.2f} s outside them (start-up, imports, the "
-        f"archive); its model work is about the bare runs': {model:.2f} s of imports and "
-        f"load, {encode:.2f} s of encoding, inside `analysing`",
-        f"- before this work: {baseline}",
-        f"- machine: {info['cpu']}, {info['cores']} cores; load average {r['load'][0]:.2f} → "
-        f"{r['load'][1]:.2f} → {r['load'][2]:.2f} (before, after the render, at the end); "
-        f"`uptime`: `{r['uptime']}`. Other agents' work shares the two cores, so each time is an "
-        "upper bound; the ratio of runs made minutes apart in one run is what counts.",
+        "- " + summary(renders, "this code"),
+        *(["- " + summary(befores, f"the code before ({r['before']}), same run")]
+          if befores else []),
+        f"- issue 25, before this work: {baseline}",
+        f"- machine: {info['cpu']}, {info['cores']} cores; load average after each run: "
+        + ", ".join(f"{x['load']:.1f}" for x in seq) + "; `uptime` at the end: "
+        f"`{r['uptime']}`. Other agents' work shares the two cores, so each time is an upper "
+        "bound and the wall times swing with their load; the ratio of runs made minutes "
+        "apart in one run is what counts.",
         SECTION_END,
         "",
     ]
     return "\n".join(lines)
-
-
-def _before_lines(r: dict) -> list[str]:
-    """The render with the code before this work, made between the same bare runs."""
-    before = r["before"]
-    if not before:
-        return []
-    wall = _mean(r["bare"], "wall")
-    cpu = _mean(r["bare"], "cpu")
-    stage_cells = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in
-                            before["stages"].items())
-    return [f"The same day rendered cold with the code before this work ({before['code']}), "
-            "in the same run, between the same bare runs: "
-            f"{before['wall']:.2f} s wall (**{before['wall'] / wall:.2f}x**), "
-            f"{before['cpu']:.2f} s CPU ({before['cpu'] / cpu:.2f}x), {before['rss']:.0f} MB; "
-            f"its stages: {stage_cells}.", ""]
 
 
 BASELINE = ("1.44x on issue 25 (17.5 s against 12.2 s, same run; 1.04x on 12-01)")
@@ -340,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also render cold with the code in this checkout (e.g. a "
                              "`git worktree` of main), between the bare runs: before and "
                              "after a change, in one run")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="render N times, each between two bare runs (default 1)")
     parser.add_argument("--result", type=Path, metavar="JSON",
                         help="write the section from a result this script printed before "
                              "(no measuring)")
@@ -358,9 +369,14 @@ def main(argv: list[str] | None = None) -> int:
         result = json.loads(args.result.read_text(encoding="utf-8"))
     else:
         measured = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        result = run(root, args.before.resolve() if args.before else None)
+        result = run(root, args.before.resolve() if args.before else None, args.repeat)
         uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-        result |= {"measured": measured, "uptime": uptime}
+        command = COMMAND
+        if argv is None and sys.argv[1:]:
+            command = ".venv/bin/python bench/real_day.py " + " ".join(sys.argv[1:])
+        if os.environ.get("BRIEFING_THREADS"):
+            command = f"BRIEFING_THREADS={os.environ['BRIEFING_THREADS']} {command}"
+        result |= {"measured": measured, "uptime": uptime, "command": command}
         print(json.dumps(result, indent=2))
     if args.write_doc:
         write_section(section(result, args.baseline), SECTION_START, SECTION_END)
