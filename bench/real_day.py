@@ -75,6 +75,32 @@ print(json.dumps({"texts": sum(map(len, calls)), "import": imported - start,
                   "load": loaded - imported, "encode": done - loaded}))
 """
 
+# Where the render's time goes besides the model: the render again, in-process, on a store
+# that holds only the embeddings of a cold render (so nothing is encoded and the model never
+# loads), with the CPU seconds of each stage (``Pipeline.stage``); forked children's apart.
+# argv: the config, where to print the JSON.
+STAGE_CPU = """
+import contextlib, io, json, resource, sys, time
+start = time.process_time()
+import briefing.pipeline as pipeline
+from briefing.cli import main
+seconds = {}
+stage = pipeline.Pipeline.stage
+@contextlib.contextmanager
+def timed(self, name, *, counted=False):
+    began = time.process_time()
+    with stage(self, name, counted=counted):
+        yield
+    seconds[name] = seconds.get(name, 0.0) + time.process_time() - began
+pipeline.Pipeline.stage = timed
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["--config", sys.argv[1], "render", "--format", "json,md"])
+total = time.process_time() - start
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+seconds |= {"outside the stages": total - sum(seconds.values()),
+            "forked children": children.ru_utime + children.ru_stime}
+print(json.dumps(seconds))
+"""
 
 # --- the day --------------------------------------------------------------------------------
 
@@ -158,6 +184,29 @@ def code_label(folder: Path) -> str:
     return f"commit {commit}" if branch in ("", "HEAD") else f"{branch} at {commit}"
 
 
+def stage_cpu(root: Path, database: Path, code: Path, repeat: int) -> dict[str, float]:
+    """CPU seconds per stage of a render that encodes nothing (``STAGE_CPU``), the least of
+    ``repeat`` runs of each."""
+    runs = []
+    for n in range(repeat):
+        folder = root / f"stages-{code.name}-{n}"
+        (folder / "state").mkdir(parents=True)
+        shutil.copyfile(database, folder / "state" / database.name)
+        with sqlite3.connect(folder / "state" / database.name) as db:
+            tables = [row[0] for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                if table != "embeddings":
+                    db.execute(f"DELETE FROM {table}")  # noqa: S608 (the store's own names)
+        config = make_config(folder, str(root / "corpus"))
+        log(f"stages without the model ({code})")
+        done = subprocess.run([PYTHON, "-c", STAGE_CPU, str(config)], cwd=folder,
+                              capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONPATH": str(code)})
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {name: min(r.get(name, 0.0) for r in runs) for name in runs[0]}
+
+
 def stored_keys(database: Path) -> set[str]:
     with sqlite3.connect(database) as db:
         return {row[0] for row in db.execute("SELECT key FROM embeddings")}
@@ -209,6 +258,9 @@ def run(root: Path, before_code: Path | None = None, repeat: int = 1) -> dict:
             render("before", before_code, root / f"before{n}")
         database = render("render", REPO, root / f"render{n}")
     bare()
+    beyond = {"render": stage_cpu(root, database, REPO, repeat)}
+    if before_code is not None:
+        beyond["before"] = stage_cpu(root, database, before_code, repeat)
 
     expected = {Store.embedding_key(MODEL_ID, t) for texts in calls for t in texts}
     stored = stored_keys(database)
@@ -235,6 +287,7 @@ def run(root: Path, before_code: Path | None = None, repeat: int = 1) -> dict:
             "problems": problems, "stored": stored_articles,
             "considered": stats["articles_considered"], "sentences": len(calls[0]),
             "distinct": len(stored), "items": stats["items"], "sequence": sequence,
+            "beyond_model": beyond,
             "before": code_label(before_code) if before_code else None,
             "threads": os.environ.get("BRIEFING_THREADS", "")}
 
@@ -290,7 +343,7 @@ def section(r: dict, baseline: str) -> str:
         "`bench/performance.py` keeps it).",
         "",
         "```sh",
-        r.get("command") or COMMAND,
+        _reproducible(r.get("command") or COMMAND),
         "```",
         "",
         f"Every real article at hand, as one day in a folder source: {c['ruwa']:,} RUWA wire "
@@ -319,6 +372,7 @@ def section(r: dict, baseline: str) -> str:
         "",
         *rows,
         "",
+        *_beyond_rows(r),
         "- " + summary(renders, "this code"),
         *(["- " + summary(befores, f"the code before ({r['before']}), same run")]
           if befores else []),
@@ -332,6 +386,38 @@ def section(r: dict, baseline: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _reproducible(command: str) -> str:
+    """The command as anyone can run it: no scratch folder, the earlier code named."""
+    command = re.sub(r" --workdir \S+", "", command)
+    if " --before " in command:
+        command = re.sub(r" --before \S+", " --before CHECKOUT", command)
+        command += ("   # CHECKOUT: the code before, e.g. `git worktree add --detach "
+                    "/tmp/before <commit>`")
+    return command
+
+
+def _beyond_rows(r: dict) -> list[str]:
+    """Where the time besides the model goes (``STAGE_CPU``): CPU seconds by stage."""
+    beyond = r.get("beyond_model") or {}
+    if not beyond:
+        return []
+    codes = [k for k in ("before", "render") if k in beyond]
+    label = {"before": f"code before ({r['before']})", "render": "this code"}
+    names = list(beyond["render"])
+    rows = ["Where the time besides the model goes: the render again on a store that holds "
+            "only this day's embeddings (nothing to encode, the model never loaded), in one "
+            "process, CPU seconds by stage (`Pipeline.stage`; the least of the runs; the work "
+            "of the forked children, which run beside this process, apart):", "",
+            "| | " + " | ".join(label[k] for k in codes) + " |",
+            "| --- |" + " --- |" * len(codes)]
+    rows += [f"| {name} | " + " | ".join(f"{beyond[k].get(name, 0.0):.2f}" for k in codes)
+             + " |" for name in names]
+    totals = [sum(v for n, v in beyond[k].items() if n != "forked children") for k in codes]
+    rows += ["| **this process, in all** | " + " | ".join(f"**{t:.2f}**" for t in totals)
+             + " |", ""]
+    return rows
 
 
 BASELINE = ("1.44x on issue 25 (17.5 s against 12.2 s, same run; 1.04x on 12-01)")
