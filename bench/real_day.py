@@ -184,27 +184,31 @@ def code_label(folder: Path) -> str:
     return f"commit {commit}" if branch in ("", "HEAD") else f"{branch} at {commit}"
 
 
-def stage_cpu(root: Path, database: Path, code: Path, repeat: int) -> dict[str, float]:
-    """CPU seconds per stage of a render that encodes nothing (``STAGE_CPU``), the least of
-    ``repeat`` runs of each."""
-    runs = []
+def stage_cpu(root: Path, database: Path, codes: dict[str, Path], repeat: int
+              ) -> dict[str, dict[str, float]]:
+    """CPU seconds per stage of a render that encodes nothing (``STAGE_CPU``) with each code,
+    the least of ``repeat`` runs of each, the codes taking turns (a quieter minute for one
+    of them would tilt the comparison)."""
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in codes}
     for n in range(repeat):
-        folder = root / f"stages-{code.name}-{n}"
-        (folder / "state").mkdir(parents=True)
-        shutil.copyfile(database, folder / "state" / database.name)
-        with sqlite3.connect(folder / "state" / database.name) as db:
-            tables = [row[0] for row in db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")]
-            for table in tables:
-                if table != "embeddings":
-                    db.execute(f"DELETE FROM {table}")  # noqa: S608 (the store's own names)
-        config = make_config(folder, str(root / "corpus"))
-        log(f"stages without the model ({code})")
-        done = subprocess.run([PYTHON, "-c", STAGE_CPU, str(config)], cwd=folder,
-                              capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONPATH": str(code)})
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return {name: min(r.get(name, 0.0) for r in runs) for name in runs[0]}
+        for kind, code in codes.items():
+            folder = root / f"stages-{kind}-{n}"
+            (folder / "state").mkdir(parents=True)
+            shutil.copyfile(database, folder / "state" / database.name)
+            with sqlite3.connect(folder / "state" / database.name) as db:
+                tables = [row[0] for row in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")]
+                for table in tables:
+                    if table != "embeddings":
+                        db.execute(f"DELETE FROM {table}")  # noqa: S608 (the store's names)
+            config = make_config(folder, str(root / "corpus"))
+            log(f"stages without the model ({kind}, {code})")
+            done = subprocess.run([PYTHON, "-c", STAGE_CPU, str(config)], cwd=folder,
+                                  capture_output=True, text=True, check=True,
+                                  env={**os.environ, "PYTHONPATH": str(code)})
+            runs[kind].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {kind: {name: min(r.get(name, 0.0) for r in found) for name in found[0]}
+            for kind, found in runs.items()}
 
 
 def stored_keys(database: Path) -> set[str]:
@@ -254,13 +258,16 @@ def run(root: Path, before_code: Path | None = None, repeat: int = 1) -> dict:
     database = None
     for n in range(repeat):
         bare()
-        if before_code is not None:
+        # With the earlier code, the two renders take turns coming first: neither is always
+        # the one nearer a bare run.
+        if before_code is not None and n % 2 == 0:
             render("before", before_code, root / f"before{n}")
         database = render("render", REPO, root / f"render{n}")
+        if before_code is not None and n % 2 == 1:
+            render("before", before_code, root / f"before{n}")
     bare()
-    beyond = {"render": stage_cpu(root, database, REPO, repeat)}
-    if before_code is not None:
-        beyond["before"] = stage_cpu(root, database, before_code, repeat)
+    codes = {"render": REPO} | ({"before": before_code} if before_code is not None else {})
+    beyond = stage_cpu(root, database, codes, repeat)
 
     expected = {Store.embedding_key(MODEL_ID, t) for texts in calls for t in texts}
     stored = stored_keys(database)
