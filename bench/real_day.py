@@ -312,7 +312,7 @@ def _mean(runs: list[dict], key: str) -> float:
 # --- the report -----------------------------------------------------------------------------
 
 
-def section(r: dict, baseline: str) -> str:
+def section(r: dict, baseline: str, note: str = "") -> str:
     info = machine()
     seq = r["sequence"]
     renders = [x for x in seq if x["kind"] == "render"]
@@ -389,6 +389,7 @@ def section(r: dict, baseline: str) -> str:
         f"`{r['uptime']}`. Other agents' work shares the two cores, so each time is an upper "
         "bound and the wall times swing with their load; the ratio of runs made minutes "
         "apart in one run is what counts.",
+        *(["", note] if note else []),
         SECTION_END,
         "",
     ]
@@ -444,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
                              "after a change, in one run")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="render N times, each between two bare runs (default 1)")
+    parser.add_argument("--note", default="", help="a paragraph to add under the figures")
     parser.add_argument("--result", type=Path, metavar="JSON",
                         help="write the section from a result this script printed before "
                              "(no measuring)")
@@ -472,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
         result |= {"measured": measured, "uptime": uptime, "command": command}
         print(json.dumps(result, indent=2))
     if args.write_doc:
-        write_section(section(result, args.baseline), SECTION_START, SECTION_END)
+        write_section(section(result, args.baseline, args.note), SECTION_START, SECTION_END)
     if args.workdir is None:
         shutil.rmtree(root, ignore_errors=True)
     return 0
