@@ -7,22 +7,26 @@ documents (headline and paragraphs, without the date line) and the project's see
 (their raw files, through the real cleaner). The config is the shipped one with no window
 (``window_hours: 0``: the items span two months of 2022 and 2005–2010).
 
-One run measures, each as its own process (wall time from start to exit, peak memory by
-``wait4``):
+One run measures, each as its own process (wall time from start to exit, CPU time and peak
+memory by ``wait4``):
 
 1. the bare encoder: a process that imports the encoder, loads the model the pipeline uses
    and embeds exactly the texts the render will embed, in the same calls and batches
    (``embed_texts`` without a store: the article sentences, then the theme phrases);
-2. a cold ``python -m briefing --config X render --format json,md`` (fresh state_dir), with
-   ``--verbose`` for its stages' times;
-3. the bare encoder again (the shared host's speed drifts over minutes).
+2. a cold ``python -m briefing --config X --verbose render --format json,md`` (fresh
+   state_dir), its stages' times from the log; with ``--before CHECKOUT``, also a cold
+   render with the code in that checkout, the two taking turns;
+3. the bare encoder again (the shared host's speed drifts over minutes); with
+   ``--repeat N``, steps 2 and 3 N times, so each render lies between two bare runs.
 
-The headline is the render's wall time over the mean of the two bare runs. The texts are
-found before the render by reading the day into a scratch store (not timed), and checked
-after it against the embeddings the render stored: the same set, or the run fails.
+A render's ratio is its wall time over the mean of the bare runs around it; the headline is
+the median. The texts are found before the renders by reading the day into a scratch store
+(not timed), and checked after them against the embeddings a render stored: the same set, or
+the run fails. Last, where the time besides the model goes: the render again, in-process, on
+a store holding only the day's embeddings, CPU seconds by stage (``STAGE_CPU``).
 
-    .venv/bin/python bench/real_day.py               # measure, print
-    .venv/bin/python bench/real_day.py --write-doc   # and write its section of docs/benchmarks.md
+    make real-day   # = .venv/bin/python bench/real_day.py --write-doc
+    .venv/bin/python bench/real_day.py --before /tmp/before --repeat 3 --write-doc
     .venv/bin/python bench/real_day.py --render-only --workdir /tmp/day  # just write the day
 """
 
