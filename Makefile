@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: demo test install postgres lint bench quality screenshot clean
+.PHONY: demo test install postgres lint bench real-day quality screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ quality: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/performance.py
+
+# The 1,655 real articles of ../shared/eval and seeds/ rendered cold, against the bare encoder
+# on the same sentences in the same run; writes its section of docs/benchmarks.md.
+real-day: $(STAMP)
+	$(BIN)/python bench/real_day.py --write-doc
 
 # docs/briefing.png, the README's picture: the seeds rendered and shot in headless Chromium.
 screenshot: $(STAMP)

@@ -288,12 +288,20 @@ def section(result: dict, measured: str, command: str, note: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def put_section(doc: str, text: str) -> str:
-    """``doc`` with its daily section replaced by ``text`` (appended if it has none)."""
-    if SECTION_START in doc and SECTION_END in doc:
-        head, rest = doc.split(SECTION_START, 1)
-        return head + text.rstrip("\n") + rest.split(SECTION_END, 1)[1]
+def put_section(doc: str, text: str, start: str = SECTION_START, end: str = SECTION_END) -> str:
+    """``doc`` with its daily section (or the one between ``start`` and ``end``) replaced by
+    ``text`` (appended if it has none)."""
+    if start in doc and end in doc:
+        head, rest = doc.split(start, 1)
+        return head + text.rstrip("\n") + rest.split(end, 1)[1]
     return doc.rstrip("\n") + "\n\n" + text
+
+
+def write_section(text: str, start: str = SECTION_START, end: str = SECTION_END) -> None:
+    """Replace (or add) the section between ``start`` and ``end`` of docs/benchmarks.md."""
+    DOC.write_text(put_section(DOC.read_text(encoding="utf-8"), text, start, end),
+                   encoding="utf-8")
+    log(f"written {DOC}")
 
 
 def kept_section(doc: str, start: str = SECTION_START, end: str = SECTION_END) -> str | None:
@@ -337,10 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_doc:
         command = ".venv/bin/python bench/daily.py" + (
             f" --articles {args.articles}" if args.articles != 10_000 else "")
-        DOC.write_text(put_section(DOC.read_text(encoding="utf-8"),
-                                   section(result, measured, command, args.note)),
-                       encoding="utf-8")
-        log(f"written {DOC}")
+        write_section(section(result, measured, command, args.note))
     if args.workdir is None:
         shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -69,6 +69,7 @@ class Run:
     stderr: str
     heavy: list[str] = field(default_factory=list)
     timed_out: bool = False
+    cpu: float = 0.0  # user and system seconds, its reaped children's too (wait4)
 
     def cell(self) -> str:
         if self.timed_out:
@@ -103,7 +104,8 @@ def measure(argv: list[str], cwd: Path, timeout: float | None = None,
         stderr = err.read().decode("utf-8", "replace")
     heavy = modules.read_text().split() if modules.exists() else []
     modules.unlink(missing_ok=True)
-    return Run(wall, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr, heavy, timed_out)
+    return Run(wall, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr, heavy, timed_out,
+               usage.ru_utime + usage.ru_stime)
 
 
 def briefing_cli(config: Path, *args: str) -> list[str]:
@@ -579,9 +581,14 @@ def main(argv: list[str] | None = None) -> int:
     # The daemon's day (bench/daily.py) and stories across days (bench/days.py) are measured
     # on their own schedules: keep their sections.
     old = args.doc.read_text(encoding="utf-8") if args.doc.exists() else ""
-    # So is the shared database's (bench/shared_daemons.py, bench/coordination.py).
+    # So is the shared database's (bench/shared_daemons.py, bench/coordination.py), and the
+    # real day's (bench/real_day.py, which imports this module: imported here, not on top).
+    from bench.real_day import SECTION_END as REAL_END
+    from bench.real_day import SECTION_START as REAL_START
+
     for kept in (kept_section(old), kept_days_section(old),
-                 kept_section(old, SHARED_START, SHARED_END)):
+                 kept_section(old, SHARED_START, SHARED_END),
+                 kept_section(old, REAL_START, REAL_END)):
         if kept:
             doc = doc.rstrip("\n") + "\n\n" + kept
     args.doc.parent.mkdir(parents=True, exist_ok=True)

@@ -49,8 +49,8 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,6 +92,13 @@ LOCK_WAIT_ENV = "BRIEFING_LOCK_WAIT"
 # so tests can crash a real render exactly there. Never set it in production.
 CRASH_AT_ENV = "BRIEFING_TEST_CRASH_AT"
 CRASH_STEPS = ("written", "recorded", "revealed")
+# A folder source's articles are committed this many at a time, or after this long (see
+# _ArticleBatch): short enough that the daemon's other users of the store wait little.
+ARTICLES_PER_COMMIT = 256
+SECONDS_PER_COMMIT = 1.0
+# Fewer articles than this left unread for the timeline are read in this process (Pipeline.build):
+# a child process costs more than reading them.
+TIMELINE_FORK_MIN_ARTICLES = 200
 
 
 def lock_wait() -> float:
@@ -249,6 +256,47 @@ class RenderResult:
         return self.nothing == NOTHING_USABLE
 
 
+class _ArticleBatch:
+    """Stores articles, committing every ``ARTICLES_PER_COMMIT`` of them or every
+    ``SECONDS_PER_COMMIT`` (``batched``), else each on its own. Only for local files: a feed's
+    next document may wait on the network, and the transaction would wait with it. A
+    failure rolls the open batch back; its files are read again next time (a file is
+    remembered as read only after its source is done)."""
+
+    def __init__(self, store: Store, *, batched: bool):
+        self.store = store
+        self.batched = batched
+        self._open: ExitStack | None = None
+        self._count = 0
+        self._since = 0.0
+
+    def add(self, article: Article, digest: str) -> str:
+        if self.batched and self._open is None:
+            self._open = ExitStack()
+            self._open.enter_context(self.store.transaction())
+            self._count, self._since = 0, time.monotonic()
+        outcome = self.store.add_article(article, document=digest)
+        self._count += 1
+        if self._open is not None and (self._count >= ARTICLES_PER_COMMIT
+                                       or time.monotonic() - self._since > SECONDS_PER_COMMIT):
+            self._end(None)
+        return outcome
+
+    def _end(self, exc: BaseException | None) -> None:
+        stack, self._open = self._open, None
+        if stack is not None:
+            if exc is None:
+                stack.close()  # commit
+            else:
+                stack.__exit__(type(exc), exc, exc.__traceback__)  # roll back
+
+    def __enter__(self) -> _ArticleBatch:
+        return self
+
+    def __exit__(self, _type, exc, _tb) -> None:
+        self._end(exc)
+
+
 class Pipeline:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None,
                  progress: Progress | None = None):
@@ -337,56 +385,63 @@ class Pipeline:
             stored_files: list[tuple[str, str, int]] = []
             status = "ok"
             validators: dict[str, str | None] = {}
-            for doc in iter_source(source, self.settings, self.store, known_files):
-                if isinstance(doc, FileDone):
-                    if doc.unchanged:
-                        documents += doc.documents
-                        result.known += doc.documents
-                    elif doc.signature and problems == file_problems:
-                        # A file with a problem is not remembered: it is read, and its problem
-                        # told, again on every run (a remembered signature that no longer
-                        # matches is harmless: it only ever makes a file be read).
-                        stored_files.append((doc.path, doc.signature, doc.documents))
-                    file_problems = problems
-                    continue
-                if isinstance(doc, InputError):
-                    problems += 1
-                    self._problem(result, doc, source)
-                    if doc.origin == source.target:
-                        status = f"error: {doc.reason}"
-                    continue
-                if isinstance(doc, SourceStatus):  # a feed or page's last word: 304 or validators
-                    validators = {"etag": doc.etag, "last_modified": doc.last_modified}
-                    if doc.not_modified:
-                        status = "not modified"
-                    continue
-                documents += 1
-                digest = self.store.document_digest(doc, self.settings.language)
-                if digest in cleaned:  # cleaned before into a stored article: nothing new
-                    result.known += 1
-                    continue
-                from briefing.text import clean  # first new document: ftfy and the cleaner
+            # A folder's articles are stored some hundreds to a transaction (a commit per
+            # article was a tenth of reading 1,655 short ones); a feed's one by one.
+            with _ArticleBatch(self.store, batched=source.kind == "path") as batch:
+                for doc in iter_source(source, self.settings, self.store, known_files):
+                    if isinstance(doc, FileDone):
+                        if doc.unchanged:
+                            documents += doc.documents
+                            result.known += doc.documents
+                        elif doc.signature and problems == file_problems:
+                            # A file with a problem is not remembered: it is read, and its
+                            # problem told, again on every run (a remembered signature that no
+                            # longer matches is harmless: it only ever makes a file be read).
+                            stored_files.append((doc.path, doc.signature, doc.documents))
+                        file_problems = problems
+                        continue
+                    if isinstance(doc, InputError):
+                        problems += 1
+                        self._problem(result, doc, source)
+                        if doc.origin == source.target:
+                            status = f"error: {doc.reason}"
+                        continue
+                    # A feed or page's last word: 304, or its validators.
+                    if isinstance(doc, SourceStatus):
+                        validators = {"etag": doc.etag, "last_modified": doc.last_modified}
+                        if doc.not_modified:
+                            status = "not modified"
+                        continue
+                    documents += 1
+                    digest = self.store.document_digest(doc, self.settings.language)
+                    if digest in cleaned:  # cleaned before into a stored article: nothing new
+                        result.known += 1
+                        continue
+                    from briefing.text.language import preload
 
-                try:
-                    article = clean.clean_document(doc, self.settings.language)
-                except InputError as exc:
-                    problems += 1
-                    self._problem(result, exc, source)
-                    continue
-                result.notices += [Problem(doc.origin, note) for note in article.notes
-                                   if note.startswith(clean.NOT_A_DATE)]
-                outcome = self.store.add_article(article, document=digest)
-                cleaned.add(digest)
-                if outcome in ("new", "updated") and doc.origin in failed:
-                    self.store.clear_problems(doc.origin)  # it works now
-                if outcome == "new":
-                    result.new.append(article)
-                    new += 1
-                elif outcome == "updated":
-                    result.updated.append(article)
-                    new += 1
-                else:
-                    result.known += 1
+                    preload()  # the language model, on the other core while this one cleans
+                    from briefing.text import clean  # first new document: ftfy and the cleaner
+
+                    try:
+                        article = clean.clean_document(doc, self.settings.language)
+                    except InputError as exc:
+                        problems += 1
+                        self._problem(result, exc, source)
+                        continue
+                    result.notices += [Problem(doc.origin, note) for note in article.notes
+                                       if note.startswith(clean.NOT_A_DATE)]
+                    outcome = batch.add(article, digest)
+                    cleaned.add(digest)
+                    if outcome in ("new", "updated") and doc.origin in failed:
+                        self.store.clear_problems(doc.origin)  # it works now
+                    if outcome == "new":
+                        result.new.append(article)
+                        new += 1
+                    elif outcome == "updated":
+                        result.updated.append(article)
+                        new += 1
+                    else:
+                        result.known += 1
             self.store.remember_files(stored_files)
             if source.target in failed and not status.startswith("error"):
                 self.store.clear_problems(source.target)  # the feed or folder itself works
@@ -688,22 +743,33 @@ class Pipeline:
         are matched against recent briefings' (``compose.memory``): lines they reported are
         left out (unless not ``omit_reported``), stories marked new or developing; the
         stories to remember once it is recorded are left in ``story_records``."""
+        from briefing.beside import Beside
         from briefing.compose.core import compose
         from briefing.compose.evidence import hold_evidence
         from briefing.compose.figures import key_figures
         from briefing.compose.memory import recall, recent_since, reported_vectors
-        from briefing.compose.timeline import timeline
+        from briefing.compose.timeline import reading_key
         from briefing.summarize.summarizers import apply_summarizer, summarizer_stats
 
-        with self.stage("analysing", counted=True):
-            sentences, embeddings = self.analyse(articles)
-            index = self.theme_index()
+        # The timeline and the outlets read each article alone, without vectors. Unless the
+        # poll jobs read them ahead, that is done in a child on the other core (``beside``)
+        # while this process loads the model, which keeps one core busy (importing torch,
+        # reading its weights) for longer than the reading takes: a tenth of a cold render's
+        # time besides the model (1,655 articles, bench/real_day.py). The same either way.
+        unread = sum(reading_key(a) not in self._readings for a in articles)
+        with Beside(_read_alone, articles, self._readings,
+                    fork=unread >= TIMELINE_FORK_MIN_ARTICLES) as reading:
+            with self.stage("analysing", counted=True):
+                sentences, embeddings = self.analyse(articles)
+                index = self.theme_index()
+            events, outlets = reading.result()
         day = now.date().isoformat()
         recent = self.store.recent_stories(recent_since(day))
         reported = reported_vectors(recent)
         with self.stage("composing"):
             sections, top = compose(articles, sentences, embeddings, self.settings, index,
-                                    reported=reported if omit_reported else None)
+                                    reported=reported if omit_reported else None,
+                                    outlets=outlets)
         # Rewrites items in place (top lines are the same objects); the guard keeps the
         # extractive text wherever a generated one is not faithful to its evidence.
         with self.stage("summarizing", counted=True):
@@ -730,7 +796,6 @@ class Pipeline:
         cited = [aid for s in sections for i in s.items for aid in i.articles]
         with self.stage("extras"):  # key figures and the timeline
             figures = key_figures(sections, sentences)
-            events = timeline(articles, sentences, self._readings)
             # Every line is final here: each evidence sentence must state its line's fact;
             # a story's other articles become its story_sources (compose.evidence).
             before = {(s.article_id, s.text): s.context for s in sentences}
@@ -855,6 +920,16 @@ class Pipeline:
         from briefing.compose.themes import index_for
 
         return index_for(self.settings, self.embedder, self.store)
+
+
+def _read_alone(articles: list[Article], readings: Mapping[ReadingKey, Reading]
+                ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """What a briefing reads in each article alone (no vectors, no store): the timeline's
+    events (``readings``: the articles the poll jobs read ahead) and each article's outlet."""
+    from briefing.compose.outlets import outlet_keys
+    from briefing.compose.timeline import timeline
+
+    return timeline(articles, None, readings), outlet_keys(articles)
 
 
 def _return_freed_memory() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import JUNK, SEEDS
 
@@ -176,3 +178,23 @@ def test_a_fact_box_keeps_each_label_on_its_value_and_its_entries_are_not_facts(
     # An entry is read under its label and the box's header, never alone: the count without
     # what it counts ("4,000 soldiers and …") is no report.
     assert usable == ["The river rose two metres in an hour, the mayor of the largest town said."]
+
+
+@pytest.mark.parametrize("text", [
+    "Plain ASCII news: talks resume on Monday.",
+    "Tom &amp; Jerry &lt;3", "line one\r\nline two\rthree", "red \x1b[31mtext\x1b[0m",
+    "bell\x07 and delete\x7f", "tab\tand form feed\x0c", "",
+    "caf\u00e9 \u2018quoted\u2019", "mojibake: donâ€™t",
+])
+def test_ascii_fast_path_repairs_as_ftfy_does(text):
+    # ASCII text skips ftfy only where ftfy would change nothing.
+    import ftfy
+
+    fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_latin_ligatures=True,
+                          normalization="NFC")
+    expected = re.sub(r"[ \t]+\n", "\n", fixed.replace("\r\n", "\n").replace("\r", "\n")
+                      .replace("\u00a0", " "))
+    got, repairs = repair_text(text)
+    assert got == expected
+    if text.isascii():
+        assert repairs == (fixed != text)

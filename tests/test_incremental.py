@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, write_config
 
 import briefing.text.clean as clean_module
 from briefing.analyse.embedder import Embedder
@@ -207,3 +207,42 @@ def test_a_file_with_a_problem_is_read_every_run_and_its_problem_told_once(rende
     result, _ = render_recording_opens(settings)
     [problem] = result.collected.problems
     assert problem.origin == "seeds/broken.json" and "Unterminated" not in problem.reason
+
+
+def _folder_of_articles(folder: Path, count: int) -> None:
+    folder.mkdir()
+    for n in range(count):
+        (folder / f"a{n:04d}.json").write_text(json.dumps({
+            "title": f"Council number {n} approves its budget",
+            "text": f"The council of district {n} approved its budget for next year on "
+                    f"Monday after a debate of {n + 2} hours."}), encoding="utf-8")
+
+
+def test_a_folder_is_stored_in_batches_and_a_failure_rolls_back_only_the_open_one(
+        tmp_path, monkeypatch):
+    import briefing.pipeline as pipeline_module
+    from briefing.store import Store
+
+    monkeypatch.setattr(pipeline_module, "ARTICLES_PER_COMMIT", 4)
+    monkeypatch.setattr(pipeline_module, "SECONDS_PER_COMMIT", 600.0)  # batches by count here
+    _folder_of_articles(tmp_path / "news", 10)
+    settings = load_settings(write_config(tmp_path, sources=[{"path": "news/"}]))
+    real = Store.add_article
+    stored = []
+
+    def failing_on_the_seventh(self, article, document=None):
+        if len(stored) == 6:
+            raise sqlite3.OperationalError("disk I/O error")
+        stored.append(article.id)
+        return real(self, article, document)
+
+    monkeypatch.setattr(Store, "add_article", failing_on_the_seventh)
+    with Pipeline(settings) as pipeline, pytest.raises(Exception, match="disk I/O error"):
+        pipeline.collect()
+    with sqlite3.connect(settings.database_path) as db:  # the first batch of 4 is kept
+        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 4
+    monkeypatch.setattr(Store, "add_article", real)
+    with Pipeline(settings) as pipeline:  # read again: the rest is stored, nothing twice
+        result = pipeline.collect()
+        assert len(result.new) == 6 and result.known == 4
+        assert pipeline.store.article_count() == 10

@@ -222,3 +222,27 @@ def test_importing_does_not_load_the_model():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["True", "False", "False"]
+
+
+def test_the_model_read_in_memory_is_py3langids():
+    # The in-memory reading must give what py3langid's own loader gives, array for array.
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import load_model
+
+    from briefing.text.language import _load_model
+
+    for mine, theirs in zip(_load_model(), load_model(MODEL_DIR / MODEL_FILE), strict=True):
+        if isinstance(theirs, np.ndarray):
+            assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs)
+        else:
+            assert type(mine) is type(theirs) and mine == theirs
+
+
+def test_a_preloaded_model_decides_as_one_loaded_on_use():
+    # preload() loads on another thread; a detection started while it loads waits for it.
+    code = ("import briefing.text.language as l, sys; l.preload(); l.preload(); "
+            "print(l.detect_language(sys.argv[1]), l.detect_language(sys.argv[2]))")
+    out = subprocess.run([sys.executable, "-c", code, PARAGRAPHS["en"], PARAGRAPHS["sv"]],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["en", "sv"]

@@ -136,6 +136,32 @@ def test_fact_grouping_in_a_child_composes_the_same_briefing(seeds, monkeypatch)
         [i.to_json() for s in here for i in s.items]
 
 
+@needs_fork
+def test_the_timeline_read_in_a_child_is_the_one_read_here(project, monkeypatch):
+    import briefing.pipeline as pipeline_module
+    from briefing.config import load_settings
+
+    steps: list[tuple[str, bool]] = []
+    real = Beside.result
+
+    def result(self):
+        steps.append((self._fn.__name__, self.forked))
+        return real(self)
+
+    monkeypatch.setattr(Beside, "result", result)
+    now = datetime(2022, 1, 22, 9, 0, tzinfo=UTC)
+    with Pipeline(load_settings(project / "config.yaml")) as pipeline:
+        pipeline.collect()
+        articles, _ = pipeline.choose(all_articles=True, now=now)
+        monkeypatch.setattr(pipeline_module, "TIMELINE_FORK_MIN_ARTICLES", 10 ** 9)
+        here = pipeline.build(articles, now)
+        monkeypatch.setattr(pipeline_module, "TIMELINE_FORK_MIN_ARTICLES", 0)
+        there = pipeline.build(articles, now)
+    assert ("_read_alone", False) in steps and ("_read_alone", True) in steps
+    assert here.timeline and there.timeline == here.timeline
+    assert there.to_json() == here.to_json()
+
+
 # --- the heap -------------------------------------------------------------------------------
 
 

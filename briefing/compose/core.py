@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -52,19 +53,23 @@ from briefing.compose.weights import STORY_WEIGHTS, StoryWeights
 from briefing.config import Settings
 from briefing.records import Article, Item, Section, Sentence
 
-# Fewer sentences are grouped in well under a second: not worth a process (forking a big
-# process costs tens of milliseconds, and the result comes back pickled).
-FORK_MIN_SENTENCES = 5_000
+# Fewer sentences are grouped in a tenth of a second: not worth a process (forking a big
+# process costs tens of milliseconds, and the result comes back pickled). The 2,800 of
+# bench/real_day.py took a fifth of a second, beside half a second of story grouping and
+# word counts in the caller.
+FORK_MIN_SENTENCES = 2_000
 
 
 def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.ndarray,
                     settings: Settings, theme_index: ThemeIndex | None,
-                    weights: StoryWeights | None = None, reported: np.ndarray | None = None
+                    weights: StoryWeights | None = None, reported: np.ndarray | None = None,
+                    outlets: Mapping[str, str] | None = None
                     ) -> tuple[list[Section], list[Item]]:
     """Return the sections (in config order, catch-all last) and the top lines.
 
     ``reported``: vectors of the lines recent briefings presented (``memory``); a line as
     close to one of them as two reports of one fact (the grouping threshold) is not chosen.
+    ``outlets``: ``outlet_keys(articles)``, when the caller read them already.
     """
     if not sentences:
         return [], []
@@ -85,7 +90,8 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
     attach_facts(stories, facts, sentences)
     # A feature's hook is not a fact (grouping.join_late_openings).
     hook_lines = {rows[aid][0] for story in stories for aid in story.features}
-    outlet_of = outlet_keys(articles)  # one voice per outlet, however many copies it sent
+    # One voice per outlet, however many copies it sent.
+    outlet_of = outlets if outlets is not None else outlet_keys(articles)
     n_outlets = count_outlets({s.article_id for s in sentences}, outlet_of)
     published = {a.id: a.published for a in articles}
     for story in stories:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from briefing.compose.wording import with_context
@@ -63,27 +64,43 @@ _NOT_FIGURES = frozenset({"one"})
 def figures(text: str) -> set[str]:
     """The figures a text gives, canonical ("1,200" and "twelve hundred" aside, "1200"),
     dates left out (they are compared as dates: ``dates_agree``)."""
+    return set(_figures(text))
+
+
+# A line is held against each of its evidence sentences, and a sentence against each line
+# it is evidence for: each text is read once (a briefing's lines and evidence: thousands).
+_TEXTS_KEPT = 8192
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _figures(text: str) -> frozenset[str]:
     undated = DATE_MENTION.sub(lambda m: " " * len(m.group(0)), text)
-    return {canonical for surface, canonical in number_mentions(undated)
-            if surface.lower() not in _NOT_FIGURES}
+    return frozenset(canonical for surface, canonical in number_mentions(undated)
+                     if surface.lower() not in _NOT_FIGURES)
 
 
 def dates_agree(line: str, sentence: str) -> bool:
     """No kind of date (year, day of a month, month, weekday) that both name differs
     entirely: "by 2040" and "by 2035" are two facts, "on Monday" and "in 2040" are not."""
-    mine: dict[str, set[tuple]] = {}
-    theirs: dict[str, set[tuple]] = {}
-    for found, text in ((mine, line), (theirs, sentence)):
-        for _, key in date_mentions(text):
-            if key[0] != "rel":  # "yesterday" is said from the article's own day
-                found.setdefault(key[0], set()).add(key)
+    mine, theirs = _dates_by_kind(line), _dates_by_kind(sentence)
     return all(not (mine[kind] and theirs.get(kind)) or mine[kind] & theirs[kind]
                for kind in mine)
 
 
-def content_stems(text: str) -> set[str]:
-    return {w[:STEM] for w in (m.lower() for m in _WORD.findall(text))
-            if len(w) >= MIN_WORD and w not in _FUNCTION_WORDS}
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _dates_by_kind(text: str) -> dict[str, frozenset[tuple]]:
+    """The dates a text names, by kind (kept: no caller may change it)."""
+    found: dict[str, set[tuple]] = {}
+    for _, key in date_mentions(text):
+        if key[0] != "rel":  # "yesterday" is said from the article's own day
+            found.setdefault(key[0], set()).add(key)
+    return {kind: frozenset(keys) for kind, keys in found.items()}
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def content_stems(text: str) -> frozenset[str]:
+    return frozenset(w[:STEM] for w in (m.lower() for m in _WORD.findall(text))
+                     if len(w) >= MIN_WORD and w not in _FUNCTION_WORDS)
 
 
 def shares_content(line: str, sentence: str) -> bool:
@@ -98,7 +115,7 @@ def states_fact(line: str, sentence: str, context: str = "") -> bool:
     the sentence before it: where the sentence leans on it ("the two agreed to meet"), its
     content is read with it (``wording.with_context``, as compose reads it); its figures and
     dates are its own."""
-    return (figures(line) <= figures(sentence) and dates_agree(line, sentence)
+    return (_figures(line) <= _figures(sentence) and dates_agree(line, sentence)
             and shares_content(line, with_context(sentence, context)))
 
 
@@ -136,7 +153,7 @@ def hold_evidence(sections: list[Section], key_figures: list[dict[str, Any]],
         values = {v for value in entry.get("values") or [{"value": entry.get("number", "")}]
                   for v in figures(str(value["value"]))}
         report.dropped_evidence += _hold_entry(
-            entry, lambda text, _article, wanted=values: bool(wanted & figures(text)))
+            entry, lambda text, _article, wanted=values: bool(wanted & _figures(text)))
         for value in entry.get("values") or []:
             value["sources"] = [a for a in value["sources"] if a in entry["sources"]]
         entry["values"] = [v for v in entry.get("values") or [] if v["sources"]]

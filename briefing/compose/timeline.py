@@ -179,7 +179,8 @@ def _article_events(article: Article) -> list[_Event]:
         anchor: tuple[int, int] | None = None  # the last date this paragraph mentioned
         for sentence in split_sentences(paragraph):
             event = _dated_event(sentence, anchor)
-            if event is None and published is not None and not DATE.search(sentence):
+            mentions = list(DATE.finditer(sentence))  # for both uses below: one search
+            if event is None and published is not None and not mentions:
                 event = _weekday_event(sentence, published)
             if event is not None and is_candidate(sentence):
                 event.article_id = article.id
@@ -188,7 +189,7 @@ def _article_events(article: Article) -> list[_Event]:
                     event.year = published.year - (event.when > (published.month,
                                                                  published.day))
                 events.append(event)
-            dates = [d for d in (_this_year(m) for m in DATE.finditer(sentence)) if d]
+            dates = [d for d in (_this_year(m) for m in mentions) if d]
             if dates:
                 anchor = dates[-1]
             elif event is not None:

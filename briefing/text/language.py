@@ -101,26 +101,68 @@ def _one_script(text: str) -> str:
     return _LATIN.sub(" ", text) if cyrillic > latin else _CYRILLIC.sub(" ", text)
 
 
+def preload() -> None:
+    """Start loading the model on another thread, if it is not loaded or loading: its
+    decompression (most of the half second) runs without the GIL, on the second core,
+    while the caller goes on reading and cleaning; the first ``detect_language`` that needs
+    the model waits for it."""
+    global _preloading
+    with _identifier_lock:
+        if _identifier is not None or _preloading is not None:
+            return
+        _preloading = threading.Thread(target=_model, name="langid-load", daemon=True)
+        _preloading.start()
+
+
+_preloading: threading.Thread | None = None
+
+
 def _model() -> LanguageIdentifier:
     global _identifier
     with _identifier_lock:
         if _identifier is None:
             # Imported here: py3langid pulls in numpy and reads its model, which only
             # checking an article needs.
-            from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-            from py3langid.modelio import load_model
+            from py3langid.langid import LanguageIdentifier
 
             # The model is built for the candidates only, as set_languages would restrict it,
             # but without keeping the full model beside the restricted one (set_languages
             # keeps it to allow a reset): 26 MB of the 89 MB the model took, held for as long
             # as the process lives (through a whole render of a long article).
-            ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
+            ptc, pc, classes, nextmove, row, output = _load_model()
             keep = [i for i, c in enumerate(classes) if c in _NAMES]
             # norm_probs: classify() returns a probability, which the confidence floor needs.
             _identifier = LanguageIdentifier(
                 ptc[:, keep], pc[keep], [classes[i] for i in keep], nextmove, output,
                 norm_probs=True, tk_row=row)
         return _identifier
+
+
+def _load_model() -> tuple:
+    """py3langid's model, as its ``load_model`` gives it, but decompressed in memory: its
+    loader streams the 68 MB through a temporary file (written to disk, then read back),
+    which took about as long again as the decompression. A model file of another layout
+    (a later py3langid) is left to py3langid's own loader."""
+    import io
+    import lzma
+    from array import array
+
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import load_model
+
+    def unsigned(values: np.ndarray) -> array:  # as py3langid keeps its state machine
+        out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
+        out.frombytes(np.ascontiguousarray(values).tobytes())
+        return out
+
+    raw = lzma.decompress((MODEL_DIR / MODEL_FILE).read_bytes())
+    with np.load(io.BytesIO(raw), allow_pickle=False) as data:
+        if not {"ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat"} <= set(data.files):
+            return load_model(MODEL_DIR / MODEL_FILE)
+        return (data["ptc"], data["pc"], data["classes"].tolist(),
+                unsigned(data["nextmove"]), unsigned(data["nextmove_row"]),
+                data["out_feat"].tolist())
 
 
 _BEYOND_LATIN = re.compile(r"[^\x00-\u036f]")

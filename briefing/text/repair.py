@@ -170,17 +170,28 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 def repair_text(text: str) -> tuple[str, int]:
     """Repair mojibake and normalise white space; return (text, number of repairs made)."""
     repaired, count = _repair_mixed_codepage(text)
-    fixed = ftfy.fix_text(
-        repaired,
-        uncurl_quotes=False,  # keep good curly quotes
-        fix_latin_ligatures=True,
-        normalization="NFC",
-    )
+    if repaired.isascii() and not _ASCII_FTFY_WORK.search(repaired):
+        fixed = repaired  # what ftfy gives back: it has nothing to do (see _ASCII_FTFY_WORK)
+    else:
+        fixed = ftfy.fix_text(
+            repaired,
+            uncurl_quotes=False,  # keep good curly quotes
+            fix_latin_ligatures=True,
+            normalization="NFC",
+        )
     if fixed != repaired:
         count += 1
     fixed = fixed.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     fixed = re.sub(r"[ \t]+\n", "\n", fixed)
     return fixed, count
+
+
+# In ASCII text, ftfy (with the settings above) changes only HTML entities ("&amp;"), line
+# breaks other than "\n" ("\r"), terminal escapes ("\x1b[…") and control characters: every
+# other fix it makes is of characters beyond ASCII (mojibake, ligatures, widths, C1
+# controls, surrogates, normal forms). ASCII text without these is its own repair, and most
+# news text is ASCII: ftfy cost more than the rest of cleaning such a text.
+_ASCII_FTFY_WORK = re.compile(r"[&\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _repair_mixed_codepage(text: str) -> tuple[str, int]:
