@@ -10,13 +10,15 @@ documents (headline and paragraphs, without the date line) and the project's see
 One run measures, each as its own process (wall time from start to exit, CPU time and peak
 memory by ``wait4``):
 
-1. the bare encoder: a process that imports the encoder, loads the model the pipeline uses
+1. the bare models: a process that imports the encoder, loads the model the pipeline uses
    and embeds exactly the texts the render will embed, in the same calls and batches
-   (``embed_texts`` without a store: the article sentences, then the theme phrases);
+   (``embed_texts`` without a store: the article sentences, then the theme phrases), then
+   imports and loads the parser and parses the leads the render asks it about (recorded by
+   an untimed render of the day beforehand, ``texts_parsed``);
 2. a cold ``python -m briefing --config X --verbose render --format json,md`` (fresh
    state_dir), its stages' times from the log; with ``--before CHECKOUT``, also a cold
    render with the code in that checkout, the two taking turns;
-3. the bare encoder again (the shared host's speed drifts over minutes); with
+3. the bare models again (the shared host's speed drifts over minutes); with
    ``--repeat N``, steps 2 and 3 N times, so each render lies between two bare runs.
 
 A render's ratio is its wall time over the mean of the bare runs around it; the headline is
@@ -60,7 +62,9 @@ SECTION_END = "<!-- bench/real_day.py: end -->"
 FORMATS = "json,md"
 COMMAND = "make real-day   # = .venv/bin/python bench/real_day.py --write-doc"
 
-# The bare models, each in its own process: only what loading and running them needs.
+# The bare models, in one process: only what loading and running them needs. The encoder
+# embeds the render's texts; the parser (``text.parse``, as ``first_line_problem`` asks it)
+# is imported, loaded and run on the leads the render parsed (``texts_parsed``).
 # argv: the JSON file of text lists, each list one embed_texts call of the render.
 BARE_ENCODER = """
 import json, sys, time
@@ -75,8 +79,14 @@ loaded = time.perf_counter()
 for texts in calls:
     embed_texts(texts, embedder)
 done = time.perf_counter()
+from briefing.text.standalone import first_line_problem
+leads = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+for text in leads:
+    first_line_problem(text)
+parsed = time.perf_counter()
 print(json.dumps({"texts": sum(map(len, calls)), "import": imported - start,
-                  "load": loaded - imported, "encode": done - loaded}))
+                  "load": loaded - imported, "encode": done - loaded,
+                  "parse": parsed - done, "parsed": len(leads)}))
 """
 
 # Where the render's time goes besides the model: the render again, in-process, on a store
@@ -175,6 +185,32 @@ def texts_to_embed(config: Path, scratch: Path) -> list[list[str]]:
     return calls
 
 
+def texts_parsed(config: Path, scratch: Path) -> list[str]:
+    """The lines a render of ``config`` asks the parser about (the leads it is about to
+    choose), recorded by a render in this process into a scratch state_dir (not timed)."""
+    import briefing.text.parse as parse
+    from briefing.config import load_settings
+    from briefing.pipeline import Pipeline
+
+    asked: list[str] = []
+    parsed = parse._parse
+
+    def recording(text: str):
+        if text not in asked:
+            asked.append(text)
+        return parsed(text)
+
+    settings = load_settings(config).model_copy(update={"state_dir": scratch / "state",
+                                                        "output_dir": scratch / "output"})
+    parse._parse = recording
+    try:
+        with Pipeline(settings) as pipeline:
+            pipeline.render(formats=("json",))
+    finally:
+        parse._parse = parsed
+    return asked
+
+
 def code_label(folder: Path) -> str:
     """The checkout's commit ("main at 4e8c7fb"), or its path if it is no git checkout."""
     def git(*args: str) -> str:
@@ -239,11 +275,14 @@ def run(root: Path, before_code: Path | None = None, repeat: int = 1) -> dict:
     calls = texts_to_embed(make_config(root), root / "scratch")
     texts_file = root / "texts.json"
     texts_file.write_text(json.dumps(calls, ensure_ascii=False), encoding="utf-8")
+    leads = texts_parsed(make_config(root), root / "probe")
+    leads_file = root / "leads.json"
+    leads_file.write_text(json.dumps(leads, ensure_ascii=False), encoding="utf-8")
     sequence: list[dict] = []  # every run in the order made
 
     def bare() -> None:
-        log(f"bare encoder ({sum(map(len, calls)):,} texts)")
-        r = checked(measure([PYTHON, "-c", BARE_ENCODER, str(texts_file)], root,
+        log(f"bare models ({sum(map(len, calls)):,} texts, {len(leads)} leads)")
+        r = checked(measure([PYTHON, "-c", BARE_ENCODER, str(texts_file), str(leads_file)], root,
                             env={"PYTHONPATH": str(REPO)}), "bare encoder")
         sequence.append(json.loads(r.stdout.strip().splitlines()[-1]) | {
             "kind": "bare", "wall": r.wall, "cpu": r.cpu, "rss": r.rss_mb,
@@ -325,7 +364,7 @@ def section(r: dict, baseline: str, note: str = "") -> str:
     repeats = r["documents"] - r["problems"] - r["stored"]
     threads = (f"`BRIEFING_THREADS={r['threads']}` (torch's threads) in every process"
                if r["threads"] else "torch's default (one per core) in every process")
-    names = {"bare": "bare encoder", "render": "cold render",
+    names = {"bare": "bare models (encoder, parser)", "render": "cold render",
              "before": f"cold render, code before ({r['before']})"}
     rows = ["| run | wall | CPU | peak memory | stages (wall s, `--verbose`) | ratio: wall / CPU |",
             "| --- | --- | --- | --- | --- | --- |"]
@@ -334,17 +373,18 @@ def section(r: dict, baseline: str, note: str = "") -> str:
                                 if v >= 0.005)
         if x["kind"] == "bare":
             stage_cells = (f"imports {x['import']:.2f}, model load {x['load']:.2f}, "
-                           f"encoding {x['encode']:.2f}")
+                           f"encoding {x['encode']:.2f}, parser (import, load, "
+                           f"{x['parsed']} leads) {x['parse']:.2f}")
         ratio = f"**{x['ratio']:.2f}x** / {x['cpu_ratio']:.2f}x" if "ratio" in x else ""
         rows.append(f"| {names[x['kind']]} | {x['wall']:.2f} s | {x['cpu']:.2f} s | "
                     f"{x['rss']:.0f} MB | {stage_cells} | {ratio} |")
 
     def summary(runs: list[dict], what: str) -> str:
         return (f"{what}: wall **{_median([x['ratio'] for x in runs]):.2f}x**, CPU "
-                f"{_median([x['cpu_ratio'] for x in runs]):.2f}x the bare encoder's "
+                f"{_median([x['cpu_ratio'] for x in runs]):.2f}x the bare models' "
                 f"(median of {len(runs)}); "
                 f"{_median([x['beyond_model_cpu'] for x in runs]):.2f} s of CPU beyond the "
-                "bare encoder's")
+                "bare models'")
 
     lines = [
         SECTION_START,
@@ -371,9 +411,10 @@ def section(r: dict, baseline: str, note: str = "") -> str:
         "",
         "Each figure is one process from start to exit, by `wait4`: wall time, CPU time (user "
         "and system, its threads' and forked children's included) and peak memory. The bare "
-        "encoder is a process that imports the encoder, loads the same model and embeds the "
+        "models are a process that imports the encoder, loads the same model and embeds the "
         "same texts in the same calls and batches as the render (`embed_texts` without a "
-        "store; a parser, once the render runs one, belongs beside it); the render is a cold "
+        "store), then imports and loads the parser and parses the leads the render asks it "
+        "about (recorded beforehand by an untimed render of the same day); the render is a cold "
         "`python -m briefing --config X --verbose render` (fresh state_dir). Each render is "
         "compared with the mean of the bare runs just before and just after it. **Ratio: the "
         "render's wall time over the bare runs'**, import and model load included in both: "
