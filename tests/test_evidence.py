@@ -73,7 +73,8 @@ def test_every_line_of_the_seeds_briefing_cites_sentences_that_state_it(seed_ren
     members = {a for s in data["sections"] for i in s["items"] for a in i.get("story_sources",
                                                                                   [])}
     assert {a["id"] for a in data["articles"]} <= cited | members
-    geneva = next(i for s in data["sections"] for i in s["items"] if "Geneva" in i["text"])
+    geneva = next(line for s in data["sections"] for i in s["items"]
+                  for line in [i, *i["facts"]] if "Geneva" in line["text"])
     assert len(geneva["sources"]) == 4
     # Key figures neither repeat a line nor give a number without what it counts.
     lines = {text for kind, text, _, _ in every_line(data) if kind in ("item", "fact")}

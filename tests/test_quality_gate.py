@@ -93,10 +93,13 @@ def test_seed_briefing_cites_every_item_and_shows_no_junk(seed_render):
             assert junk not in item["text"]
 
 
-def test_geneva_meeting_is_one_item_citing_the_four_articles_that_report_it(seed_render):
+def test_geneva_meeting_is_said_once_citing_the_four_articles_that_report_it(seed_render):
+    # Once in the whole briefing, as a story's lead or as a fact under the diplomacy lead
+    # (which of the two is the composition's choice: weights.lead_corroboration).
     data = seed_render["json"]
     seed_of = {a["id"]: a["path"].split("/")[-1][:3] for a in data["articles"]}
-    geneva = [i for i in _items(seed_render) if "Geneva" in i["text"] and "Lavrov" in i["text"]]
+    lines = [line for i in _items(seed_render) for line in [i, *i.get("facts", [])]]
+    geneva = [i for i in lines if "Geneva" in i["text"] and "Lavrov" in i["text"]]
     assert len(geneva) == 1, [i["text"] for i in geneva]
     assert {seed_of[a] for a in geneva[0]["sources"]} == {"000", "002", "003", "004"}
     # The clearest wording wins: not the spun one (004) nor the clumsy translation (003).

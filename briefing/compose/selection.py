@@ -149,16 +149,22 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
 
     def opens_well(k: int) -> bool:
         """A lead is parsed only when it is about to be chosen (a few per briefing): one
-        that does not say who or when (``first_line_problem``) leaves its story to its next
-        option."""
+        that does not say who or when (``first_line_problem``) is worded from another
+        report of its fact, or leaves its story to its next option, or, the story's last
+        option, stays as written."""
         fact = lines[k].fact
         if not (weights.lead_introduced and lines[k].is_lead and first_line_problem(fact.text)):
             return True
         other = (introduced_wording(fact, lines[k].story, sentences, embeddings)
                  if sentences is not None else None)
         if other is None:
-            open_[k] = False
-            return False
+            # The story's next option leads instead; a story with no other option keeps
+            # this one as written: an event is never lost for its wording (a brief's
+            # headline, "Flood warnings issued for the valley", is all there is of it).
+            if (open_ & is_lead & (owner == owner[k])).sum() > 1:
+                open_[k] = False
+                return False
+            return True
         fact.best, fact.text = other
         rows[k], lengths[k] = fact.best, len(fact.text.split())
         # The same fact as a supporting line now reads as the lead: it is never shown twice.
