@@ -7,7 +7,12 @@ releases) stores them all; then every feed is made due again and polled ROUNDS t
 everything known. Reported: the median seconds of such a pass, per feed, and per entry, and
 the statements the store ran per feed in one (each a round trip on PostgreSQL).
 
-    .venv/bin/python bench/repoll.py [--feeds 200] [--rounds 3]
+Then the store's part alone (``--checks`` feeds of ten known entries, no fetching): the
+entry checks asked entry by entry, as before, against feed by feed, and one read of every
+cleaned document's digest, which a daemon now makes once per poll pass instead of once per
+batch of 50 feeds.
+
+    .venv/bin/python bench/repoll.py [--feeds 200] [--rounds 3] [--checks 2000]
 
 It starts its own PostgreSQL 15 server in a temporary folder (tests/fixtures_pg.py).
 Results: docs/scaling.md.
@@ -36,6 +41,8 @@ from bench.shared_daemons import config, serve  # noqa: E402
 from briefing.config import load_settings  # noqa: E402
 from briefing.daemon.shared import Coordinator, source_host  # noqa: E402
 from briefing.pipeline import Pipeline  # noqa: E402
+from briefing.records import Article  # noqa: E402
+from briefing.store import Store  # noqa: E402
 
 ENTRIES_PER_FEED = 10
 
@@ -66,10 +73,55 @@ def measure(folder: Path, urls: list[str], database: str | None,
         return seconds, len(ran)
 
 
+def checks(database, feeds: int) -> dict[str, float]:
+    """The store's part alone, without fetching or parsing (which a busy machine blurs):
+    the milliseconds a re-poll of ``feeds`` feeds of ten known entries spends on the entry
+    checks, asked entry by entry (``has_entry`` and ``entry_retry_at``, as before) and feed
+    by feed (``claim_entries`` and ``entry_retry_times``), and one read of every cleaned
+    document's digest (``known_documents``: once per batch of 50 feeds before, once per
+    pass now)."""
+    keys = [[f"feed{f}#{e}" for e in range(ENTRIES_PER_FEED)] for f in range(feeds)]
+    with Store(database) as store:
+        for f, feed in enumerate(keys):
+            with store.transaction():
+                for e, key in enumerate(feed):
+                    store.add_article(Article(id=f"{f}-{e}", title=key, source="Wire",
+                                              text=f"Wire item {key}.", entry_key=key),
+                                      document=f"{f}-{e}".rjust(64, "0"))
+        started = time.perf_counter()
+        for feed in keys:
+            for key in feed:
+                store.has_entry(key)
+                store.entry_retry_at(key)
+        by_entry = time.perf_counter() - started
+        started = time.perf_counter()
+        for feed in keys:
+            store.claim_entries(dict.fromkeys(feed))
+            store.entry_retry_times(feed)
+        by_feed = time.perf_counter() - started
+        started = time.perf_counter()
+        store.known_documents()
+        digests = time.perf_counter() - started
+    return {"by_entry": by_entry * 1e3, "by_feed": by_feed * 1e3, "digests": digests * 1e3}
+
+
+def store_only(feeds: int, databases: list) -> None:
+    """The table of ``checks`` for an SQLite file and a PostgreSQL database."""
+    print(f"\nstore only, {feeds} feeds x {ENTRIES_PER_FEED} known entries (ms):")
+    print(f"{'backend':<12} {'entry by entry':>15} {'feed by feed':>13} "
+          f"{'known_documents once':>21}")
+    for label, database in zip(("SQLite", "PostgreSQL"), databases, strict=True):
+        ms = checks(database, feeds)
+        print(f"{label:<12} {ms['by_entry']:>15.0f} {ms['by_feed']:>13.0f} "
+              f"{ms['digests']:>21.0f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--checks", type=int, default=2000,
+                        help="feeds of the store-only measurement (0: skip it)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # each entry's page "failed recently": not news here
     root = Path(tempfile.mkdtemp(prefix="briefing-bench-repoll-"))
@@ -86,6 +138,8 @@ def main() -> None:
                       f"{seconds / args.feeds * 1e3:>8.1f} "
                       f"{seconds / (args.feeds * ENTRIES_PER_FEED) * 1e6:>9.0f} "
                       f"{statements / args.feeds:>16.1f}", flush=True)
+        if args.checks:
+            store_only(args.checks, [root / "checks.sqlite3", server.new_database()])
     finally:
         stop_server(server)
 
