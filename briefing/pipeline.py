@@ -376,7 +376,11 @@ class Pipeline:
         # One collect is one poll: the feeds read in it share one budget (fetch.max_entries,
         # fetch.poll_seconds), and what it leaves is read by the next (see sources.budget).
         with self.writing("collect"), poll_budget(self.settings.fetch):
-            return self._collect(sources)
+            try:
+                return self._collect(sources)
+            except BaseException:
+                self._cleaned = None  # it may name articles rolled back: read them again
+                raise
 
     @contextmanager
     def poll_pass(self) -> Iterator[None]:
