@@ -306,6 +306,9 @@ class Pipeline:
         self.store = Store(settings.database, settings.desk)
         self._embedder = embedder
         self._writing = 0  # collect inside render: the lock is taken once
+        # The digests of the documents already cleaned, while a poll pass (``poll_pass``)
+        # runs: read once for all its collects, not once per collect.
+        self._cleaned: set[str] | None = None
         self.story_records: list[StoryRecord] = []  # the last build's, to remember
         # What the timeline read in each article the poll jobs prepared (``prepare``), for the
         # next build; emptied by it, so it holds one briefing's articles at most.
@@ -345,7 +348,7 @@ class Pipeline:
     def writing(self, command: str) -> Iterator[None]:
         """Hold the state_dir's write lock (once, however deeply nested) and turn a database
         error into one StoreError naming the file."""
-        try:
+        with self.store_errors():
             if self._writing:
                 self._writing += 1
                 try:
@@ -359,6 +362,12 @@ class Pipeline:
                     yield
                 finally:
                     self._writing = 0
+
+    @contextmanager
+    def store_errors(self) -> Iterator[None]:
+        """A database error as one StoreError naming the store, not a traceback."""
+        try:
+            yield
         except database_errors() as exc:
             raise store_error(self.store.path, exc) from None
 
@@ -367,14 +376,33 @@ class Pipeline:
         # One collect is one poll: the feeds read in it share one budget (fetch.max_entries,
         # fetch.poll_seconds), and what it leaves is read by the next (see sources.budget).
         with self.writing("collect"), poll_budget(self.settings.fetch):
-            return self._collect(sources)
+            try:
+                return self._collect(sources)
+            except BaseException:
+                self._cleaned = None  # it may name articles rolled back: read them again
+                raise
+
+    @contextmanager
+    def poll_pass(self) -> Iterator[None]:
+        """Several collects as one pass over the sources (a daemon's batches of claimed
+        sources): the digests of the documents already cleaned are read once, at the start,
+        instead of once per collect (re-reading all of them for each batch of 50 feeds was
+        a good part of a re-poll on a shared PostgreSQL). A document another daemon cleans
+        meanwhile is then cleaned again here and found known when stored: harmless, as it
+        was between two batches."""
+        with self.store_errors():
+            self._cleaned = self.store.known_documents()
+        try:
+            yield
+        finally:
+            self._cleaned = None
 
     def _collect(self, sources: Iterable[Source] | None) -> CollectResult:
         result = CollectResult()
         # A file unchanged since its documents were stored is not even read; a document
         # cleaned before (say, in a file that changed) is read and hashed, not cleaned again.
         known_files = self.store.known_files()
-        cleaned = self.store.known_documents()
+        cleaned = self._cleaned if self._cleaned is not None else self.store.known_documents()
         failed = {row["origin"] for row in self.store.problems()}  # to forget once they work
         todo = list(self.settings.sources if sources is None else sources)
         for done, source in enumerate(todo):

@@ -80,8 +80,26 @@ def test_articles_are_stored_once_and_a_changed_entry_supersedes_the_old(databas
 def test_an_old_entry_key_moves_to_the_feed_that_lists_it(database):
     with Store(database) as store:
         store.add_article(_article(1, entry="urn:x"))
-        assert store.claim_entry("feed#urn:x", "urn:x")
+        store.add_article(_article(2, entry="feed#2"))
+        assert store.claim_entries({"feed#urn:x": "urn:x", "feed#2": None,
+                                    "feed#urn:y": "urn:y", "feed#3": "feed#3"}) == {
+            "feed#urn:x", "feed#2"}
         assert store.has_entry("feed#urn:x") and not store.has_entry("urn:x")
+
+
+def test_a_feeds_known_entries_are_found_however_many_it_lists(database):
+    """More keys than SQLite takes in one statement; superseded articles do not count."""
+    with Store(database) as store:
+        for n in range(0, 2000, 7):
+            store.add_article(_article(n, entry=f"feed#{n}"))
+        store.add_article(_article(9999, "Changed text.", entry="feed#14"))  # supersedes a14
+        store.add_article(_article(10000, "Other text.", entry="other#1"))
+        with store.transaction() as db:  # a14 alone under its key: superseded, not current
+            db.execute("UPDATE articles SET entry_key=? WHERE id=?", ("feed#old", "a9999"))
+        keys = [f"feed#{n}" for n in range(2000)] + ["feed#old", "other#2"]
+        assert store.known_entries(keys) == {f"feed#{n}" for n in range(0, 2000, 7)
+                                             if n != 14} | {"feed#old"}
+        assert store.known_entries([]) == set()
 
 
 def test_embeddings_round_trip_and_a_second_writer_keeps_the_first(database):
@@ -111,7 +129,11 @@ def test_sources_problems_and_entry_failures(database):
         assert store.problems() == []
         store.record_entry_failure("feed#1", "404", 60)
         store.record_entry_failure("feed#1", "404", 60)
+        store.record_entry_failure("feed#2", "404", 60)
         assert store.entry_retry_at("feed#1") == datetime(2026, 3, 5, 7, 2, 11, tzinfo=UTC)
+        assert store.entry_retry_times(["feed#1", "feed#2", "feed#3"]) == {
+            "feed#1": datetime(2026, 3, 5, 7, 2, 11, tzinfo=UTC),
+            "feed#2": datetime(2026, 3, 5, 7, 1, 11, tzinfo=UTC)}
         store.clear_entry_failure("feed#1")
         assert store.entry_retry_at("feed#1") is None
 

@@ -112,6 +112,12 @@ class Coordinator:
         runs, no source is fetched twice between two firings. ``prepare`` is given each
         batch's new articles once its leases are given back (to embed them: meanwhile the
         other daemons claim and poll the rest)."""
+        with pipeline.poll_pass():  # the cleaned documents' digests read once, not per batch
+            return self._poll(pipeline, next_poll, prepare, go_on)
+
+    def _poll(self, pipeline: Pipeline, next_poll: Callable[[datetime], datetime],
+              prepare: Callable[[list], None] | None,
+              go_on: Callable[[], bool] | None) -> CollectResult:
         result = pipeline.collect(self.local) if self.local else CollectResult()
         if prepare is not None:
             prepare(result.new + result.updated)

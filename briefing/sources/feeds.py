@@ -167,17 +167,18 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
     # (scheme, host, port): the user vouched for this feed, not for where it points, and
     # not for the other sources' origins either.
     trusted = [origin]
+    guids = [_entry_guid(entry) for entry in parsed.entries]
+    stored_keys = _stored_entries(store, origin, guids, base_url or origin)
+    retries = _RetryTimes(store, [_entry_key(origin, g) for g in guids if g is not None])
     seen: set[str] = set()
     taken = left = 0
-    for n, entry in enumerate(parsed.entries):
-        guid = _entry_guid(entry)
+    for n, (entry, guid) in enumerate(zip(parsed.entries, guids, strict=True)):
         key = _entry_key(origin, guid)
         if key is not None:
             if key in seen:
                 continue  # the same entry listed twice in one feed
             seen.add(key)
-        stored = key is not None and _entry_stored(store, key, _legacy_key(guid,
-                                                                           base_url or origin))
+        stored = key in stored_keys
         if fetch_links and key is not None and not stored:
             # Only new entries of a fetched feed count: they cost work (a page to fetch, an
             # article to clean), and the next poll reads the feed again for what is left. A
@@ -204,7 +205,7 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
         }
         entry_origin = link or f"{origin}#{guid or n + 1}"
         fetch_page = fetch_links and link is not None
-        for item in _entry_document(entry, entry_origin, meta, settings, store,
+        for item in _entry_document(entry, entry_origin, meta, settings, store, retries,
                                     fetch_page, stored, trusted):
             if item is None:  # a page to try again: the entry waits for a later poll
                 read.complete = False
@@ -218,7 +219,7 @@ def feed_documents(content: bytes, origin: str, source: Source, settings: Settin
 
 
 def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Settings,
-                    store: Any, may_fetch: bool, stored: bool,
+                    store: Any, retries: _RetryTimes, may_fetch: bool, stored: bool,
                     trusted: list[str]) -> Iterator[RawDocument | InputError | None]:
     text, complete = _entry_text(entry)
     # An entry with only a headline is news too (a brief): the headline is its teaser.
@@ -229,7 +230,7 @@ def _entry_document(entry: Any, origin: str, meta: dict[str, Any], settings: Set
     if may_fetch:
         key = meta["entry_key"]
         # When its page last failed and may be tried again (None: it has not failed).
-        retry_at = store.entry_retry_at(key) if key is not None and store is not None else None
+        retry_at = retries.get(key)
         if stored and retry_at is None:
             return  # its page was read on an earlier poll
         if retry_at is not None and retry_at > now():
@@ -309,11 +310,37 @@ def _legacy_key(guid: str | None, feed_url: str) -> str | None:
     return f"{feed_url}#{guid}"
 
 
-def _entry_stored(store: Any, key: str, legacy: str | None) -> bool:
-    """Whether the store holds a current article for this feed entry. An article stored
-    under the entry's old key (a database from before keys named their feed) is moved to
-    the new key the first time its feed lists it (``claim_entry``)."""
-    return store is not None and store.claim_entry(key, legacy)
+def _stored_entries(store: Any, feed: str, guids: list[str | None],
+                    feed_url: str) -> set[str]:
+    """The keys of the feed's entries that the store holds a current article for, asked in
+    one query for the whole feed: a re-poll of an unchanged feed costs one round trip, not
+    one per entry (on a shared PostgreSQL those round trips were most of a poll). An article
+    stored under an entry's old key (a database from before keys named their feed) is moved
+    to the new key the first time its feed lists it (``claim_entries``)."""
+    if store is None:
+        return set()
+    entries = {_entry_key(feed, guid): _legacy_key(guid, feed_url)
+               for guid in guids if guid is not None}
+    return store.claim_entries(entries) if entries else set()
+
+
+class _RetryTimes:
+    """When a feed's failed pages may be tried again (``store.entry_retry_at``), read for
+    all its entries in one query the first time one is asked: most polls ask none (an entry
+    with its whole text, or with no link, never fetches a page). Each entry is read once
+    per poll, so a failure it records itself is never asked back."""
+
+    def __init__(self, store: Any, keys: list[str]):
+        self._store = store
+        self._keys = keys
+        self._times: dict[str, datetime] | None = None
+
+    def get(self, key: str | None) -> datetime | None:
+        if key is None or self._store is None:
+            return None
+        if self._times is None:
+            self._times = self._store.entry_retry_times(self._keys)
+        return self._times.get(key)
 
 
 def _plain(value: Any) -> str:

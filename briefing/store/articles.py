@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from briefing.clock import now_iso
@@ -99,25 +99,38 @@ class ArticleTables(Tables):
 
     def has_entry(self, entry_key: str) -> bool:
         """Whether a current (not superseded) article came from this feed entry."""
-        row = self.db.execute("SELECT 1 FROM articles WHERE entry_key=? AND superseded_by IS "
-                              "NULL LIMIT 1", (entry_key,)).fetchone()
-        return row is not None
+        return entry_key in self.known_entries([entry_key])
 
-    def claim_entry(self, entry_key: str, legacy_key: str | None) -> bool:
-        """``has_entry``, for a key that names its feed (``feed#guid``). Before it did, a guid
-        that looked like a URI was the key on its own, so two feeds could share it; articles
-        stored under such an old key are moved to the new one the first time a feed lists
-        the entry. Old keys are not rewritten by a migration because the articles table
-        never recorded which feed an article came from; a feed that lists the entry is the
-        best owner there is, and after the move the old key matches nothing again."""
-        if self.has_entry(entry_key):
-            return True
-        if not legacy_key or legacy_key == entry_key or not self.has_entry(legacy_key):
-            return False
-        with self.transaction() as db:
-            db.execute("UPDATE articles SET entry_key=? WHERE entry_key=?",
-                       (entry_key, legacy_key))
-        return True
+    def known_entries(self, entry_keys: Iterable[str]) -> set[str]:
+        """Those of the entry keys a current (not superseded) article came from. One query
+        for a whole feed (a statement per chunk of keys on SQLite): a re-poll of a feed
+        whose entries are all stored costs one round trip, not one per entry."""
+        keys = sorted(set(entry_keys))
+        known: set[str] = set()
+        for condition, args in self.dialect.one_of("entry_key", keys):
+            known.update(row[0] for row in self.db.execute(
+                f"SELECT DISTINCT entry_key FROM articles WHERE superseded_by IS NULL AND "
+                f"{condition}", args))
+        return known
+
+    def claim_entries(self, entries: Mapping[str, str | None]) -> set[str]:
+        """Those of a feed's entries (key -> the key Briefing 0.1 gave it, or None) that
+        the store holds a current article for, asked in one query for them all.
+
+        Keys name their feed (``feed#guid``). Before they did, a guid that looked like a
+        URI was the key on its own, so two feeds could share it; articles stored under
+        such an old key are moved to the new one the first time a feed lists the entry.
+        Old keys are not rewritten by a migration because the articles table never
+        recorded which feed an article came from; a feed that lists the entry is the best
+        owner there is, and after the move the old key matches nothing again."""
+        legacy = {key: old for key, old in entries.items() if old and old != key}
+        known = self.known_entries([*entries, *legacy.values()])
+        moved = {key: old for key, old in legacy.items() if key not in known and old in known}
+        if moved:
+            with self.transaction() as db:
+                db.executemany("UPDATE articles SET entry_key=? WHERE entry_key=?",
+                               list(moved.items()))
+        return {key for key in entries if key in known or key in moved}
 
     def article_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

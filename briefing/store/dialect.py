@@ -17,6 +17,8 @@ shared is answered here, by the connection's :class:`Dialect`:
 - the new row's id (``lastrowid``, or ``RETURNING id``);
 - claims: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, nothing on SQLite, whose one writer at a
   time (``BEGIN IMMEDIATE``) already makes a claim exclusive;
+- a column matched against a list of values (``one_of``): one array parameter on
+  PostgreSQL, ``IN (?, …)`` in chunks on SQLite, which limits a statement's parameters;
 - which exceptions are database errors, and the one line that explains one.
 
 SQLAlchemy Core would hide some of this, but the store's SQL is small and already written
@@ -128,6 +130,18 @@ class Dialect:
     def skips(self, migration: int, statement: str) -> bool:
         return False
 
+    def one_of(self, column: str, values: Sequence[Any]) -> Iterator[tuple[str, tuple]]:
+        """``column`` among ``values``: (condition, its parameters) pairs, one statement
+        each, as few as the engine allows (none for no values)."""
+        for start in range(0, len(values), _SQLITE_IN_CHUNK):
+            chunk = tuple(values[start:start + _SQLITE_IN_CHUNK])
+            yield f"{column} IN ({','.join('?' * len(chunk))})", chunk
+
+
+# SQLite limits a statement's parameters (999 before 3.32); a chunk below that leaves room
+# for a statement's other parameters.
+_SQLITE_IN_CHUNK = 900
+
 
 # Upgrades of rows an older SQLite schema held (migration number, the statement's start): a
 # PostgreSQL database is always created by a Briefing that has the later schema, so at the
@@ -177,6 +191,11 @@ class PostgresDialect(Dialect):
         # Held to the transaction's end; a lock of the transaction, not of the connection,
         # so it cannot outlive a daemon that dies (nor confuse a transaction pooler).
         db.execute("SELECT pg_advisory_xact_lock(?)", (_PG_CLAIM_LOCK,))
+
+    def one_of(self, column: str, values: Sequence[Any]) -> Iterator[tuple[str, tuple]]:
+        # One array parameter, whatever the count: one round trip, and one plan to cache.
+        if values:
+            yield f"{column} = ANY(?)", (list(values),)
 
     def skips(self, migration: int, statement: str) -> bool:
         return any(number == migration and statement.startswith(start)

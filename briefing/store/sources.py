@@ -4,6 +4,7 @@ the feed entries whose page failed (and when to try them again)."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from briefing.clock import iso, now, now_iso
@@ -80,9 +81,19 @@ class SourceTables(Tables):
 
     def entry_retry_at(self, entry_key: str) -> datetime | None:
         """When the entry's failed page may be tried again; None if it has not failed."""
-        row = self.db.execute("SELECT retry_at FROM entry_failures WHERE entry_key=?",
-                              (entry_key,)).fetchone()
-        return datetime.fromisoformat(row["retry_at"]) if row else None
+        return self.entry_retry_times([entry_key]).get(entry_key)
+
+    def entry_retry_times(self, entry_keys: Iterable[str]) -> dict[str, datetime]:
+        """``entry_retry_at`` for the entries of one feed, in one query: entry key -> when
+        its failed page may be tried again (entries whose page has not failed are left
+        out)."""
+        keys = sorted(set(entry_keys))
+        times: dict[str, datetime] = {}
+        for condition, args in self.dialect.one_of("entry_key", keys):
+            for row in self.db.execute(
+                    f"SELECT entry_key, retry_at FROM entry_failures WHERE {condition}", args):
+                times[row[0]] = datetime.fromisoformat(row[1])
+        return times
 
     def clear_entry_failure(self, entry_key: str) -> None:
         if self.entry_retry_at(entry_key) is not None:  # a write only when there is one
