@@ -17,14 +17,15 @@ from typing import Any
 _LOCK = threading.Lock()
 _nlp: Any = None
 
-# What a reader needs named before a pronoun or "the …" can point at it.
+# Pronouns that point at someone or something said elsewhere: as a lead's subject, nothing is.
 _POINTING_PRONOUNS = frozenset(
     "he she they it we him her them his hers its their theirs this that these those".split())
 _DEFINITE = frozenset("the this that these those".split())
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
-# Dependents that say which one a definite noun phrase means: "the death toll *from the
-# quake*", "the man *who shot* …", "the plane*, a Boeing 737,*", "the 118 crew".
-_IDENTIFYING = frozenset({"prep", "acl", "relcl", "appos", "nummod", "poss", "compound"})
+# Dependents after the noun that say which one a definite noun phrase means: "the death
+# toll *from the quake*", "the man *who shot* …", "the plane*, a Boeing 737,*". (What comes
+# before it, a name or a figure, "the Kursk's crew", "the 118 crew", is read in the phrase.)
+_IDENTIFYING = frozenset({"prep", "acl", "relcl", "appos"})
 _RELATIVE_TIME = frozenset({"ago", "yesterday", "tomorrow"})
 _RELATIVE_LAST = frozenset({"last", "next", "previous", "coming"})
 _TIME_NOUNS = frozenset("week weekend month year night morning afternoon evening day days "
