@@ -10,6 +10,7 @@ from briefing.compose.coverage import Coverage
 from briefing.compose.grouping import Group, Story
 from briefing.compose.leads import introduced_wording
 from briefing.compose.outlets import voices
+from briefing.compose.particulars import different_particulars
 from briefing.compose.ranking import content_words
 from briefing.compose.weights import StoryWeights
 from briefing.config import CATCHALL_ID
@@ -40,7 +41,8 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     of its outlets report (the best-scoring of those), the one its section shows first.
     A line as close to a chosen one as two reports of one fact is dropped, and so is one
     that only says again in other words what the chosen lines say (its words, or the
-    particulars of one moment: see ``take``).
+    particulars of one moment: see ``take``), unless the two give another toll, date or
+    place (``particulars.different_particulars``): like events, each shown.
 
     ``reported`` (rows: vectors of lines earlier briefings presented) closes, before anything
     is chosen, every line at least ``reported_cutoff`` close to one of them: a repeated fact
@@ -84,6 +86,7 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     # Their content words are worked out when first needed, for the few lines that come
     # close to a chosen one (and the chosen ones), not for every line up front.
     vocabulary: dict[int, set[str]] = {}
+    below_cutoff = np.nextafter(np.float32(redundancy_cutoff), np.float32(0))
 
     def words_of(n: int) -> set[str]:
         if n not in vocabulary:
@@ -141,6 +144,11 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         similar = (embeddings @ embeddings[rows[k]])[rows]
         chosen_words = words_of(k)
         for n in np.flatnonzero(open_ & (similar >= weights.overlap_floor)):
+            # Alike in vector and words, but another toll, place or date: another event.
+            if different_particulars(line.fact.text, lines[n].fact.text,
+                                     same_story=lines[n].story is line.story):
+                similar[n] = min(similar[n], below_cutoff)
+                continue
             own = words_of(int(n))
             if own and len(own & chosen_words) >= weights.word_overlap * len(own):
                 similar[n] = max(similar[n], redundancy_cutoff)
