@@ -10,11 +10,20 @@ call close, so it stays cheap: each text is read once (``particulars``, kept by 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import NamedTuple
 
 from briefing.summarize.guard import date_mentions, number_mentions
-from briefing.text.patterns import NAME_WORDS_CACHE, name_words
+from briefing.text.patterns import (
+    NAME_WORDS_CACHE,
+    NAME_WORDS_CACHED_CHARS,
+    NUMBER_WORDS,
+    name_words,
+)
+
+_DIGIT = re.compile(r"\d")
+_LETTERS = re.compile(r"[a-z]+")
 
 # Two lines of one story (articles grouped as one event) are told apart only when they
 # differ in two of the three slots; lines of different stories, and sentences being grouped
@@ -35,19 +44,33 @@ class Particulars(NamedTuple):
     names: frozenset[str]  # the words of the capitalised names (``name_words``)
 
 
-@lru_cache(maxsize=NAME_WORDS_CACHE)
 def particulars(text: str) -> Particulars:
     """What ``text`` states in each slot. A date is not also a figure; weekdays and
     relative days ("yesterday") are left out: reports of one event published on different
-    days name it by different weekdays."""
-    mentions = date_mentions(text)
+    days name it by different weekdays. Kept by text, as the names are (the poll jobs read
+    each new sentence's ahead: ``Pipeline.prepare``)."""
+    if len(text) > NAME_WORDS_CACHED_CHARS:
+        return _read(text)
+    return _cached(text)
+
+
+def _read(text: str) -> Particulars:
+    # Most sentences give no date and no figure: the two readers (some 35 µs a text each)
+    # run only on a text with a digit or a number word, which takes a few µs to tell.
+    digits = _DIGIT.search(text) is not None
+    mentions = date_mentions(text) if digits else []
     dates = frozenset(key for _, key in mentions if key[0] in ("md", "y"))
     # A date's day and year are the date, not figures: "the July 25 crash" gives no 25.
     undated = text
     for surface in sorted({s for s, _ in mentions}, key=len, reverse=True):
         undated = undated.replace(surface, " ")
-    figures = frozenset(n for _, n in number_mentions(undated))
+    counted = digits or not NUMBER_WORDS.keys().isdisjoint(_LETTERS.findall(text.lower()))
+    figures = (frozenset(n for _, n in number_mentions(undated)) if counted
+               else frozenset())
     return Particulars(figures, dates, name_words(text))
+
+
+_cached = lru_cache(maxsize=NAME_WORDS_CACHE)(_read)
 
 
 def different_particulars(first: str, second: str, same_story: bool = False) -> bool:
