@@ -73,3 +73,16 @@ def test_bus_crashes_in_four_countries_are_four_lines(briefing_of_crashes):
 def test_one_crash_reported_twice_is_said_once(briefing_of_crashes):
     _, lines = briefing_of_crashes
     assert sum("Tanzania" in line for line in lines) == 1, lines
+
+
+def test_like_events_are_not_grouped_as_one_fact_one_event_told_twice_is():
+    from briefing.compose.grouping import group_sentences
+
+    texts = [*CRASHES.values(), *RETOLD.values()]
+    sentences = [Sentence(f"a{n}", 0, 0, text) for n, text in enumerate(texts)]
+    vectors = embed_texts(texts, shared_embedder())
+    # Peru and Bolivia, Ghana and Tanzania are as alike as two reports of one fact (0.78).
+    assert float(vectors[0] @ vectors[3]) >= 0.78 and float(vectors[1] @ vectors[4]) >= 0.78
+    groups = group_sentences(sentences, vectors, 0.78)
+    together = [sorted(g.members) for g in groups if len(g.members) > 1]
+    assert together == [[4, 5]]
