@@ -36,6 +36,10 @@ RULES = {
     "a lead says who its subject is and when, by a parse (lead_introduced)":
         ({"lead_introduced": True}, {"lead_introduced": False}),
     "each line's MMR penalty for closeness to chosen lines (mmr)": ({"mmr": 0.6}, {"mmr": 0.0}),
+    "the rest of the budget chosen as one integer program (exact)":
+        ({"exact": True}, {"exact": False}),
+    "other outlets' wordings of a fact compete as its line (wordings)":
+        ({"wordings": 3}, {"wordings": 1}),
 }
 
 

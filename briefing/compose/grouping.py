@@ -36,6 +36,9 @@ class Group:
     best: int = -1
     text: str = ""
     articles: list[str] = field(default_factory=list)
+    # Every usable member and its in-story value, best first (``ranking.score_facts``):
+    # the other outlets' wordings of the fact, which selection may show instead.
+    wordings: list[tuple[int, float]] = field(default_factory=list)
 
 
 def unit(vector: np.ndarray) -> np.ndarray:

@@ -83,6 +83,7 @@ def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
         reporting = {sentences[m].article_id for m in fact.members} & inside
         corroboration = math.log2(1 + len(reporting)) / math.log2(1 + size) if size > 1 else 0.0
         fact.best, fact.score, fact.text = -1, -math.inf, ""
+        fact.wordings = []
         for m in fact.members:
             sentence = sentences[m]
             if sentence.article_id in listings or m in hook_lines:
@@ -100,8 +101,10 @@ def score_facts(story: Story, sentences: list[Sentence], embeddings: np.ndarray,
                      + weights.support * support[m]
                      - weights.quote * quote_share(sentence.text)
                      + weights.wording * quality)
+            fact.wordings.append((m, value))
             if value > fact.score:
                 fact.best, fact.score = m, value
+        fact.wordings.sort(key=lambda mv: -mv[1])
         if fact.best >= 0:
             best = sentences[fact.best]
             fact.text = make_self_contained(best.text, best.context)

@@ -7,17 +7,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from briefing.compose.coverage import Coverage
+from briefing.compose.exact import plan as exact_plan
 from briefing.compose.grouping import Group, Story
-from briefing.compose.leads import introduced_wording
+from briefing.compose.leads import LEAD_MIN_QUALITY, introduced_wording, standalone_quality
 from briefing.compose.outlets import voices
 from briefing.compose.particulars import different_particulars
 from briefing.compose.ranking import content_words
 from briefing.compose.weights import StoryWeights
+from briefing.compose.wording import make_self_contained
 from briefing.config import CATCHALL_ID
 from briefing.records import Sentence
 from briefing.text.standalone import first_line_problem
 
 _REPORTED_ROWS = 4096  # lines compared with the reported vectors at once
+_EXACT_ROUNDS = 20  # solver calls per briefing at most (a failed lead costs one more)
 
 
 @dataclass
@@ -26,6 +29,31 @@ class Line:
     fact: Group
     is_lead: bool
     value: float
+    row: int = -1  # the wording's sentence; -1: the fact's own (``fact.best``)
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.row < 0:
+            self.row, self.text = self.fact.best, self.fact.text
+
+
+def _wordings(fact: Group, sentences: list[Sentence] | None, count: int, lead: bool
+              ) -> list[tuple[int, str, float]]:
+    """The fact's wording, then up to ``count - 1`` other members' (row, text, value), each
+    as it would be shown; a lead's only when it stands alone as a lead must."""
+    out = [(fact.best, fact.text, fact.score)]
+    if sentences is None or count <= 1:
+        return out
+    for m, value in fact.wordings:
+        if len(out) >= count:
+            break
+        if m == fact.best:
+            continue
+        sentence = sentences[m]
+        if lead and standalone_quality(sentence) <= LEAD_MIN_QUALITY:
+            continue
+        out.append((m, make_self_contained(sentence.text, sentence.context), value))
+    return out
 
 
 def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int,
@@ -58,26 +86,35 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     not say who or when (``text.standalone.first_line_problem``), another report of the fact
     in ``sentences`` that does is used instead, or else the story's next option leads."""
     lines: list[Line] = []
+    # Other outlets' wordings of a fact compete with its own only where concepts count
+    # (the wording that says most per word), and not when weekdays are dated (the dating
+    # needs the article's date, which selection does not have).
+    wordings = (weights.wordings if concept_weights and weights.coverage > 0
+                and not weights.resolve_days else 1)
     for story in stories:
         assert story.lead is not None
         share = story.score - story.lead.score  # the story's weight, without its lead
         # A lead competes with its own score; which candidate leads is the story's choice
         # (choose_lead's order): only its first candidate still open is eligible.
-        lines += [Line(story, f, True, share + f.score + weights.lead_bonus)
-                  for f, _value in story.lead_options]
+        lines += [Line(story, f, True, share + value + weights.lead_bonus, row, text)
+                  for f, _value in story.lead_options
+                  for row, text, value in _wordings(f, sentences, wordings, True)]
         # A fact that fits a configured theme outranks catch-all material of equal score:
         # on a one-topic day, word support alone favours the generic background lines.
-        lines += [Line(story, f, False, f.score + share + weights.theme_fit * (
-            f.theme_score if f.theme != CATCHALL_ID else 0.0)) for f in story.facts if f.text]
+        lines += [Line(story, f, False, value + share + weights.theme_fit * (
+            f.theme_score if f.theme != CATCHALL_ID else 0.0), row, text)
+            for f in story.facts if f.text
+            for row, text, value in _wordings(f, sentences, wordings, False)]
     if not lines:
         return []
     # Each line's vector is its wording sentence's row of ``embeddings``, read from there
     # rather than copied: a long article's every fact is a line twice (as a lead option and
     # as a fact), and the copy was the largest thing composing held (63 MB for the 41,101
     # lines of a 5 MB article).
-    rows = np.array([ln.fact.best for ln in lines])
+    rows = np.array([ln.row for ln in lines])
     values = np.array([ln.value for ln in lines])
-    lengths = np.array([len(ln.fact.text.split()) for ln in lines])
+    lengths = np.array([len(ln.text.split()) for ln in lines])
+    fact_of = np.array([id(ln.fact) for ln in lines])
     closeness = np.zeros(len(lines), dtype=np.float32)
     nearest = np.full(len(lines), -1)  # the chosen line each line is closest to
     # Two wordings of one fact can sit below the vector cutoff ("A man was arrested …" /
@@ -90,10 +127,16 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
 
     def words_of(n: int) -> set[str]:
         if n not in vocabulary:
-            vocabulary[n] = content_words(lines[n].fact.text)
+            vocabulary[n] = content_words(lines[n].text)
         return vocabulary[n]
 
-    coverage = (Coverage([ln.fact.text for ln in lines], concept_weights)
+    def told_apart(a: int, b: int) -> bool:
+        """Alike in vector and words, but another toll, date or place: another event, not
+        a repeat (``particulars``). Two wordings of one fact are always one fact."""
+        return fact_of[a] != fact_of[b] and different_particulars(
+            lines[a].text, lines[b].text, same_story=owner[a] == owner[b])
+
+    coverage = (Coverage([ln.text for ln in lines], concept_weights)
                 if concept_weights and weights.coverage > 0 else None)
     if coverage is not None:
         spread = float(values.max() - values.min()) or 1.0
@@ -128,6 +171,10 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     def take(k: int) -> None:
         nonlocal words, closeness
         line = lines[k]
+        # The line's wording becomes the fact's, and the fact's other lines (as lead or
+        # fact, in any wording) close: a fact is said once.
+        line.fact.best, line.fact.text = line.row, line.text
+        open_[fact_of == fact_of[k]] = False
         if line.is_lead:
             started[id(line.story)] = [line.fact]
             started_mask[owner[k]] = True
@@ -144,9 +191,7 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         similar = (embeddings @ embeddings[rows[k]])[rows]
         chosen_words = words_of(k)
         for n in np.flatnonzero(open_ & (similar >= weights.overlap_floor)):
-            # Alike in vector and words, but another toll, place or date: another event.
-            if different_particulars(line.fact.text, lines[n].fact.text,
-                                     same_story=lines[n].story is line.story):
+            if told_apart(k, int(n)):
                 similar[n] = min(similar[n], below_cutoff)
                 continue
             own = words_of(int(n))
@@ -161,8 +206,10 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         report of its fact, or leaves its story to its next option, or, the story's last
         option, stays as written."""
         fact = lines[k].fact
-        if not (weights.lead_introduced and lines[k].is_lead and first_line_problem(fact.text)):
+        if not (weights.lead_introduced and lines[k].is_lead
+                and first_line_problem(lines[k].text)):
             return True
+        fact.best, fact.text = lines[k].row, lines[k].text
         other = (introduced_wording(fact, lines[k].story, sentences, embeddings)
                  if sentences is not None else None)
         if other is None:
@@ -174,9 +221,11 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
                 return False
             return True
         fact.best, fact.text = other
+        lines[k].row, lines[k].text = other
         rows[k], lengths[k] = fact.best, len(fact.text.split())
+        vocabulary.pop(k, None)
         # The same fact as a supporting line now reads as the lead: it is never shown twice.
-        open_[[n for n, ln in enumerate(lines) if ln.fact is fact and n != k]] = False
+        open_[(fact_of == fact_of[k]) & (np.arange(len(lines)) != k)] = False
         if coverage is not None:
             coverage.reword(k, fact.text)
         return lengths[k] <= budget_words - words
@@ -192,6 +241,51 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
             k = int(np.argmax(np.where(mask, values, -np.inf)))
             if opens_well(k):
                 take(k)
+                break
+    if coverage is not None and weights.exact:
+        # The rest of the budget as one integer program (``exact``); its lines are taken
+        # leads first. A lead that fails the parse check (or a line that no longer fits
+        # after a rewording) sends the rest back to the solver with what is taken so far.
+        static01 = (values - values.min()) / spread
+
+        def repeats(among: np.ndarray) -> list[tuple[int, int]]:
+            vectors = embeddings[rows[among]]
+            similar = vectors @ vectors.T
+            pairs = []
+            for a, b in zip(*np.nonzero(np.triu(similar >= weights.overlap_floor, 1)),
+                            strict=True):
+                if told_apart(int(among[a]), int(among[b])):
+                    continue
+                if similar[a, b] < redundancy_cutoff:
+                    own_a, own_b = words_of(int(among[a])), words_of(int(among[b]))
+                    shared = len(own_a & own_b)
+                    if not ((own_a and shared >= weights.word_overlap * len(own_a))
+                            or (own_b and shared >= weights.word_overlap * len(own_b))):
+                        continue
+                pairs.append((int(a), int(b)))
+            same = fact_of[among]
+            pairs += [(int(a), int(b)) for a, b in zip(*np.nonzero(np.triu(
+                same[:, None] == same[None, :], 1)), strict=True)
+                if similar[a, b] < weights.overlap_floor]
+            return pairs
+
+        for _round in range(_EXACT_ROUNDS):
+            eligible()
+            chosen_plan = exact_plan(np.flatnonzero(open_), lengths, budget_words - words,
+                                     coverage.line_concepts, coverage.weights,
+                                     coverage.covered, coverage.gain, static01,
+                                     weights.coverage, is_lead,
+                                     owner, started_mask, repeats)
+            if not chosen_plan:
+                break
+            for k in chosen_plan:
+                eligible()
+                if not (open_[k] and (is_lead[k] or started_mask[owner[k]])):
+                    break
+                if not opens_well(k):
+                    break
+                take(k)
+            else:
                 break
     while words < budget_words:
         mask = eligible()
