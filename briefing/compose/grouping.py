@@ -104,8 +104,8 @@ def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
     apart = [k for k, i, j in zip(same.tolist(), left[same].tolist(), right[same].tolist(),
                                   strict=True)
              if float(embeddings[i] @ embeddings[j]) < strict]
-    # Alike, but another toll, place or date: two events, not one fact ("N people are killed
-    # when a bus crashes in …" in two countries). Asked only of the pairs above the threshold.
+    # Alike, but another toll, place or date: two events, not one fact (two bus crashes, each
+    # with its own toll and town). Asked only of the pairs above the threshold.
     apart += [k for k, i, j in zip(range(len(left)), left.tolist(), right.tolist(), strict=True)
               if different_particulars(sentences[i].text, sentences[j].text)]
     if apart:
