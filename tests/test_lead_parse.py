@@ -31,6 +31,8 @@ from briefing.text.standalone import first_line_problem
     "The couple's dog was frequently seen around the city.",
     "One year ago, the city of Halle was flooded.",
     "Officials in Lima said last week that the vote would be delayed.",
+    "Alakoc added that the fire has burnt 250,000 tons of crude oil at the Tupras refinery.",
+    "The fire at the Tupras refinery has burnt 250,000 tons of crude oil, Alakoc added.",
 ])
 def test_a_line_that_does_not_say_who_or_when_cannot_lead(text):
     assert first_line_problem(text)
@@ -46,6 +48,7 @@ def test_a_line_that_does_not_say_who_or_when_cannot_lead(text):
     "A ferry sank off Bergen in a storm on Sunday night.",
     "In the morning, police in Oslo arrested a man.",
     "At the summit in Brussels, leaders agreed on new sanctions against Minsk.",
+    "Germany added 500 troops to the NATO mission in Lithuania on Tuesday.",
 ])
 def test_a_line_that_names_its_subject_can_lead(text):
     assert first_line_problem(text) == ""

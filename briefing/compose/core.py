@@ -118,7 +118,9 @@ def compose(articles: list[Article], sentences: list[Sentence], embeddings: np.n
                                 weights.concept_headline, weights.concept_opening)
                 if weights.coverage > 0 else None)
     chosen = select_lines(stories, embeddings, settings.budget_words, themes,
-                          min(weights.redundancy, settings.group_threshold), weights,
+                          min(weights.redundancy if theme_index is not None
+                              else weights.generic_redundancy, settings.group_threshold),
+                          weights,
                           reported, settings.group_threshold, concepts, sentences)
     chosen = merge_subjects(chosen, sentences, embeddings, rows)
     sections = build_sections(chosen, sentences, embeddings, settings,

@@ -245,7 +245,7 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     if coverage is not None and weights.exact:
         # The rest of the budget as one integer program (``exact``); its lines are taken
         # leads first. A lead that fails the parse check (or a line that no longer fits
-        # after a rewording) sends the rest back to the solver with what is taken so far.
+        # after a rewording) leaves the words it would have used to another call.
         static01 = (values - values.min()) / spread
 
         def repeats(among: np.ndarray) -> list[tuple[int, int]]:
@@ -278,14 +278,16 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
                                      owner, started_mask, repeats)
             if not chosen_plan:
                 break
+            # The plan's lines that still hold are taken; a lead that fails its check, and
+            # its story's facts, are left for the next call, which plans the words left.
+            complete = True
             for k in chosen_plan:
                 eligible()
-                if not (open_[k] and (is_lead[k] or started_mask[owner[k]])):
-                    break
-                if not opens_well(k):
-                    break
-                take(k)
-            else:
+                if open_[k] and (is_lead[k] or started_mask[owner[k]]) and opens_well(k):
+                    take(k)
+                else:
+                    complete = False
+            if complete:
                 break
     while words < budget_words:
         mask = eligible()

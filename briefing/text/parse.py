@@ -86,12 +86,20 @@ _LEANING_ADVERBS = frozenset({"also", "too", "likewise", "similarly", "however",
 
 
 _OTHERS = frozenset({"other", "another"})
+# "X added that …" / "…, X added.": a further statement of someone quoted before ("Germany
+# added 500 troops" has no reported clause and is news of its own).
+_ADDING = frozenset({"add", "adds", "added", "adding"})
 
 
 def adds_to_earlier(text: str) -> str:
     """The word by which the main clause adds to or turns on an earlier statement: an
-    adverb of the clause ("also", "however"), or "other"/"another" in its subject; or ""."""
+    adverb of the clause ("also", "however"), "other"/"another" in its subject, or "added"
+    reporting a statement ("X added that …"); or ""."""
     doc = _parse(text)
+    for root in doc:
+        if (root.dep_ == "ROOT" and root.lower_ in _ADDING
+                and any(c.dep_ == "ccomp" for c in root.children)):
+            return root.text
     subject = _main_subject(doc)
     clause = subject.head if subject is not None else None
     if clause is None:
