@@ -654,10 +654,12 @@ class Pipeline:
 
     def _read_ahead(self, articles: list[Article], sentences: list[Sentence]) -> None:
         """What compose reads in each text alone, read now rather than at the slot: each
-        sentence's names (grouping, key figures; kept by text), its informativeness when
-        fact scores weigh it, the figures it states (key figures; kept by text) and what the
-        timeline finds in each article."""
+        sentence's names (grouping, key figures; kept by text), its particulars (the figures,
+        dates and names that tell like events apart in grouping and selection; kept by
+        text), its informativeness when fact scores weigh it, the figures it states (key
+        figures; kept by text) and what the timeline finds in each article."""
         from briefing.compose.figures import read_figures_ahead
+        from briefing.compose.particulars import particulars
         from briefing.compose.ranking import informativeness
         from briefing.compose.timeline import read_article, reading_key
         from briefing.compose.weights import STORY_WEIGHTS
@@ -665,6 +667,7 @@ class Pipeline:
 
         for sentence in sentences:
             name_words(sentence.text)
+            particulars(sentence.text)
             if STORY_WEIGHTS.information:  # 0 by default: nothing to read ahead
                 informativeness(sentence.text)
         read_figures_ahead(s.text for s in sentences)

@@ -4,7 +4,8 @@ a lead that says what happened and supporting facts under it.
 ``compose`` runs the steps in order:
 
 1. facts: sentences reporting the same fact, across and within articles, are grouped
-   (``grouping.group_sentences``, the grouping threshold);
+   (``grouping.group_sentences``, the grouping threshold), unless they give another toll,
+   date or place (``particulars``);
 2. stories: articles about one event are grouped by the similarity of their openings (the
    inverted pyramid puts the event there) *and* agreement on names and places, so two
    similar-sounding events in different places stay apart (``grouping.group_articles``);
@@ -13,7 +14,8 @@ a lead that says what happened and supporting facts under it.
 4. each story's lead is one self-contained sentence chosen among its articles' opening
    sentences and its most corroborated facts, in the cleanest wording (``leads``);
 5. under the word budget, stories go in order of importance, each lead first, then
-   supporting facts by MMR, none as close to a chosen line as two reports of one fact;
+   supporting facts by MMR, none as close to a chosen line as two reports of one fact
+   (unless the two give different particulars: like events, each shown);
 6. chosen stories that are developments of one subject (a name only their articles open
    with, texts alike) are shown as one item (``subjects.merge_subjects``).
 

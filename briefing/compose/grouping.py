@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from briefing.analyse.neighbours import find_pairs
+from briefing.compose.particulars import different_particulars
 from briefing.config import CATCHALL_ID
 from briefing.records import Article, Sentence
 from briefing.text.patterns import (
@@ -103,6 +104,10 @@ def group_sentences(sentences: list[Sentence], embeddings: np.ndarray,
     apart = [k for k, i, j in zip(same.tolist(), left[same].tolist(), right[same].tolist(),
                                   strict=True)
              if float(embeddings[i] @ embeddings[j]) < strict]
+    # Alike, but another toll, place or date: two events, not one fact (two bus crashes, each
+    # with its own toll and town). Asked only of the pairs above the threshold.
+    apart += [k for k, i, j in zip(range(len(left)), left.tolist(), right.tolist(), strict=True)
+              if different_particulars(sentences[i].text, sentences[j].text)]
     if apart:
         keep = np.ones(len(left), dtype=bool)
         keep[apart] = False

@@ -11,6 +11,7 @@ from briefing.compose.exact import plan as exact_plan
 from briefing.compose.grouping import Group, Story
 from briefing.compose.leads import LEAD_MIN_QUALITY, introduced_wording, standalone_quality
 from briefing.compose.outlets import voices
+from briefing.compose.particulars import different_particulars
 from briefing.compose.ranking import content_words
 from briefing.compose.weights import StoryWeights
 from briefing.compose.wording import make_self_contained
@@ -68,7 +69,8 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     of its outlets report (the best-scoring of those), the one its section shows first.
     A line as close to a chosen one as two reports of one fact is dropped, and so is one
     that only says again in other words what the chosen lines say (its words, or the
-    particulars of one moment: see ``take``).
+    particulars of one moment: see ``take``), unless the two give another toll, date or
+    place (``particulars.different_particulars``): like events, each shown.
 
     ``reported`` (rows: vectors of lines earlier briefings presented) closes, before anything
     is chosen, every line at least ``reported_cutoff`` close to one of them: a repeated fact
@@ -121,11 +123,18 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
     # Their content words are worked out when first needed, for the few lines that come
     # close to a chosen one (and the chosen ones), not for every line up front.
     vocabulary: dict[int, set[str]] = {}
+    below_cutoff = np.nextafter(np.float32(redundancy_cutoff), np.float32(0))
 
     def words_of(n: int) -> set[str]:
         if n not in vocabulary:
             vocabulary[n] = content_words(lines[n].text)
         return vocabulary[n]
+
+    def told_apart(a: int, b: int) -> bool:
+        """Alike in vector and words, but another toll, date or place: another event, not
+        a repeat (``particulars``). Two wordings of one fact are always one fact."""
+        return fact_of[a] != fact_of[b] and different_particulars(
+            lines[a].text, lines[b].text, same_story=owner[a] == owner[b])
 
     coverage = (Coverage([ln.text for ln in lines], concept_weights)
                 if concept_weights and weights.coverage > 0 else None)
@@ -182,6 +191,9 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         similar = (embeddings @ embeddings[rows[k]])[rows]
         chosen_words = words_of(k)
         for n in np.flatnonzero(open_ & (similar >= weights.overlap_floor)):
+            if told_apart(k, int(n)):
+                similar[n] = min(similar[n], below_cutoff)
+                continue
             own = words_of(int(n))
             if own and len(own & chosen_words) >= weights.word_overlap * len(own):
                 similar[n] = max(similar[n], redundancy_cutoff)
@@ -242,6 +254,8 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
             pairs = []
             for a, b in zip(*np.nonzero(np.triu(similar >= weights.overlap_floor, 1)),
                             strict=True):
+                if told_apart(int(among[a]), int(among[b])):
+                    continue
                 if similar[a, b] < redundancy_cutoff:
                     own_a, own_b = words_of(int(among[a])), words_of(int(among[b]))
                     shared = len(own_a & own_b)
