@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 MAX_LINES = 800  # the open lines that enter the program, best first by the greedy value
-TIME_LIMIT = 10.0  # seconds for HiGHS; the best plan found by then is used
+TIME_LIMIT = 30.0  # seconds for HiGHS, a guard: the best plan found by then is used
 # HiGHS stops when its plan is proven within this share of the best possible. Its default
 # (0.01 %) spent most of a big day's second proving the last hundredth of a percent; at 0.5 %
 # the 56 development clusters score the same (docs/quality.md).
@@ -55,8 +55,11 @@ def plan(candidates: np.ndarray, lengths: np.ndarray, room: int,
         rough = share * gains / (gains.max() or 1.0) + (1 - share) * static[lines]
         best = np.argsort(-rough, kind="stable")[:MAX_LINES]
         lines, gains = lines[best], gains[best]
-    index = {c: k for k, c in enumerate(dict.fromkeys(
-        c for n in lines for c in line_concepts[n] if c not in covered))}
+    # Sorted, so that the program is the same in every process: a line's concepts come from
+    # a set, whose order follows Python's per-process string hashing, and among plans within
+    # ``GAP`` of the best the solver's pick depends on the order of its columns.
+    index = {c: k for k, c in enumerate(sorted(
+        {c for n in lines for c in line_concepts[n] if c not in covered}))}
     n_lines, n_concepts = len(lines), len(index)
     best_gain = float(gains.max()) or 1.0
     # A line's in-story value counts per word, as its concepts do: otherwise ten short
@@ -85,7 +88,7 @@ def plan(candidates: np.ndarray, lengths: np.ndarray, room: int,
         for c in line_concepts[n]:
             if c in index:
                 holders.setdefault(index[c], []).append(j)
-    for k, held_by in holders.items():  # a concept counts only when a chosen line holds it
+    for k, held_by in sorted(holders.items()):  # a concept counts only when a chosen line holds it
         constraint([(n_lines + k, 1.0), *((j, -1.0) for j in held_by)], -np.inf, 0.0)
     leads_of: dict[int, list[int]] = {}
     for j, n in enumerate(lines):
