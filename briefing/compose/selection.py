@@ -130,6 +130,11 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
             vocabulary[n] = content_words(lines[n].text)
         return vocabulary[n]
 
+    def says_again(n: int, k: int) -> bool:
+        """Whether line ``k`` says most of line ``n``'s content words (``word_overlap``)."""
+        own = words_of(n)
+        return bool(own) and len(own & words_of(k)) >= weights.word_overlap * len(own)
+
     def told_apart(a: int, b: int) -> bool:
         """Alike in vector and words, but another toll, date or place: another event, not
         a repeat (``particulars``). Two wordings of one fact are always one fact."""
@@ -140,7 +145,8 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
                 if concept_weights and weights.coverage > 0 else None)
     if coverage is not None:
         spread = float(values.max() - values.min()) or 1.0
-        static = (1 - weights.coverage) * (values - values.min()) / spread
+        static01 = (values - values.min()) / spread  # each line's in-story value, 0..1
+        static = (1 - weights.coverage) * static01
         per_word = np.maximum(lengths, 1) ** weights.length_power
     open_ = np.ones(len(lines), dtype=bool)
     if reported is not None and len(reported):
@@ -189,13 +195,10 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
             coverage.take(k)
         # Also closes the line's twin (the same fact as lead and as fact): closeness 1.
         similar = (embeddings @ embeddings[rows[k]])[rows]
-        chosen_words = words_of(k)
         for n in np.flatnonzero(open_ & (similar >= weights.overlap_floor)):
             if told_apart(k, int(n)):
                 similar[n] = min(similar[n], below_cutoff)
-                continue
-            own = words_of(int(n))
-            if own and len(own & chosen_words) >= weights.word_overlap * len(own):
+            elif says_again(int(n), k):
                 similar[n] = max(similar[n], redundancy_cutoff)
         nearest[similar > closeness] = k
         closeness = np.maximum(closeness, similar)
@@ -246,22 +249,16 @@ def select_lines(stories: list[Story], embeddings: np.ndarray, budget_words: int
         # The rest of the budget as one integer program (``exact``); its lines are taken
         # leads first. A lead that fails the parse check (or a line that no longer fits
         # after a rewording) leaves the words it would have used to another call.
-        static01 = (values - values.min()) / spread
-
         def repeats(among: np.ndarray) -> list[tuple[int, int]]:
             vectors = embeddings[rows[among]]
             similar = vectors @ vectors.T
             pairs = []
             for a, b in zip(*np.nonzero(np.triu(similar >= weights.overlap_floor, 1)),
                             strict=True):
-                if told_apart(int(among[a]), int(among[b])):
+                first, second = int(among[a]), int(among[b])
+                if told_apart(first, second) or similar[a, b] < redundancy_cutoff and not (
+                        says_again(first, second) or says_again(second, first)):
                     continue
-                if similar[a, b] < redundancy_cutoff:
-                    own_a, own_b = words_of(int(among[a])), words_of(int(among[b]))
-                    shared = len(own_a & own_b)
-                    if not ((own_a and shared >= weights.word_overlap * len(own_a))
-                            or (own_b and shared >= weights.word_overlap * len(own_b))):
-                        continue
                 pairs.append((int(a), int(b)))
             same = fact_of[among]
             pairs += [(int(a), int(b)) for a, b in zip(*np.nonzero(np.triu(
